@@ -1,0 +1,1 @@
+//! Transport frames as pure byte codecs: Buffered, Framed, TTHeader, TTHeaderFramed.

@@ -1,0 +1,1 @@
+//! Thrift protocols: Binary and Compact primitives, message envelope, skipping.

@@ -1,0 +1,2 @@
+//! Parse-and-link benchmark.
+fn main() {}

@@ -1,0 +1,144 @@
+//! IDL errors: every problem found in one run, each pointing at its source.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::span::{SourceFile, Span};
+
+/// One problem in an IDL, located in a file.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    file: Option<Arc<SourceFile>>,
+    span: Span,
+    message: String,
+    notes: Vec<String>,
+}
+
+impl Diagnostic {
+    /// A problem at `span` of `file`.
+    pub(crate) fn new(file: &Arc<SourceFile>, span: Span, message: impl Into<String>) -> Self {
+        Self {
+            file: Some(file.clone()),
+            span,
+            message: message.into(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// A problem not tied to a source position (e.g. the main file is missing).
+    pub(crate) fn global(message: impl Into<String>) -> Self {
+        Self {
+            file: None,
+            span: Span::default(),
+            message: message.into(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Adds a note line printed under the snippet.
+    pub(crate) fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The message, without location.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The file path, if the problem is in a file.
+    pub fn path(&self) -> Option<&str> {
+        self.file.as_deref().map(|f| f.path.as_str())
+    }
+
+    /// 1-based line and column, if the problem is in a file.
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        self.file.as_deref().map(|f| f.line_col(self.span.start))
+    }
+
+    /// Extra lines (places searched, the other definition, ...).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    /// `file:line:col: message`, then the source line with a caret under the
+    /// span, then the notes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(file) = self.file.as_deref() else {
+            write!(f, "{}", self.message)?;
+            for note in &self.notes {
+                write!(f, "\n  = {note}")?;
+            }
+            return Ok(());
+        };
+        let (line, col) = file.line_col(self.span.start);
+        writeln!(f, "{}:{}:{}: {}", file.path, line, col, self.message)?;
+        let text = file.line_text(line);
+        let gutter = line.to_string();
+        let pad = " ".repeat(gutter.len());
+        // Width of the caret: the span's characters on this line, at least one.
+        let (end_line, end_col) = file.line_col(self.span.end);
+        let width = if end_line == line && end_col > col {
+            end_col - col
+        } else {
+            1
+        };
+        let lead: String = text
+            .chars()
+            .take(col - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        writeln!(f, "{pad} |")?;
+        writeln!(f, "{gutter} | {text}")?;
+        write!(f, "{pad} | {lead}{}", "^".repeat(width))?;
+        for note in &self.notes {
+            write!(f, "\n{pad} = {note}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why an IDL could not be loaded: every problem found, in the order found.
+///
+/// `Display` prints all of them, separated by blank lines; [`IdlError::diagnostics`]
+/// gives them one by one.
+#[derive(Debug, Clone)]
+pub struct IdlError {
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl IdlError {
+    pub(crate) fn new(diagnostics: Vec<Diagnostic>) -> Self {
+        debug_assert!(!diagnostics.is_empty());
+        Self { diagnostics }
+    }
+
+    /// Every problem found.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// True when the problem is that a requested service, method or type does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.diagnostics.iter().all(|d| d.file.is_none())
+    }
+}
+
+impl fmt::Display for IdlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n\n")?;
+            }
+            write!(f, "{d}")?;
+        }
+        if self.diagnostics.len() > 1 {
+            write!(f, "\n\n{} errors", self.diagnostics.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for IdlError {}

@@ -1,0 +1,1 @@
+//! Recursive-descent parser from tokens to [`crate::ast::Document`].

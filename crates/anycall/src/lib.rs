@@ -1,0 +1,8 @@
+//! anycall: call, serve, forward and expose Thrift services without generated code.
+//!
+//! This crate re-exports the libraries and holds the `anycall` command line.
+#![forbid(unsafe_code)]
+
+pub use anycall_codec as codec;
+pub use anycall_idl as idl;
+pub use anycall_rpc as rpc;

@@ -1,0 +1,2 @@
+//! The `anycall` command line.
+fn main() {}

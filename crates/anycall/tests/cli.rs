@@ -1,0 +1,1 @@
+//! Integration tests that run the `anycall` binary.
