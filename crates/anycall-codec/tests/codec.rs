@@ -1,1 +1,4 @@
-//! Integration tests for anycall-codec.
+//! Integration tests for anycall-codec, one module per behaviour.
+
+mod frame;
+mod protocol;

@@ -1,0 +1,1 @@
+//! Transport frame codecs: golden bytes and limits.

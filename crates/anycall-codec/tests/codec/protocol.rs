@@ -1,0 +1,1 @@
+//! Binary and Compact protocol primitives: golden bytes and limits.
