@@ -11,14 +11,47 @@
 //! assert_eq!(method.args().field_by_id(1).unwrap().name(), "req");
 //! ```
 //!
-//! Features: none; the crate is synchronous and has no runtime dependencies
-//! beyond its lexer.
+//! - [`Loader`] finds files (disk, include dirs, in-memory maps) and links
+//!   them into a [`Pool`]; [`Provider`] swaps pools atomically on update.
+//! - [`Pool`] holds every definition; descriptors such as
+//!   [`StructDescriptor`] are cheap borrowed handles into it.
+//! - Errors ([`IdlError`]) carry every problem found, each with
+//!   `file:line:col`, the source line and a caret.
+//!
+//! Features: none; the crate is synchronous.
 #![forbid(unsafe_code)]
 
 pub mod ast;
 mod diagnostic;
 mod lexer;
+mod link;
+mod load;
 mod parser;
+mod pool;
+mod provider;
 pub mod span;
 
 pub use diagnostic::{Diagnostic, IdlError};
+pub use load::{Loader, MAX_SOURCE_LEN};
+pub use pool::{
+    Annotations, ConstDescriptor, ConstId, ConstValue, EnumDescriptor, EnumId, FieldDescriptor,
+    FileDescriptor, FileId, MethodDescriptor, MethodId, NamedType, Pool, PoolOptions, Requiredness,
+    ServiceDescriptor, ServiceId, StructDescriptor, StructId, StructKindExt as StructKind,
+    TypeDescriptor, TypeId, TypeKind, TypedefDescriptor, TypedefId,
+};
+pub use provider::Provider;
+
+impl Pool {
+    /// Parses and links one self-contained IDL text.
+    pub fn from_source(path: &str, text: &str) -> Result<Pool, IdlError> {
+        load::load_source(path, text)
+    }
+
+    /// Loads an IDL file from disk, searching `include_dirs` for includes.
+    pub fn from_file<P: Into<std::path::PathBuf>>(
+        path: &str,
+        include_dirs: impl IntoIterator<Item = P>,
+    ) -> Result<Pool, IdlError> {
+        Loader::new().include_dirs(include_dirs).load(path)
+    }
+}
