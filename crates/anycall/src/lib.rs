@@ -6,3 +6,6 @@
 pub use anycall_codec as codec;
 pub use anycall_idl as idl;
 pub use anycall_rpc as rpc;
+
+pub mod cli;
+pub mod describe;

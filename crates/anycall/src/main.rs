@@ -1,2 +1,5 @@
 //! The `anycall` command line.
-fn main() {}
+
+fn main() -> std::process::ExitCode {
+    anycall::cli::main()
+}

@@ -1,0 +1,114 @@
+//! `anycall describe` and `anycall list`.
+
+use std::fmt::Write as _;
+
+use anycall_idl::{Loader, Pool};
+
+use super::CliError;
+use super::args::{DescribeArgs, IdlArgs, ListArgs, Output};
+use crate::describe::{self, Description, Target};
+
+pub(crate) fn load(idl: &IdlArgs) -> Result<Pool, CliError> {
+    let path = idl.idl.to_string_lossy();
+    Loader::new()
+        .include_dirs(idl.include.iter().cloned())
+        .load(&path)
+        .map_err(|e| CliError::from(anyhow::anyhow!("{e}")))
+}
+
+pub(crate) fn describe(a: &DescribeArgs) -> Result<(), CliError> {
+    let pool = load(&a.idl)?;
+    let target = a.target.as_deref().map_or(Target::All, Target::Named);
+    let d = describe::describe(&pool, target)?;
+    match a.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&d)?),
+        Output::Text => print!("{}", render_text(&d)),
+    }
+    Ok(())
+}
+
+pub(crate) fn list(a: &ListArgs) -> Result<(), CliError> {
+    let pool = load(&a.idl)?;
+    let mut out = String::new();
+    for s in pool.services() {
+        for m in s.methods() {
+            let _ = writeln!(out, "{}/{}", s.full_name(), m.name());
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// An IDL-like summary.
+pub(crate) fn render_text(d: &Description) -> String {
+    let mut out = String::new();
+    for s in &d.services {
+        let _ = write!(out, "service {}", s.name);
+        if let Some(e) = &s.extends {
+            let _ = write!(out, " extends {e}");
+        }
+        out.push_str(" {\n");
+        for m in &s.methods {
+            out.push_str("  ");
+            if m.oneway {
+                out.push_str("oneway ");
+            }
+            let params: Vec<String> = m
+                .params
+                .iter()
+                .map(|p| format!("{}: {} {}", p.id, p.ty, p.name))
+                .collect();
+            let _ = write!(out, "{} {}({})", m.returns, m.name, params.join(", "));
+            if !m.throws.is_empty() {
+                let throws: Vec<String> = m
+                    .throws
+                    .iter()
+                    .map(|p| format!("{}: {} {}", p.id, p.ty, p.name))
+                    .collect();
+                let _ = write!(out, " throws ({})", throws.join(", "));
+            }
+            if let Some(from) = &m.from {
+                let _ = write!(out, "  // from {from}");
+            }
+            out.push('\n');
+        }
+        out.push_str("}\n\n");
+    }
+    for t in &d.types {
+        match (&t.fields, &t.values, &t.ty) {
+            (Some(fields), _, _) => {
+                let _ = writeln!(out, "{} {} {{", t.kind, t.name);
+                for f in fields {
+                    let req = match f.requiredness {
+                        "default" => String::new(),
+                        r => format!("{r} "),
+                    };
+                    let _ = write!(out, "  {}: {req}{} {}", f.id, f.ty, f.name);
+                    if !f.default.is_null() {
+                        let _ = write!(out, " = {}", f.default);
+                    }
+                    out.push('\n');
+                }
+                out.push_str("}\n\n");
+            }
+            (_, Some(values), _) => {
+                let _ = writeln!(out, "enum {} {{", t.name);
+                for v in values {
+                    let _ = writeln!(out, "  {} = {}", v.name, v.value);
+                }
+                out.push_str("}\n\n");
+            }
+            (_, _, Some(ty)) => {
+                let _ = writeln!(out, "typedef {ty} {}\n", t.name);
+            }
+            _ => {}
+        }
+    }
+    for c in &d.consts {
+        let _ = writeln!(out, "const {} {} = {}", c.ty, c.name, c.value);
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
