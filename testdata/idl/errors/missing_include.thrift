@@ -1,0 +1,5 @@
+include "nope/missing.thrift"
+
+struct A {
+    1: string a,
+}
