@@ -4,7 +4,13 @@ use crate::support::{golden, run, stderr, stdout};
 
 #[test]
 fn describe_json_matches_golden() {
-    let o = run(&["describe", "--idl", "corpus/main.thrift", "--output", "json"]);
+    let o = run(&[
+        "describe",
+        "--idl",
+        "corpus/main.thrift",
+        "--output",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let out = stdout(&o);
     let v: serde_json::Value = serde_json::from_str(&out).expect("valid json");
@@ -42,7 +48,14 @@ fn describe_one_method_of_a_service() {
 
 #[test]
 fn describe_a_type_from_an_include() {
-    let o = run(&["describe", "--idl", "corpus/main.thrift", "item.Item", "-o", "json"]);
+    let o = run(&[
+        "describe",
+        "--idl",
+        "corpus/main.thrift",
+        "item.Item",
+        "-o",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     let t = &v["types"][0];
@@ -88,7 +101,12 @@ fn missing_idl_file_exits_1() {
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(run(&["describe"]).status.code(), Some(2));
-    assert_eq!(run(&["describe", "--idl", "x", "--output", "yaml"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["describe", "--idl", "x", "--output", "yaml"])
+            .status
+            .code(),
+        Some(2)
+    );
     assert_eq!(run(&["no-such-verb"]).status.code(), Some(2));
 }
 
@@ -107,8 +125,14 @@ fn include_dirs_are_searched_in_order() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("searched errors/nope/missing.thrift"), "stderr: {err}");
-    assert!(err.contains("searched corpus/nope/missing.thrift"), "stderr: {err}");
+    assert!(
+        err.contains("searched errors/nope/missing.thrift"),
+        "stderr: {err}"
+    );
+    assert!(
+        err.contains("searched corpus/nope/missing.thrift"),
+        "stderr: {err}"
+    );
 }
 
 #[test]
