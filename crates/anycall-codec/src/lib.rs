@@ -4,6 +4,8 @@
 //! Features: none yet; the crate is synchronous (no sockets, no runtime).
 #![forbid(unsafe_code)]
 
+pub mod call;
+pub mod dynamic;
 mod error;
 pub mod frame;
 mod limits;

@@ -1,5 +1,7 @@
 //! Integration tests for anycall-codec, one module per behaviour.
 
+#[path = "codec/dynamic.rs"]
+mod dynamic;
 #[path = "codec/frame.rs"]
 mod frame;
 #[path = "codec/protocol.rs"]

@@ -1,0 +1,772 @@
+//! JSON → Thrift bytes: a descriptor-driven `DeserializeSeed`.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use anycall_idl::{FieldDescriptor, StructDescriptor, TypeDescriptor, TypeKind};
+use base64::Engine as _;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::dynamic::value::{root, unknown_field, write_absent, write_key_str};
+use crate::dynamic::{Seen, mismatch, ttype_of, write_int};
+use crate::error::{Error, ErrorKind, Limit, PathSegment, Result};
+use crate::options::{BinaryFormat, Options, UnknownFields};
+use crate::thrift::Writer;
+use crate::value::parse_uuid;
+
+/// Transcodes JSON text for a value of type `ty` into `w`.
+pub fn write_json<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    json: &[u8],
+    opts: &Options,
+) -> Result<()> {
+    run(json, opts, |cx, de| {
+        TypeSeed { cx, w, ty, depth: 0 }.deserialize(de)
+    })
+}
+
+/// Transcodes a JSON object for struct `desc` into `w`.
+pub fn write_json_struct<W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    json: &[u8],
+    opts: &Options,
+) -> Result<()> {
+    run(json, opts, |cx, de| {
+        StructSeed {
+            cx,
+            w,
+            desc,
+            depth: 0,
+        }
+        .deserialize(de)
+    })
+}
+
+/// Runs a seed over `json`, turning serde's error back into ours.
+pub(crate) fn run<F>(json: &[u8], opts: &Options, f: F) -> Result<()>
+where
+    F: for<'c, 'j> FnOnce(
+        Cx<'c>,
+        &mut serde_json::Deserializer<serde_json::de::SliceRead<'j>>,
+    ) -> std::result::Result<(), serde_json::Error>,
+{
+    let slot = RefCell::new(None);
+    let cx = Cx { opts, slot: &slot };
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let out = f(cx, &mut de).and_then(|()| de.end());
+    match out {
+        Ok(()) => Ok(()),
+        Err(e) => Err(slot.into_inner().unwrap_or_else(|| json_error(&e))),
+    }
+}
+
+pub(crate) fn json_error(e: &serde_json::Error) -> Error {
+    Error::new(ErrorKind::Json, format!("invalid json: {e}"))
+}
+
+/// Shared state of one transcoding: options and the slot that carries our
+/// typed error across serde's calls.
+#[derive(Clone, Copy)]
+pub(crate) struct Cx<'c> {
+    opts: &'c Options,
+    slot: &'c RefCell<Option<Error>>,
+}
+
+impl Cx<'_> {
+    /// Stores `e` and returns a serde error standing for it.
+    #[cold]
+    fn fail<E: de::Error>(self, e: Error) -> E {
+        let msg = e.to_string();
+        *self.slot.borrow_mut() = Some(e);
+        E::custom(msg)
+    }
+
+    /// Adds a path segment to the stored error while unwinding.
+    #[cold]
+    fn wrap(self, seg: impl FnOnce() -> PathSegment) {
+        let taken = self.slot.borrow_mut().take();
+        if let Some(e) = taken {
+            *self.slot.borrow_mut() = Some(e.at(seg()));
+        }
+    }
+}
+
+const MAX_DEPTH: usize = crate::limits::DEFAULT_MAX_DEPTH;
+
+/// A value of any type.
+struct TypeSeed<'c, 'w, 'p, W> {
+    cx: Cx<'c>,
+    w: &'w mut W,
+    ty: TypeDescriptor<'p>,
+    depth: usize,
+}
+
+impl<'de, W: Writer> DeserializeSeed<'de> for TypeSeed<'_, '_, '_, W> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        let TypeSeed { cx, w, ty, depth } = self;
+        match ty.kind() {
+            TypeKind::Struct(desc) => StructSeed {
+                cx,
+                w,
+                desc,
+                depth: depth + 1,
+            }
+            .deserialize(d),
+            TypeKind::List(e) | TypeKind::Set(e) => {
+                if depth >= MAX_DEPTH {
+                    return Err(cx.fail(Error::limit(Limit::Depth, depth + 1, MAX_DEPTH)));
+                }
+                d.deserialize_seq(ListVisitor {
+                    cx,
+                    w,
+                    ty,
+                    elem: e,
+                    depth,
+                })
+            }
+            TypeKind::Map(k, v) => {
+                if depth >= MAX_DEPTH {
+                    return Err(cx.fail(Error::limit(Limit::Depth, depth + 1, MAX_DEPTH)));
+                }
+                d.deserialize_any(MapVisitor {
+                    cx,
+                    w,
+                    ty,
+                    k,
+                    v,
+                    depth,
+                })
+            }
+            _ => d.deserialize_any(ScalarVisitor { cx, w, ty }),
+        }
+    }
+}
+
+/// Scalars: bool, integers, double, string, binary, uuid, enum.
+struct ScalarVisitor<'c, 'w, 'p, W> {
+    cx: Cx<'c>,
+    w: &'w mut W,
+    ty: TypeDescriptor<'p>,
+}
+
+impl<W: Writer> ScalarVisitor<'_, '_, '_, W> {
+    fn found<E: de::Error>(self, what: &str) -> E {
+        self.cx.fail(mismatch(self.ty, what))
+    }
+
+    fn int<E: de::Error>(self, n: i64) -> std::result::Result<(), E> {
+        match self.ty.kind() {
+            TypeKind::Byte
+            | TypeKind::I16
+            | TypeKind::I32
+            | TypeKind::I64
+            | TypeKind::Double
+            | TypeKind::Enum(_) => write_int(self.w, self.ty, n).map_err(|e| self.cx.fail(e)),
+            _ => Err(self.found(&format!("number {n}"))),
+        }
+    }
+}
+
+impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {}", self.ty.display())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<(), E> {
+        match self.ty.kind() {
+            TypeKind::Bool => {
+                self.w.write_bool(v);
+                Ok(())
+            }
+            _ => Err(self.found(&format!("{v}"))),
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<(), E> {
+        self.int(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<(), E> {
+        match i64::try_from(v) {
+            Ok(n) => self.int(n),
+            Err(_) if matches!(self.ty.kind(), TypeKind::Double) => {
+                self.w.write_double(v as f64);
+                Ok(())
+            }
+            Err(_) => {
+                let e = crate::dynamic::out_of_range(v, self.ty);
+                Err(self.cx.fail(e))
+            }
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<(), E> {
+        match self.ty.kind() {
+            TypeKind::Double => {
+                self.w.write_double(v);
+                Ok(())
+            }
+            TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 | TypeKind::Enum(_)
+                if v.fract() == 0.0 && v >= -9.223_372_036_854_776e18 && v < 9.223_372_036_854_776e18 =>
+            {
+                self.int(v as i64)
+            }
+            _ => Err(self.found(&format!("number {v}"))),
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<(), E> {
+        let cx = self.cx;
+        let ty = self.ty;
+        let r = match ty.kind() {
+            TypeKind::String => self.w.write_string(s),
+            TypeKind::Binary => match cx.opts.binary {
+                BinaryFormat::Base64 => match base64::engine::general_purpose::STANDARD.decode(s) {
+                    Ok(bytes) => self.w.write_binary(&bytes),
+                    Err(e) => Err(Error::new(
+                        ErrorKind::TypeMismatch,
+                        format!("expected base64 binary, found string {s:?} ({e})"),
+                    )),
+                },
+                BinaryFormat::Text => self.w.write_binary(s.as_bytes()),
+            },
+            TypeKind::Uuid => match parse_uuid(s) {
+                Some(u) => {
+                    self.w.write_uuid(&u);
+                    Ok(())
+                }
+                None => Err(mismatch(ty, &format!("string {s:?}"))),
+            },
+            TypeKind::Enum(e) => match e.value(s) {
+                Some(n) => {
+                    self.w.write_i32(n);
+                    Ok(())
+                }
+                None => match s.parse::<i64>() {
+                    Ok(n) => return self.int(n),
+                    Err(_) => Err(Error::new(
+                        ErrorKind::TypeMismatch,
+                        format!("enum {} has no value named {s:?}", e.full_name()),
+                    )),
+                },
+            },
+            TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 => {
+                match s.parse::<i64>() {
+                    Ok(n) => return self.int(n),
+                    Err(_) => Err(mismatch(ty, &format!("string {s:?}"))),
+                }
+            }
+            TypeKind::Double => match s {
+                "NaN" => {
+                    self.w.write_double(f64::NAN);
+                    Ok(())
+                }
+                "Infinity" => {
+                    self.w.write_double(f64::INFINITY);
+                    Ok(())
+                }
+                "-Infinity" => {
+                    self.w.write_double(f64::NEG_INFINITY);
+                    Ok(())
+                }
+                _ => match s.parse::<f64>() {
+                    Ok(d) => {
+                        self.w.write_double(d);
+                        Ok(())
+                    }
+                    Err(_) => Err(mismatch(ty, &format!("string {s:?}"))),
+                },
+            },
+            _ => Err(mismatch(ty, &format!("string {s:?}"))),
+        };
+        r.map_err(|e| cx.fail(e))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        Err(self.found("null"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
+        Err(self.found("an array"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
+        Err(self.found("an object"))
+    }
+}
+
+/// A JSON array as a list or set.
+struct ListVisitor<'c, 'w, 'p, W> {
+    cx: Cx<'c>,
+    w: &'w mut W,
+    ty: TypeDescriptor<'p>,
+    elem: TypeDescriptor<'p>,
+    depth: usize,
+}
+
+impl<'de, W: Writer> Visitor<'de> for ListVisitor<'_, '_, '_, W> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an array for {}", self.ty.display())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let ListVisitor {
+            cx,
+            w,
+            ty,
+            elem,
+            depth,
+        } = self;
+        let et = ttype_of(elem);
+        let set = matches!(ty.kind(), TypeKind::Set(_));
+        let mark = if set {
+            w.begin_set_unknown(et)
+        } else {
+            w.begin_list_unknown(et)
+        }
+        .map_err(|e| cx.fail(e))?;
+        let mut n = 0usize;
+        loop {
+            let seed = ElemSeed {
+                inner: TypeSeed {
+                    cx,
+                    w: &mut *w,
+                    ty: elem,
+                    depth: depth + 1,
+                },
+            };
+            match seq.next_element_seed(seed) {
+                Ok(Some(())) => n += 1,
+                Ok(None) => break,
+                Err(e) => {
+                    cx.wrap(|| PathSegment::Index(n));
+                    return Err(e);
+                }
+            }
+        }
+        if set {
+            w.end_set_unknown(mark, n)
+        } else {
+            w.end_list_unknown(mark, n)
+        }
+        .map_err(|e| cx.fail(e))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
+        Err(self.cx.fail(mismatch(self.ty, "an object")))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        Err(self.cx.fail(mismatch(self.ty, "null")))
+    }
+}
+
+/// A container element: `null` is not a value.
+struct ElemSeed<'c, 'w, 'p, W> {
+    inner: TypeSeed<'c, 'w, 'p, W>,
+}
+
+impl<'de, W: Writer> DeserializeSeed<'de> for ElemSeed<'_, '_, '_, W> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_option(ElemVisitor { inner: self.inner })
+    }
+}
+
+struct ElemVisitor<'c, 'w, 'p, W> {
+    inner: TypeSeed<'c, 'w, 'p, W>,
+}
+
+impl<'de, W: Writer> Visitor<'de> for ElemVisitor<'_, '_, '_, W> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {}", self.inner.ty.display())
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+        Err(self.inner.cx.fail(mismatch(self.inner.ty, "null")))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        self.inner.deserialize(d)
+    }
+}
+
+/// A JSON object (scalar keys) or an array of `[key, value]` pairs as a map.
+struct MapVisitor<'c, 'w, 'p, W> {
+    cx: Cx<'c>,
+    w: &'w mut W,
+    ty: TypeDescriptor<'p>,
+    k: TypeDescriptor<'p>,
+    v: TypeDescriptor<'p>,
+    depth: usize,
+}
+
+impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "an object or an array of [key, value] pairs for {}",
+            self.ty.display()
+        )
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let MapVisitor {
+            cx,
+            w,
+            k,
+            v,
+            depth,
+            ..
+        } = self;
+        let mark = w
+            .begin_map_unknown(ttype_of(k), ttype_of(v))
+            .map_err(|e| cx.fail(e))?;
+        let mut n = 0usize;
+        loop {
+            let key = map.next_key_seed(KeySeed { cx, w: &mut *w, k });
+            let key = match key {
+                Ok(Some(key)) => key,
+                Ok(None) => break,
+                Err(e) => {
+                    cx.wrap(|| PathSegment::Index(n));
+                    return Err(e);
+                }
+            };
+            let seed = ElemSeed {
+                inner: TypeSeed {
+                    cx,
+                    w: &mut *w,
+                    ty: v,
+                    depth: depth + 1,
+                },
+            };
+            if let Err(e) = map.next_value_seed(seed) {
+                cx.wrap(|| PathSegment::Key(format!("{key:?}")));
+                return Err(e);
+            }
+            n += 1;
+        }
+        w.end_map_unknown(mark, n).map_err(|e| cx.fail(e))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let MapVisitor {
+            cx,
+            w,
+            k,
+            v,
+            depth,
+            ..
+        } = self;
+        let mark = w
+            .begin_map_unknown(ttype_of(k), ttype_of(v))
+            .map_err(|e| cx.fail(e))?;
+        let mut n = 0usize;
+        loop {
+            let seed = PairSeed {
+                cx,
+                w: &mut *w,
+                k,
+                v,
+                depth: depth + 1,
+            };
+            match seq.next_element_seed(seed) {
+                Ok(Some(())) => n += 1,
+                Ok(None) => break,
+                Err(e) => {
+                    cx.wrap(|| PathSegment::Index(n));
+                    return Err(e);
+                }
+            }
+        }
+        w.end_map_unknown(mark, n).map_err(|e| cx.fail(e))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        Err(self.cx.fail(mismatch(self.ty, "null")))
+    }
+}
+
+/// An object key written as the map's key type; returns the key text for paths.
+struct KeySeed<'c, 'w, 'p, W> {
+    cx: Cx<'c>,
+    w: &'w mut W,
+    k: TypeDescriptor<'p>,
+}
+
+impl<'de, W: Writer> DeserializeSeed<'de> for KeySeed<'_, '_, '_, W> {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<String, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, W: Writer> Visitor<'de> for KeySeed<'_, '_, '_, W> {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map key")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<String, E> {
+        write_key_str(self.w, self.k, s, self.cx.opts.binary == BinaryFormat::Base64)
+            .map_err(|e| self.cx.fail(e.at(PathSegment::Key(format!("{s:?}")))))?;
+        Ok(s.to_owned())
+    }
+}
+
+/// One `[key, value]` pair of the array form of a map.
+struct PairSeed<'c, 'w, 'p, W> {
+    cx: Cx<'c>,
+    w: &'w mut W,
+    k: TypeDescriptor<'p>,
+    v: TypeDescriptor<'p>,
+    depth: usize,
+}
+
+impl<'de, W: Writer> DeserializeSeed<'de> for PairSeed<'_, '_, '_, W> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, W: Writer> Visitor<'de> for PairSeed<'_, '_, '_, W> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a [key, value] pair")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let PairSeed {
+            cx,
+            w,
+            k,
+            v,
+            depth,
+        } = self;
+        let pair_err = |what: &str| {
+            cx.fail::<A::Error>(Error::new(
+                ErrorKind::TypeMismatch,
+                format!("expected a [key, value] pair, {what}"),
+            ))
+        };
+        let key = ElemSeed {
+            inner: TypeSeed {
+                cx,
+                w: &mut *w,
+                ty: k,
+                depth,
+            },
+        };
+        if seq.next_element_seed(key)?.is_none() {
+            return Err(pair_err("found an empty array"));
+        }
+        let val = ElemSeed {
+            inner: TypeSeed {
+                cx,
+                w: &mut *w,
+                ty: v,
+                depth,
+            },
+        };
+        if seq.next_element_seed(val)?.is_none() {
+            return Err(pair_err("found only a key"));
+        }
+        if seq.next_element::<IgnoredAny>()?.is_some() {
+            return Err(pair_err("found more than two elements"));
+        }
+        Ok(())
+    }
+}
+
+/// A JSON object as a struct.
+pub(crate) struct StructSeed<'c, 'w, 'p, W> {
+    pub(crate) cx: Cx<'c>,
+    pub(crate) w: &'w mut W,
+    pub(crate) desc: StructDescriptor<'p>,
+    pub(crate) depth: usize,
+}
+
+impl<'de, W: Writer> DeserializeSeed<'de> for StructSeed<'_, '_, '_, W> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        if self.depth >= MAX_DEPTH {
+            let e = Error::limit(Limit::Depth, self.depth + 1, MAX_DEPTH);
+            return Err(self.cx.fail(e));
+        }
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an object for {}", self.desc.full_name())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let StructSeed { cx, w, desc, depth } = self;
+        let with_root = |e: Error| root(e, desc, depth);
+        let mut seen = Seen::new(desc.len());
+        w.write_struct_begin();
+        loop {
+            let key = match map.next_key_seed(FieldKey { desc }) {
+                Ok(Some(k)) => k,
+                Ok(None) => break,
+                Err(e) => {
+                    if depth == 0 {
+                        cx.wrap(|| PathSegment::Root(desc.name().to_owned()));
+                    }
+                    return Err(e);
+                }
+            };
+            let f = match key {
+                Key::Field(f) => f,
+                Key::Unknown(name) => {
+                    if cx.opts.unknown_fields == UnknownFields::Error {
+                        return Err(cx.fail(with_root(unknown_field(desc, &name))));
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if seen.contains(f.index()) {
+                let e = Error::new(
+                    ErrorKind::InvalidData,
+                    format!("field `{}` is given twice", f.json_name()),
+                )
+                .at_field(f.json_name());
+                return Err(cx.fail(with_root(e)));
+            }
+            let seed = FieldSeed {
+                inner: TypeSeed {
+                    cx,
+                    w: &mut *w,
+                    ty: f.ty(),
+                    depth: depth + 1,
+                },
+                field: f,
+            };
+            match map.next_value_seed(seed) {
+                Ok(true) => {
+                    seen.insert(f.index());
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    cx.wrap(|| PathSegment::Field(f.json_name().to_owned()));
+                    if depth == 0 {
+                        cx.wrap(|| PathSegment::Root(desc.name().to_owned()));
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        write_absent(&mut *w, desc, &seen, cx.opts).map_err(|e| cx.fail(with_root(e)))?;
+        w.write_field_stop();
+        w.write_struct_end();
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+        let e = Error::new(
+            ErrorKind::TypeMismatch,
+            format!("expected {}, found null", self.desc.full_name()),
+        );
+        Err(self.cx.fail(e))
+    }
+}
+
+enum Key<'p> {
+    Field(FieldDescriptor<'p>),
+    Unknown(String),
+}
+
+/// Looks a JSON key up among the struct's fields without allocating.
+struct FieldKey<'p> {
+    desc: StructDescriptor<'p>,
+}
+
+impl<'de, 'p> DeserializeSeed<'de> for FieldKey<'p> {
+    type Value = Key<'p>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Key<'p>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, 'p> Visitor<'de> for FieldKey<'p> {
+    type Value = Key<'p>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Key<'p>, E> {
+        Ok(match self.desc.field_by_name(s) {
+            Some(f) => Key::Field(f),
+            None => Key::Unknown(s.to_owned()),
+        })
+    }
+}
+
+/// A struct field's value: writes the field header unless the value is null.
+/// Returns whether the field was written.
+struct FieldSeed<'c, 'w, 'p, W> {
+    inner: TypeSeed<'c, 'w, 'p, W>,
+    field: FieldDescriptor<'p>,
+}
+
+impl<'de, W: Writer> DeserializeSeed<'de> for FieldSeed<'_, '_, '_, W> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, W: Writer> Visitor<'de> for FieldSeed<'_, '_, '_, W> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {}", self.field.ty().display())
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<bool, E> {
+        Ok(false)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        let FieldSeed { inner, field } = self;
+        let cx = inner.cx;
+        inner
+            .w
+            .write_field_begin(ttype_of(field.ty()), field.id())
+            .map_err(|e| cx.fail::<D::Error>(e))?;
+        inner.deserialize(d)?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,501 @@
+//! Thrift bytes → JSON: a `Serialize` view that reads as it writes.
+
+use std::cell::{Cell, RefCell};
+
+use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
+use base64::Engine as _;
+use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use crate::dynamic::value::root;
+use crate::dynamic::{Seen, ttype_of, wire_mismatch};
+use crate::error::{Error, ErrorKind, PathSegment, Result};
+use crate::limits::Limits;
+use crate::options::{BinaryFormat, MissingRequired, NonFinite, Options};
+use crate::thrift::{BinaryReader, CompactReader, Protocol, Reader, TType};
+use crate::value::format_uuid;
+
+use super::de::json_error;
+
+#[derive(Debug, Clone, Copy)]
+enum Target<'p> {
+    Type(TypeDescriptor<'p>),
+    Struct(StructDescriptor<'p>),
+    /// The value of the first known field set in a result struct.
+    ResultField(StructDescriptor<'p>),
+}
+
+/// A `Serialize` view of Thrift bytes under a descriptor.
+///
+/// Serializing reads the bytes; a decoding problem makes the serializer
+/// fail, and [`JsonView::take_error`] then gives the typed error with its
+/// field path.
+#[derive(Debug)]
+pub struct JsonView<'a, 'p> {
+    bytes: &'a [u8],
+    protocol: Protocol,
+    target: Target<'p>,
+    opts: Options,
+    limits: Limits,
+    slot: RefCell<Option<Error>>,
+    consumed: Cell<usize>,
+    chosen: Cell<Option<i16>>,
+}
+
+/// A view of one struct (for args, results and bare structs).
+pub type StructJson<'a, 'p> = JsonView<'a, 'p>;
+
+impl<'a, 'p> JsonView<'a, 'p> {
+    /// A view of a value of type `ty` encoded in `bytes`.
+    pub fn new(bytes: &'a [u8], protocol: Protocol, ty: TypeDescriptor<'p>, opts: Options) -> Self {
+        Self::with(bytes, protocol, Target::Type(ty), opts)
+    }
+
+    /// A view of struct `desc` encoded in `bytes`.
+    pub fn new_struct(
+        bytes: &'a [u8],
+        protocol: Protocol,
+        desc: StructDescriptor<'p>,
+        opts: Options,
+    ) -> Self {
+        Self::with(bytes, protocol, Target::Struct(desc), opts)
+    }
+
+    /// A view of the value held by a result struct `result` (`success` or
+    /// a declared exception): renders that value alone, or `null` when no
+    /// known field is set. [`JsonView::chosen_field`] then tells which.
+    pub fn result_field(
+        bytes: &'a [u8],
+        protocol: Protocol,
+        result: StructDescriptor<'p>,
+        opts: Options,
+    ) -> Self {
+        Self::with(bytes, protocol, Target::ResultField(result), opts)
+    }
+
+    /// For [`JsonView::result_field`]: the id of the field rendered by the
+    /// last serialization.
+    pub fn chosen_field(&self) -> Option<i16> {
+        self.chosen.get()
+    }
+
+    fn with(bytes: &'a [u8], protocol: Protocol, target: Target<'p>, opts: Options) -> Self {
+        Self {
+            bytes,
+            protocol,
+            target,
+            opts,
+            limits: Limits::default(),
+            slot: RefCell::new(None),
+            consumed: Cell::new(0),
+            chosen: Cell::new(None),
+        }
+    }
+
+    /// Uses other decoder limits (default: [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The decoding error behind a failed serialization, if there was one.
+    pub fn take_error(&self) -> Option<Error> {
+        self.slot.borrow_mut().take()
+    }
+
+    /// Bytes read by the last serialization.
+    pub fn consumed(&self) -> usize {
+        self.consumed.get()
+    }
+
+    fn run<R: Reader<'a>, S: Serializer>(&self, r: R, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let r = RefCell::new(r);
+        let cx = Cx {
+            r: &r,
+            opts: &self.opts,
+            slot: &self.slot,
+        };
+        let out = match self.target {
+            Target::Type(ty) => ValueSer { cx: &cx, ty }.serialize(s),
+            Target::Struct(desc) => StructSer {
+                cx: &cx,
+                desc,
+                depth: 0,
+            }
+            .serialize(s),
+            Target::ResultField(desc) => self.result_value(&cx, desc, s),
+        };
+        self.consumed.set(r.borrow().position());
+        out
+    }
+}
+
+impl<'a> JsonView<'a, '_> {
+    fn result_value<R: Reader<'a>, S: Serializer>(
+        &self,
+        cx: &Cx<'_, '_, R>,
+        desc: StructDescriptor<'_>,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        self.chosen.set(None);
+        cx.read(|r| r.read_struct_begin())?;
+        loop {
+            let Some((tt, id)) = cx.read(|r| r.read_field_begin())? else {
+                return s.serialize_unit();
+            };
+            match desc.field_by_id(id) {
+                Some(f) if tt == ttype_of(f.ty()) => {
+                    self.chosen.set(Some(id));
+                    return ValueSer { cx, ty: f.ty() }.serialize(s).inspect_err(|_| {
+                        cx.wrap(|| PathSegment::Field(f.json_name().to_owned()));
+                        cx.wrap(|| PathSegment::Root(desc.name().to_owned()));
+                    });
+                }
+                _ => cx.read(|r| r.skip(tt))?,
+            }
+        }
+    }
+}
+
+impl Serialize for JsonView<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.protocol {
+            Protocol::Binary => self.run(BinaryReader::with_limits(self.bytes, self.limits), s),
+            Protocol::Compact => self.run(CompactReader::with_limits(self.bytes, self.limits), s),
+        }
+    }
+}
+
+/// Renders a view as compact JSON text.
+pub fn to_json_string(view: &JsonView<'_, '_>) -> Result<String> {
+    let mut out = Vec::with_capacity(view.bytes.len() * 2 + 16);
+    to_json_writer(view, &mut out, false)?;
+    // serde_json writes valid UTF-8.
+    String::from_utf8(out).map_err(|_| Error::invalid("json output is not utf-8"))
+}
+
+/// Renders a view as JSON into `out`, compact or pretty.
+pub fn to_json_writer(view: &JsonView<'_, '_>, out: &mut Vec<u8>, pretty: bool) -> Result<()> {
+    let r = if pretty {
+        serde_json::to_writer_pretty(&mut *out, view)
+    } else {
+        serde_json::to_writer(&mut *out, view)
+    };
+    r.map_err(|e| view.take_error().unwrap_or_else(|| json_error(&e)))
+}
+
+struct Cx<'x, 'o, R> {
+    r: &'x RefCell<R>,
+    opts: &'o Options,
+    slot: &'x RefCell<Option<Error>>,
+}
+
+impl<'a, R: Reader<'a>> Cx<'_, '_, R> {
+    #[inline]
+    fn read<T, E: ser::Error>(&self, f: impl FnOnce(&mut R) -> Result<T>) -> std::result::Result<T, E> {
+        let out = f(&mut self.r.borrow_mut());
+        out.map_err(|e| self.fail(e))
+    }
+
+    #[cold]
+    fn fail<E: ser::Error>(&self, e: Error) -> E {
+        let msg = e.to_string();
+        *self.slot.borrow_mut() = Some(e);
+        E::custom(msg)
+    }
+
+    #[cold]
+    fn wrap(&self, seg: impl FnOnce() -> PathSegment) {
+        let taken = self.slot.borrow_mut().take();
+        if let Some(e) = taken {
+            *self.slot.borrow_mut() = Some(e.at(seg()));
+        }
+    }
+}
+
+struct ValueSer<'c, 'x, 'o, 'p, R> {
+    cx: &'c Cx<'x, 'o, R>,
+    ty: TypeDescriptor<'p>,
+}
+
+impl<'a, R: Reader<'a>> Serialize for ValueSer<'_, '_, '_, '_, R> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let cx = self.cx;
+        let opts = cx.opts;
+        match self.ty.kind() {
+            TypeKind::Bool => s.serialize_bool(cx.read(|r| r.read_bool())?),
+            TypeKind::Byte => s.serialize_i8(cx.read(|r| r.read_i8())?),
+            TypeKind::I16 => s.serialize_i16(cx.read(|r| r.read_i16())?),
+            TypeKind::I32 => s.serialize_i32(cx.read(|r| r.read_i32())?),
+            TypeKind::I64 => {
+                let n = cx.read(|r| r.read_i64())?;
+                if opts.i64_as_string {
+                    s.serialize_str(itoa::Buffer::new().format(n))
+                } else {
+                    s.serialize_i64(n)
+                }
+            }
+            TypeKind::Enum(e) => {
+                let n = cx.read(|r| r.read_i32())?;
+                match e.name_of(n) {
+                    Some(name) if opts.enum_as_name => s.serialize_str(name),
+                    _ => s.serialize_i32(n),
+                }
+            }
+            TypeKind::Double => {
+                let d = cx.read(|r| r.read_double())?;
+                if d.is_finite() {
+                    return s.serialize_f64(d);
+                }
+                match opts.non_finite {
+                    NonFinite::Null => s.serialize_unit(),
+                    NonFinite::String => s.serialize_str(if d.is_nan() {
+                        "NaN"
+                    } else if d > 0.0 {
+                        "Infinity"
+                    } else {
+                        "-Infinity"
+                    }),
+                    NonFinite::Error => Err(cx.fail(Error::new(
+                        ErrorKind::OutOfRange,
+                        format!("double {d} has no JSON form (see Options::non_finite)"),
+                    ))),
+                }
+            }
+            TypeKind::String => s.serialize_str(cx.read(|r| r.read_string())?),
+            TypeKind::Binary => {
+                let b = cx.read(|r| r.read_binary())?;
+                match opts.binary {
+                    BinaryFormat::Base64 => {
+                        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b))
+                    }
+                    BinaryFormat::Text => match std::str::from_utf8(b) {
+                        Ok(t) => s.serialize_str(t),
+                        Err(_) => Err(cx.fail(Error::new(
+                            ErrorKind::TypeMismatch,
+                            "binary is not UTF-8 text (see Options::binary)",
+                        ))),
+                    },
+                }
+            }
+            TypeKind::Uuid => s.serialize_str(&format_uuid(&cx.read(|r| r.read_uuid())?)),
+            TypeKind::List(e) => {
+                let (et, n) = cx.read(|r| r.read_list_begin())?;
+                let out = seq(cx, s, e, et, n)?;
+                cx.r.borrow_mut().read_list_end();
+                Ok(out)
+            }
+            TypeKind::Set(e) => {
+                let (et, n) = cx.read(|r| r.read_set_begin())?;
+                let out = seq(cx, s, e, et, n)?;
+                cx.r.borrow_mut().read_set_end();
+                Ok(out)
+            }
+            TypeKind::Map(k, v) => {
+                let (kt, vt, n) = cx.read(|r| r.read_map_begin())?;
+                if n > 0 && kt != ttype_of(k) {
+                    return Err(cx.fail(wire_mismatch(k, kt)));
+                }
+                if n > 0 && vt != ttype_of(v) {
+                    return Err(cx.fail(wire_mismatch(v, vt)));
+                }
+                let out = if scalar_key(k) {
+                    let mut m = s.serialize_map(Some(n))?;
+                    for _ in 0..n {
+                        let key = key_text(cx, k)?;
+                        if let Err(e) = m.serialize_entry(&key, &ValueSer { cx, ty: v }) {
+                            cx.wrap(|| PathSegment::Key(format!("{key:?}")));
+                            return Err(e);
+                        }
+                    }
+                    m.end()?
+                } else {
+                    let mut sq = s.serialize_seq(Some(n))?;
+                    for i in 0..n {
+                        if let Err(e) = sq.serialize_element(&PairSer { cx, k, v }) {
+                            cx.wrap(|| PathSegment::Index(i));
+                            return Err(e);
+                        }
+                    }
+                    sq.end()?
+                };
+                cx.r.borrow_mut().read_map_end();
+                Ok(out)
+            }
+            TypeKind::Struct(desc) => StructSer {
+                cx,
+                desc,
+                depth: 1,
+            }
+            .serialize(s),
+        }
+    }
+}
+
+fn seq<'a, R: Reader<'a>, S: Serializer>(
+    cx: &Cx<'_, '_, R>,
+    s: S,
+    e: TypeDescriptor<'_>,
+    et: TType,
+    n: usize,
+) -> std::result::Result<S::Ok, S::Error> {
+    if n > 0 && et != ttype_of(e) {
+        return Err(cx.fail(wire_mismatch(e, et)));
+    }
+    let mut sq = s.serialize_seq(Some(n))?;
+    for i in 0..n {
+        if let Err(err) = sq.serialize_element(&ValueSer { cx, ty: e }) {
+            cx.wrap(|| PathSegment::Index(i));
+            return Err(err);
+        }
+    }
+    sq.end()
+}
+
+/// Key types rendered as JSON object keys; others make the map an array of pairs.
+fn scalar_key(k: TypeDescriptor<'_>) -> bool {
+    !matches!(
+        k.kind(),
+        TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) | TypeKind::Struct(_)
+    )
+}
+
+/// Reads a scalar map key and renders it as object-key text.
+fn key_text<'a, R: Reader<'a>, E: ser::Error>(
+    cx: &Cx<'_, '_, R>,
+    k: TypeDescriptor<'_>,
+) -> std::result::Result<String, E> {
+    let opts = cx.opts;
+    Ok(match k.kind() {
+        TypeKind::Bool => cx.read(|r| r.read_bool())?.to_string(),
+        TypeKind::Byte => cx.read(|r| r.read_i8())?.to_string(),
+        TypeKind::I16 => cx.read(|r| r.read_i16())?.to_string(),
+        TypeKind::I32 => cx.read(|r| r.read_i32())?.to_string(),
+        TypeKind::I64 => cx.read(|r| r.read_i64())?.to_string(),
+        TypeKind::Enum(e) => {
+            let n = cx.read(|r| r.read_i32())?;
+            match e.name_of(n) {
+                Some(name) if opts.enum_as_name => name.to_owned(),
+                _ => n.to_string(),
+            }
+        }
+        TypeKind::Double => {
+            let d = cx.read(|r| r.read_double())?;
+            if d.is_finite() {
+                ryu::Buffer::new().format_finite(d).to_owned()
+            } else {
+                d.to_string()
+            }
+        }
+        TypeKind::String => cx.read(|r| r.read_string())?.to_owned(),
+        TypeKind::Binary => {
+            let b = cx.read(|r| r.read_binary())?;
+            match opts.binary {
+                BinaryFormat::Base64 => base64::engine::general_purpose::STANDARD.encode(b),
+                BinaryFormat::Text => String::from_utf8_lossy(b).into_owned(),
+            }
+        }
+        TypeKind::Uuid => format_uuid(&cx.read(|r| r.read_uuid())?),
+        TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) | TypeKind::Struct(_) => {
+            return Err(cx.fail(Error::invalid("container map keys are rendered as pairs")));
+        }
+    })
+}
+
+struct PairSer<'c, 'x, 'o, 'p, R> {
+    cx: &'c Cx<'x, 'o, R>,
+    k: TypeDescriptor<'p>,
+    v: TypeDescriptor<'p>,
+}
+
+impl<'a, R: Reader<'a>> Serialize for PairSer<'_, '_, '_, '_, R> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut sq = s.serialize_seq(Some(2))?;
+        sq.serialize_element(&ValueSer {
+            cx: self.cx,
+            ty: self.k,
+        })?;
+        sq.serialize_element(&ValueSer {
+            cx: self.cx,
+            ty: self.v,
+        })?;
+        sq.end()
+    }
+}
+
+struct StructSer<'c, 'x, 'o, 'p, R> {
+    cx: &'c Cx<'x, 'o, R>,
+    desc: StructDescriptor<'p>,
+    depth: usize,
+}
+
+impl<'a, R: Reader<'a>> Serialize for StructSer<'_, '_, '_, '_, R> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let StructSer { cx, desc, depth } = *self;
+        let with_root = |e: Error| root(e, desc, depth);
+        let fail_root = |e: Error| cx.fail::<S::Error>(with_root(e));
+        cx.read(|r| r.read_struct_begin())?;
+        let mut seen = Seen::new(desc.len());
+        let mut m = s.serialize_map(None)?;
+        loop {
+            let Some((tt, id)) = cx.read(|r| r.read_field_begin())? else {
+                break;
+            };
+            let Some(f) = desc.field_by_id(id) else {
+                cx.read(|r| r.skip(tt))?;
+                continue;
+            };
+            if tt != ttype_of(f.ty()) {
+                // Kitex's generic servers may write a void result as a VOID field.
+                if tt == TType::Void && id == 0 {
+                    cx.read(|r| r.skip(TType::Struct))?;
+                    continue;
+                }
+                return Err(fail_root(wire_mismatch(f.ty(), tt).at_field(f.json_name())));
+            }
+            seen.insert(f.index());
+            if let Err(e) = m.serialize_entry(f.json_name(), &ValueSer { cx, ty: f.ty() }) {
+                cx.wrap(|| PathSegment::Field(f.json_name().to_owned()));
+                if depth == 0 {
+                    cx.wrap(|| PathSegment::Root(desc.name().to_owned()));
+                }
+                return Err(e);
+            }
+        }
+        cx.r.borrow_mut().read_struct_end();
+        for f in desc.fields() {
+            if seen.contains(f.index()) {
+                continue;
+            }
+            if f.is_required() && cx.opts.missing_required == MissingRequired::Error {
+                return Err(fail_root(Error::new(
+                    ErrorKind::MissingRequired,
+                    format!("missing required field `{}`", f.json_name()),
+                )));
+            }
+            if cx.opts.read_defaults
+                && let Some(d) = f.default_value()
+            {
+                let v = crate::dynamic::value::const_to_value(f.ty(), d);
+                m.serialize_entry(f.json_name(), &ValueJson { v: &v, cx })?;
+            }
+        }
+        m.end()
+    }
+}
+
+/// Renders a `Value` (an IDL default) with the same options as the view.
+struct ValueJson<'v, 'c, 'x, 'o, R> {
+    v: &'v crate::Value,
+    cx: &'c Cx<'x, 'o, R>,
+}
+
+impl<R> Serialize for ValueJson<'_, '_, '_, '_, R> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.v {
+            crate::Value::I64(n) if self.cx.opts.i64_as_string => {
+                s.serialize_str(itoa::Buffer::new().format(*n))
+            }
+            other => other.serialize(s),
+        }
+    }
+}

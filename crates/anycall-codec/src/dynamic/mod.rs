@@ -1,0 +1,225 @@
+//! Descriptor-driven codecs: `Value` ⇄ bytes and JSON ⇄ bytes.
+//!
+//! Two paths, one truth:
+//!
+//! * [`value`]: read and write [`Value`](crate::Value) trees under a descriptor
+//!   (Kitex's map generic);
+//! * [`json`]: transcode JSON text straight to Thrift bytes (a serde
+//!   `DeserializeSeed` that writes into the output buffer as it parses) and
+//!   Thrift bytes straight to JSON (a `Serialize` view that reads the bytes
+//!   as the serializer asks for them). No tree is built on this path.
+//!
+//! Both follow the same rules ([`Options`](crate::Options)), and property
+//! tests hold them to identical bytes.
+
+pub mod json;
+pub mod value;
+
+use anycall_idl::{ConstValue, TypeDescriptor, TypeKind};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::thrift::{TType, Writer};
+
+/// The wire type of an IDL type.
+#[inline]
+pub(crate) fn ttype_of(ty: TypeDescriptor<'_>) -> TType {
+    match ty.kind() {
+        TypeKind::Bool => TType::Bool,
+        TypeKind::Byte => TType::I8,
+        TypeKind::I16 => TType::I16,
+        TypeKind::I32 | TypeKind::Enum(_) => TType::I32,
+        TypeKind::I64 => TType::I64,
+        TypeKind::Double => TType::Double,
+        TypeKind::String | TypeKind::Binary => TType::Binary,
+        TypeKind::Uuid => TType::Uuid,
+        TypeKind::List(_) => TType::List,
+        TypeKind::Set(_) => TType::Set,
+        TypeKind::Map(..) => TType::Map,
+        TypeKind::Struct(_) => TType::Struct,
+    }
+}
+
+/// Writes the zero value of a type: false, 0, "", empty container, or a
+/// struct holding the zero values of its required fields.
+pub(crate) fn write_zero<W: Writer>(w: &mut W, ty: TypeDescriptor<'_>) -> Result<()> {
+    match ty.kind() {
+        TypeKind::Bool => w.write_bool(false),
+        TypeKind::Byte => w.write_i8(0),
+        TypeKind::I16 => w.write_i16(0),
+        TypeKind::I32 | TypeKind::Enum(_) => w.write_i32(0),
+        TypeKind::I64 => w.write_i64(0),
+        TypeKind::Double => w.write_double(0.0),
+        TypeKind::String | TypeKind::Binary => w.write_binary(b"")?,
+        TypeKind::Uuid => w.write_uuid(&[0; 16]),
+        TypeKind::List(e) => w.write_list_begin(ttype_of(e), 0)?,
+        TypeKind::Set(e) => w.write_set_begin(ttype_of(e), 0)?,
+        TypeKind::Map(k, v) => w.write_map_begin(ttype_of(k), ttype_of(v), 0)?,
+        TypeKind::Struct(s) => {
+            w.write_struct_begin();
+            for f in s.required_fields() {
+                w.write_field_begin(ttype_of(f.ty()), f.id())?;
+                write_zero(w, f.ty())?;
+            }
+            w.write_field_stop();
+            w.write_struct_end();
+        }
+    }
+    Ok(())
+}
+
+/// Writes an IDL constant (a default value) of a type. The linker has
+/// already checked the value against the type.
+pub(crate) fn write_const<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    v: &ConstValue,
+) -> Result<()> {
+    match (ty.kind(), v) {
+        (TypeKind::Bool, ConstValue::Bool(b)) => w.write_bool(*b),
+        (TypeKind::Byte, ConstValue::Int(n)) => w.write_i8(*n as i8),
+        (TypeKind::I16, ConstValue::Int(n)) => w.write_i16(*n as i16),
+        (TypeKind::I32 | TypeKind::Enum(_), ConstValue::Int(n)) => w.write_i32(*n as i32),
+        (TypeKind::I64, ConstValue::Int(n)) => w.write_i64(*n),
+        (TypeKind::Double, ConstValue::Double(d)) => w.write_double(*d),
+        (TypeKind::String | TypeKind::Binary, ConstValue::String(s)) => w.write_string(s)?,
+        (TypeKind::Uuid, ConstValue::String(s)) => {
+            let u = crate::value::parse_uuid(s)
+                .ok_or_else(|| Error::new(ErrorKind::TypeMismatch, "invalid uuid constant"))?;
+            w.write_uuid(&u);
+        }
+        (TypeKind::List(e), ConstValue::List(items)) => {
+            w.write_list_begin(ttype_of(e), items.len())?;
+            for i in items {
+                write_const(w, e, i)?;
+            }
+        }
+        (TypeKind::Set(e), ConstValue::List(items)) => {
+            w.write_set_begin(ttype_of(e), items.len())?;
+            for i in items {
+                write_const(w, e, i)?;
+            }
+        }
+        (TypeKind::Map(k, val), ConstValue::Map(pairs)) => {
+            w.write_map_begin(ttype_of(k), ttype_of(val), pairs.len())?;
+            for (pk, pv) in pairs {
+                write_const(w, k, pk)?;
+                write_const(w, val, pv)?;
+            }
+        }
+        (TypeKind::Struct(s), ConstValue::Struct(fields)) => {
+            w.write_struct_begin();
+            for (id, fv) in fields {
+                if let Some(f) = s.field_by_id(*id) {
+                    w.write_field_begin(ttype_of(f.ty()), f.id())?;
+                    write_const(w, f.ty(), fv)?;
+                }
+            }
+            w.write_field_stop();
+            w.write_struct_end();
+        }
+        _ => {
+            return Err(Error::new(
+                ErrorKind::TypeMismatch,
+                format!("constant does not fit type {}", ty.display()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The "expected X, found Y" error.
+#[cold]
+pub(crate) fn mismatch(expected: TypeDescriptor<'_>, found: &str) -> Error {
+    Error::new(
+        ErrorKind::TypeMismatch,
+        format!("expected {}, found {found}", expected.display()),
+    )
+}
+
+/// A wire type that does not match the IDL.
+#[cold]
+pub(crate) fn wire_mismatch(expected: TypeDescriptor<'_>, found: TType) -> Error {
+    Error::new(
+        ErrorKind::TypeMismatch,
+        format!(
+            "expected {} ({}) on the wire, found {}",
+            expected.display(),
+            ttype_of(expected).name(),
+            found.name()
+        ),
+    )
+}
+
+/// An integer outside the range of its IDL type.
+#[cold]
+pub(crate) fn out_of_range(n: impl std::fmt::Display, ty: TypeDescriptor<'_>) -> Error {
+    Error::new(
+        ErrorKind::OutOfRange,
+        format!("{n} is out of range for {}", ty.display()),
+    )
+}
+
+/// Checks an i64 against an integer type's range (enums are i32).
+#[inline]
+pub(crate) fn check_int(n: i64, ty: TypeDescriptor<'_>) -> Result<i64> {
+    let ok = match ty.kind() {
+        TypeKind::Byte => i8::try_from(n).is_ok(),
+        TypeKind::I16 => i16::try_from(n).is_ok(),
+        TypeKind::I32 | TypeKind::Enum(_) => i32::try_from(n).is_ok(),
+        _ => true,
+    };
+    if ok { Ok(n) } else { Err(out_of_range(n, ty)) }
+}
+
+/// Writes a checked integer of an integer or enum type.
+#[inline]
+pub(crate) fn write_int<W: Writer>(w: &mut W, ty: TypeDescriptor<'_>, n: i64) -> Result<()> {
+    let n = check_int(n, ty)?;
+    match ty.kind() {
+        TypeKind::Byte => w.write_i8(n as i8),
+        TypeKind::I16 => w.write_i16(n as i16),
+        TypeKind::I32 | TypeKind::Enum(_) => w.write_i32(n as i32),
+        TypeKind::I64 => w.write_i64(n),
+        TypeKind::Double => w.write_double(n as f64),
+        _ => return Err(mismatch(ty, "an integer")),
+    }
+    Ok(())
+}
+
+/// Marks which fields of a struct were seen (one bit per field position).
+pub(crate) struct Seen {
+    small: u128,
+    large: Vec<bool>,
+}
+
+impl Seen {
+    #[inline]
+    pub(crate) fn new(len: usize) -> Self {
+        Self {
+            small: 0,
+            large: if len > 128 { vec![false; len] } else { Vec::new() },
+        }
+    }
+
+    /// Marks `i`; returns whether it was already marked.
+    #[inline]
+    pub(crate) fn insert(&mut self, i: usize) -> bool {
+        if self.large.is_empty() {
+            let bit = 1u128 << i;
+            let was = self.small & bit != 0;
+            self.small |= bit;
+            was
+        } else {
+            std::mem::replace(&mut self.large[i], true)
+        }
+    }
+
+    #[inline]
+    pub(crate) fn contains(&self, i: usize) -> bool {
+        if self.large.is_empty() {
+            self.small & (1u128 << i) != 0
+        } else {
+            self.large[i]
+        }
+    }
+}

@@ -1,0 +1,461 @@
+//! [`Value`] ⇄ Thrift bytes under a descriptor (Kitex's map generic).
+//!
+//! Writing converts what it can, as Kitex's write mapping does: integers of
+//! any width when the value fits, integers for doubles, strings for binary,
+//! enum names for enums, `Set` for lists and `List` for sets, structs with
+//! string keys for maps. Everything else is a type mismatch naming the
+//! field path.
+
+use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
+
+use super::{
+    Seen, check_int, mismatch, ttype_of, wire_mismatch, write_const, write_int, write_zero,
+};
+use crate::error::{Error, ErrorKind, PathSegment, Result};
+use crate::options::{MissingRequired, Options, UnknownFields};
+use crate::thrift::{Reader, TType, Writer};
+use crate::value::{Struct, Value, parse_uuid};
+
+/// Writes `value` as a value of type `ty`.
+pub fn write_value<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    value: &Value,
+    opts: &Options,
+) -> Result<()> {
+    write_typed(w, ty, value, opts, 0)
+}
+
+/// Writes a struct value as struct `desc`.
+pub fn write_struct<W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    value: &Struct,
+    opts: &Options,
+) -> Result<()> {
+    write_struct_at(w, desc, value, opts, 0)
+}
+
+const MAX_DEPTH: usize = crate::limits::DEFAULT_MAX_DEPTH;
+
+fn write_typed<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    value: &Value,
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    match (ty.kind(), value) {
+        (TypeKind::Bool, Value::Bool(b)) => w.write_bool(*b),
+        (
+            TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 | TypeKind::Double,
+            Value::I8(_) | Value::I16(_) | Value::I32(_) | Value::I64(_),
+        ) => write_int(w, ty, value.as_i64().unwrap_or(0))?,
+        (TypeKind::Double, Value::Double(d)) => w.write_double(*d),
+        (TypeKind::Enum(_), Value::I8(_) | Value::I16(_) | Value::I32(_) | Value::I64(_)) => {
+            let n = check_int(value.as_i64().unwrap_or(0), ty)?;
+            w.write_i32(n as i32);
+        }
+        (TypeKind::Enum(e), Value::String(name)) => match e.value(name) {
+            Some(n) => w.write_i32(n),
+            None => {
+                return Err(Error::new(
+                    ErrorKind::TypeMismatch,
+                    format!("enum {} has no value named \"{name}\"", e.full_name()),
+                ));
+            }
+        },
+        (TypeKind::String, Value::String(s)) => w.write_string(s)?,
+        (TypeKind::String, Value::Binary(b)) => match std::str::from_utf8(b) {
+            Ok(s) => w.write_string(s)?,
+            Err(_) => return Err(mismatch(ty, "binary that is not UTF-8")),
+        },
+        (TypeKind::Binary, Value::Binary(b)) => w.write_binary(b)?,
+        (TypeKind::Binary, Value::String(s)) => w.write_binary(s.as_bytes())?,
+        (TypeKind::Uuid, Value::Uuid(u)) => w.write_uuid(u),
+        (TypeKind::Uuid, Value::String(s)) => match parse_uuid(s) {
+            Some(u) => w.write_uuid(&u),
+            None => return Err(mismatch(ty, &format!("string \"{s}\""))),
+        },
+        (TypeKind::List(e), Value::List(items) | Value::Set(items)) => {
+            guard(depth)?;
+            w.write_list_begin(ttype_of(e), items.len())?;
+            write_items(w, e, items, opts, depth)?;
+        }
+        (TypeKind::Set(e), Value::List(items) | Value::Set(items)) => {
+            guard(depth)?;
+            w.write_set_begin(ttype_of(e), items.len())?;
+            write_items(w, e, items, opts, depth)?;
+        }
+        (TypeKind::Map(k, v), Value::Map(pairs)) => {
+            guard(depth)?;
+            w.write_map_begin(ttype_of(k), ttype_of(v), pairs.len())?;
+            for (pk, pv) in pairs {
+                let key = || PathSegment::Key(key_text(pk));
+                write_typed(w, k, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
+                write_typed(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+            }
+        }
+        (TypeKind::Map(k, v), Value::Struct(s)) => {
+            // An object with string keys, as JSON gives maps.
+            guard(depth)?;
+            w.write_map_begin(ttype_of(k), ttype_of(v), s.len())?;
+            for (name, pv) in s.iter() {
+                let key = || PathSegment::Key(format!("{name:?}"));
+                write_key_str(w, k, name, false).map_err(|e| e.at(key()))?;
+                write_typed(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+            }
+        }
+        (TypeKind::Struct(s), Value::Struct(fields)) => {
+            write_struct_at(w, s, fields, opts, depth + 1)?;
+        }
+        (_, other) => return Err(mismatch(ty, other.kind_name())),
+    }
+    Ok(())
+}
+
+fn write_items<W: Writer>(
+    w: &mut W,
+    e: TypeDescriptor<'_>,
+    items: &[Value],
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    for (i, item) in items.iter().enumerate() {
+        write_typed(w, e, item, opts, depth + 1).map_err(|err| err.at(PathSegment::Index(i)))?;
+    }
+    Ok(())
+}
+
+#[inline]
+fn guard(depth: usize) -> Result<()> {
+    if depth >= MAX_DEPTH {
+        return Err(Error::limit(crate::Limit::Depth, depth + 1, MAX_DEPTH));
+    }
+    Ok(())
+}
+
+/// Writes a map key given as text (a JSON object key) as type `k`; binary
+/// keys are base64 when `base64` is set.
+pub(crate) fn write_key_str<W: Writer>(
+    w: &mut W,
+    k: TypeDescriptor<'_>,
+    s: &str,
+    base64: bool,
+) -> Result<()> {
+    match k.kind() {
+        TypeKind::Binary if base64 => {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .map_err(|_| mismatch(k, &format!("key {s:?} (not base64)")))?;
+            w.write_binary(&bytes)?;
+        }
+        TypeKind::String | TypeKind::Binary => w.write_string(s)?,
+        TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 => {
+            let n: i64 = s
+                .parse()
+                .map_err(|_| mismatch(k, &format!("key \"{s}\"")))?;
+            write_int(w, k, n)?;
+        }
+        TypeKind::Double => {
+            let d: f64 = s
+                .parse()
+                .map_err(|_| mismatch(k, &format!("key \"{s}\"")))?;
+            w.write_double(d);
+        }
+        TypeKind::Bool => match s {
+            "true" => w.write_bool(true),
+            "false" => w.write_bool(false),
+            _ => return Err(mismatch(k, &format!("key \"{s}\""))),
+        },
+        TypeKind::Enum(e) => match e.value(s) {
+            Some(n) => w.write_i32(n),
+            None => {
+                let n: i64 = s
+                    .parse()
+                    .map_err(|_| mismatch(k, &format!("key \"{s}\"")))?;
+                write_int(w, k, n)?;
+            }
+        },
+        TypeKind::Uuid => match parse_uuid(s) {
+            Some(u) => w.write_uuid(&u),
+            None => return Err(mismatch(k, &format!("key \"{s}\""))),
+        },
+        TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) | TypeKind::Struct(_) => {
+            return Err(Error::new(
+                ErrorKind::TypeMismatch,
+                format!(
+                    "map keys of type {} cannot be object keys; write the map as [[key, value], ...]",
+                    k.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn key_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        other => serde_json::to_string(other).unwrap_or_else(|_| other.kind_name().to_owned()),
+    }
+}
+
+fn write_struct_at<W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    value: &Struct,
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    guard(depth)?;
+    let mut seen = Seen::new(desc.len());
+    w.write_struct_begin();
+    for (name, v) in value.iter() {
+        let Some(f) = desc.field_by_name(name) else {
+            if opts.unknown_fields == UnknownFields::Error {
+                return Err(unknown_field(desc, name));
+            }
+            continue;
+        };
+        if seen.insert(f.index()) {
+            return Err(Error::new(
+                ErrorKind::InvalidData,
+                format!("field `{}` is given twice", f.name()),
+            )
+            .at_field(f.json_name())
+            .at(PathSegment::Root(desc.name().to_owned())));
+        }
+        w.write_field_begin(ttype_of(f.ty()), f.id())?;
+        write_typed(w, f.ty(), v, opts, depth)
+            .map_err(|e| e.at_field(f.json_name()))
+            .map_err(|e| root(e, desc, depth))?;
+    }
+    write_absent(w, desc, &seen, opts).map_err(|e| root(e, desc, depth))?;
+    w.write_field_stop();
+    w.write_struct_end();
+    Ok(())
+}
+
+/// Adds the struct name as the path root at the outermost struct.
+pub(crate) fn root(e: Error, desc: StructDescriptor<'_>, depth: usize) -> Error {
+    if depth == 0 {
+        e.at(PathSegment::Root(desc.name().to_owned()))
+    } else {
+        e
+    }
+}
+
+pub(crate) fn unknown_field(desc: StructDescriptor<'_>, name: &str) -> Error {
+    Error::new(
+        ErrorKind::UnknownField,
+        format!("unknown field \"{name}\" in {}", desc.full_name()),
+    )
+}
+
+/// After the given fields: required fields that were absent (error or zero
+/// value), and default-requiredness fields with an IDL default.
+pub(crate) fn write_absent<W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    seen: &Seen,
+    opts: &Options,
+) -> Result<()> {
+    for f in desc.fields() {
+        if seen.contains(f.index()) {
+            continue;
+        }
+        if f.is_required() {
+            if opts.missing_required == MissingRequired::Error {
+                return Err(Error::new(
+                    ErrorKind::MissingRequired,
+                    format!("missing required field `{}`", f.json_name()),
+                ));
+            }
+            w.write_field_begin(ttype_of(f.ty()), f.id())?;
+            match f.default_value() {
+                Some(d) => write_const(w, f.ty(), d)?,
+                None => write_zero(w, f.ty())?,
+            }
+        } else if !f.is_optional() && opts.write_defaults {
+            if let Some(d) = f.default_value() {
+                w.write_field_begin(ttype_of(f.ty()), f.id())?;
+                write_const(w, f.ty(), d)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads a value of type `ty`.
+pub fn read_value<'a, R: Reader<'a>>(
+    r: &mut R,
+    ty: TypeDescriptor<'_>,
+    opts: &Options,
+) -> Result<Value> {
+    read_typed(r, ty, opts)
+}
+
+/// Reads a struct of type `desc`.
+pub fn read_struct<'a, R: Reader<'a>>(
+    r: &mut R,
+    desc: StructDescriptor<'_>,
+    opts: &Options,
+) -> Result<Struct> {
+    read_struct_inner(r, desc, opts).map_err(|e| e.at(PathSegment::Root(desc.name().to_owned())))
+}
+
+fn read_typed<'a, R: Reader<'a>>(
+    r: &mut R,
+    ty: TypeDescriptor<'_>,
+    opts: &Options,
+) -> Result<Value> {
+    Ok(match ty.kind() {
+        TypeKind::Bool => Value::Bool(r.read_bool()?),
+        TypeKind::Byte => Value::I8(r.read_i8()?),
+        TypeKind::I16 => Value::I16(r.read_i16()?),
+        TypeKind::I32 | TypeKind::Enum(_) => Value::I32(r.read_i32()?),
+        TypeKind::I64 => Value::I64(r.read_i64()?),
+        TypeKind::Double => Value::Double(r.read_double()?),
+        TypeKind::String => Value::String(r.read_string()?.to_owned()),
+        TypeKind::Binary => Value::Binary(r.read_binary()?.to_vec()),
+        TypeKind::Uuid => Value::Uuid(r.read_uuid()?),
+        TypeKind::List(e) => {
+            let (et, n) = r.read_list_begin()?;
+            let items = read_items(r, e, et, n, opts)?;
+            r.read_list_end();
+            Value::List(items)
+        }
+        TypeKind::Set(e) => {
+            let (et, n) = r.read_set_begin()?;
+            let items = read_items(r, e, et, n, opts)?;
+            r.read_set_end();
+            Value::Set(items)
+        }
+        TypeKind::Map(k, v) => {
+            let (kt, vt, n) = r.read_map_begin()?;
+            if n > 0 && kt != ttype_of(k) {
+                return Err(wire_mismatch(k, kt));
+            }
+            if n > 0 && vt != ttype_of(v) {
+                return Err(wire_mismatch(v, vt));
+            }
+            let mut pairs = Vec::with_capacity(n);
+            for _ in 0..n {
+                let key = read_typed(r, k, opts)?;
+                let val = read_typed(r, v, opts)
+                    .map_err(|e| e.at(PathSegment::Key(key_text(&key))))?;
+                pairs.push((key, val));
+            }
+            r.read_map_end();
+            Value::Map(pairs)
+        }
+        TypeKind::Struct(s) => Value::Struct(read_struct_inner(r, s, opts)?),
+    })
+}
+
+fn read_items<'a, R: Reader<'a>>(
+    r: &mut R,
+    e: TypeDescriptor<'_>,
+    et: TType,
+    n: usize,
+    opts: &Options,
+) -> Result<Vec<Value>> {
+    if n > 0 && et != ttype_of(e) {
+        return Err(wire_mismatch(e, et));
+    }
+    let mut items = Vec::with_capacity(n);
+    for i in 0..n {
+        items.push(read_typed(r, e, opts).map_err(|err| err.at(PathSegment::Index(i)))?);
+    }
+    Ok(items)
+}
+
+fn read_struct_inner<'a, R: Reader<'a>>(
+    r: &mut R,
+    desc: StructDescriptor<'_>,
+    opts: &Options,
+) -> Result<Struct> {
+    r.read_struct_begin()?;
+    let mut out = Struct::with_capacity(desc.len());
+    let mut seen = Seen::new(desc.len());
+    while let Some((tt, id)) = r.read_field_begin()? {
+        let Some(f) = desc.field_by_id(id) else {
+            r.skip(tt)?;
+            continue;
+        };
+        if tt != ttype_of(f.ty()) {
+            // Kitex's generic servers may write a void result as a VOID field.
+            if tt == TType::Void && id == 0 {
+                r.skip(TType::Struct)?;
+                continue;
+            }
+            return Err(wire_mismatch(f.ty(), tt).at_field(f.json_name()));
+        }
+        let v = read_typed(r, f.ty(), opts).map_err(|e| e.at_field(f.json_name()))?;
+        if seen.insert(f.index()) {
+            out.insert(f.json_name(), v);
+        } else {
+            out.push(f.json_name().to_owned(), v);
+        }
+    }
+    r.read_struct_end();
+    for f in desc.fields() {
+        if seen.contains(f.index()) {
+            continue;
+        }
+        if f.is_required() && opts.missing_required == MissingRequired::Error {
+            return Err(Error::new(
+                ErrorKind::MissingRequired,
+                format!("missing required field `{}`", f.json_name()),
+            ));
+        }
+        if opts.read_defaults
+            && let Some(d) = f.default_value()
+        {
+            out.push(f.json_name().to_owned(), const_to_value(f.ty(), d));
+        }
+    }
+    Ok(out)
+}
+
+/// An IDL constant as a `Value` of its type.
+pub fn const_to_value(ty: TypeDescriptor<'_>, v: &anycall_idl::ConstValue) -> Value {
+    use anycall_idl::ConstValue as C;
+    match (ty.kind(), v) {
+        (_, C::Bool(b)) => Value::Bool(*b),
+        (TypeKind::Byte, C::Int(n)) => Value::I8(*n as i8),
+        (TypeKind::I16, C::Int(n)) => Value::I16(*n as i16),
+        (TypeKind::I32 | TypeKind::Enum(_), C::Int(n)) => Value::I32(*n as i32),
+        (TypeKind::Double, C::Int(n)) => Value::Double(*n as f64),
+        (_, C::Int(n)) => Value::I64(*n),
+        (_, C::Double(d)) => Value::Double(*d),
+        (TypeKind::Binary, C::String(s)) => Value::Binary(s.as_bytes().to_vec()),
+        (TypeKind::Uuid, C::String(s)) => parse_uuid(s).map_or(Value::String(s.clone()), Value::Uuid),
+        (_, C::String(s)) => Value::String(s.clone()),
+        (TypeKind::Set(e), C::List(items)) => {
+            Value::Set(items.iter().map(|i| const_to_value(e, i)).collect())
+        }
+        (TypeKind::List(e), C::List(items)) => {
+            Value::List(items.iter().map(|i| const_to_value(e, i)).collect())
+        }
+        (TypeKind::Map(k, val), C::Map(pairs)) => Value::Map(
+            pairs
+                .iter()
+                .map(|(a, b)| (const_to_value(k, a), const_to_value(val, b)))
+                .collect(),
+        ),
+        (TypeKind::Struct(s), C::Struct(fields)) => Value::Struct(
+            fields
+                .iter()
+                .filter_map(|(id, fv)| {
+                    let f = s.field_by_id(*id)?;
+                    Some((f.json_name().to_owned(), const_to_value(f.ty(), fv)))
+                })
+                .collect(),
+        ),
+        (_, C::List(items)) => Value::List(items.iter().map(|i| const_to_value(ty, i)).collect()),
+        (_, C::Map(_) | C::Struct(_)) => Value::Struct(Struct::new()),
+    }
+}

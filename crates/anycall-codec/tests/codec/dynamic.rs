@@ -1,0 +1,526 @@
+//! Descriptor-driven codecs: JSON and `Value` paths, calls and replies.
+
+use std::path::Path;
+
+use anycall_codec::call::{
+    Reply, decode_args_json, decode_args_value, decode_reply_json, decode_reply_value,
+    decode_struct_json, encode_call_json, encode_call_value, encode_reply_json,
+    encode_reply_value, encode_struct_json, encode_struct_value, read_envelope,
+};
+use anycall_codec::dynamic::json::{JsonView, to_json_string, write_json};
+use anycall_codec::dynamic::value::{read_value, write_value};
+use anycall_codec::thrift::{
+    BinaryReader, BinaryWriter, CompactReader, CompactWriter, Protocol, TApplicationException,
+    TApplicationExceptionType,
+};
+use anycall_codec::{ErrorKind, Limits, Options, Struct, Value};
+use anycall_idl::{Loader, Pool, StructDescriptor};
+use bytes::BytesMut;
+use proptest::prelude::*;
+use serde_json::json;
+
+pub(crate) fn pool() -> Pool {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/codec/all_types.thrift");
+    Loader::new()
+        .load(path.to_string_lossy())
+        .expect("all_types.thrift loads")
+}
+
+fn all(pool: &Pool) -> StructDescriptor<'_> {
+    pool.find_struct("All").expect("All")
+}
+
+const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
+
+fn sample_json() -> serde_json::Value {
+    json!({
+        "b": true,
+        "i8v": -8,
+        "i16v": 1600,
+        "i32v": -320000,
+        "i64v": 9007199254740993_i64,
+        "d": 12.331000000000001,
+        "s": "héllo \"q\"",
+        "bin": "AAH/",
+        "u": "00112233-4455-6677-8899-aabbccddeeff",
+        "color": 4,
+        "ints": [1, -2, 3],
+        "names": ["a", "b"],
+        "items": {"k": {"id": 1, "item_name": "one"}, "j": {"id": 2}},
+        "by_id": {"5": [1, 2], "-6": []},
+        "by_point": [[{"x": 1, "y": 2}, "p"]],
+        "flags": {"true": 0.5, "false": -1.0},
+        "ratios": {"0.25": 1},
+        "nested": [[{"a": [1, 2]}], []],
+        "shape": {"radius": 2.5},
+        "point": {"x": 3, "y": 4},
+        "bools": [true, false, true],
+        "blobs": {"aGk=": "00000000-0000-0000-0000-000000000001"}
+    })
+}
+
+fn json_to_bytes(desc: StructDescriptor<'_>, json: &str, p: Protocol, opts: &Options) -> BytesMut {
+    let mut buf = BytesMut::new();
+    encode_struct_json(desc, json.as_bytes(), p, opts, &mut buf).expect("json encodes");
+    buf
+}
+
+#[test]
+fn json_round_trips_through_bytes_in_both_protocols() {
+    let pool = pool();
+    let desc = all(&pool);
+    let input = sample_json();
+    for p in PROTOCOLS {
+        let bytes = json_to_bytes(desc, &input.to_string(), p, &Options::default());
+        let (out, used) =
+            decode_struct_json(desc, &bytes, p, &Options::default(), &Limits::default(), false)
+                .expect("bytes decode");
+        assert_eq!(used, bytes.len(), "{p:?}: whole struct read");
+        let out: serde_json::Value = serde_json::from_str(&out).expect("valid json");
+        let mut expected = input.clone();
+        // Maps with float keys come back with the canonical float text; the
+        // rest is identical.
+        expected["flags"] = json!({"true": 0.5, "false": -1.0});
+        assert_eq!(out, expected, "{p:?}");
+    }
+}
+
+#[test]
+fn doubles_round_trip_exactly() {
+    let pool = pool();
+    let desc = all(&pool);
+    for d in [12.331000000000001, 0.1 + 0.2, f64::MIN_POSITIVE, 1e300, -0.0] {
+        let j = json!({"d": d}).to_string();
+        let bytes = json_to_bytes(desc, &j, Protocol::Compact, &Options::default());
+        let (out, _) = decode_struct_json(
+            desc,
+            &bytes,
+            Protocol::Compact,
+            &Options::default(),
+            &Limits::default(),
+            false,
+        )
+        .unwrap();
+        let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back["d"].as_f64().unwrap().to_bits(), d.to_bits(), "{d}");
+    }
+}
+
+#[test]
+fn error_paths_name_the_field() {
+    let pool = pool();
+    let echo = pool.service("Codec").unwrap().method("Echo").unwrap();
+    let mut buf = BytesMut::new();
+    let err = encode_call_json(
+        echo,
+        br#"{"items": {"k": {"id": "abc"}}}"#,
+        1,
+        Protocol::Binary,
+        &Options::default(),
+        &mut buf,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"Echo_args.req.items["k"].id: expected i64, found string "abc""#
+    );
+    assert_eq!(err.kind(), ErrorKind::TypeMismatch);
+
+    let err = encode_call_json(
+        echo,
+        br#"{"points": [{"x": 1}, {"y": 2}]}"#,
+        1,
+        Protocol::Binary,
+        &Options::default(),
+        &mut buf,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Echo_args.req.points[1]: missing required field `x`"
+    );
+    assert_eq!(err.kind(), ErrorKind::MissingRequired);
+}
+
+#[test]
+fn strict_by_default_lenient_on_request() {
+    let pool = pool();
+    let desc = pool.find_struct("Point").unwrap();
+    let mut buf = BytesMut::new();
+    let err = encode_struct_json(desc, br#"{"x": 1, "zz": 2}"#, Protocol::Binary, &Options::default(), &mut buf)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownField);
+    assert!(err.to_string().contains("zz"), "{err}");
+
+    let err = encode_struct_json(desc, br#"{"x": 4294967296}"#, Protocol::Binary, &Options::default(), &mut buf)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutOfRange);
+    assert_eq!(err.to_string(), "Point.x: 4294967296 is out of range for i32");
+
+    let err = encode_struct_json(desc, br#"{"y": 1}"#, Protocol::Binary, &Options::default(), &mut buf)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MissingRequired);
+
+    // Kitex's looser rules: unknown keys skipped, missing required written as zero.
+    let mut lenient = BytesMut::new();
+    encode_struct_json(desc, br#"{"zz": 2, "y": 5}"#, Protocol::Binary, &Options::lenient(), &mut lenient)
+        .unwrap();
+    let (out, _) = decode_struct_json(desc, &lenient, Protocol::Binary, &Options::default(), &Limits::default(), false)
+        .unwrap();
+    assert_eq!(out, r#"{"y":5,"x":0}"#);
+}
+
+#[test]
+fn defaults_are_written_for_absent_default_fields() {
+    let pool = pool();
+    let desc = pool.find_struct("Point").unwrap();
+    let bytes = json_to_bytes(desc, r#"{"x": 1}"#, Protocol::Binary, &Options::default());
+    let (out, _) =
+        decode_struct_json(desc, &bytes, Protocol::Binary, &Options::default(), &Limits::default(), false)
+            .unwrap();
+    assert_eq!(out, r#"{"x":1,"y":7}"#);
+    let opts = Options {
+        write_defaults: false,
+        ..Options::default()
+    };
+    let bytes = json_to_bytes(desc, r#"{"x": 1}"#, Protocol::Binary, &opts);
+    let (out, _) =
+        decode_struct_json(desc, &bytes, Protocol::Binary, &Options::default(), &Limits::default(), false)
+            .unwrap();
+    assert_eq!(out, r#"{"x":1}"#);
+    let read_defaults = Options {
+        read_defaults: true,
+        ..Options::default()
+    };
+    let (out, _) =
+        decode_struct_json(desc, &bytes, Protocol::Binary, &read_defaults, &Limits::default(), false)
+            .unwrap();
+    assert_eq!(out, r#"{"x":1,"y":7}"#);
+}
+
+#[test]
+fn json_options_change_rendering() {
+    let pool = pool();
+    let desc = all(&pool);
+    let bytes = json_to_bytes(
+        desc,
+        r#"{"i64v": "123", "color": "GREEN", "bin": "hi"}"#,
+        Protocol::Binary,
+        &Options {
+            binary: anycall_codec::BinaryFormat::Text,
+            ..Options::default()
+        },
+    );
+    let opts = Options {
+        i64_as_string: true,
+        enum_as_name: true,
+        ..Options::default()
+    };
+    let (out, _) = decode_struct_json(desc, &bytes, Protocol::Binary, &opts, &Limits::default(), false).unwrap();
+    assert_eq!(out, r#"{"i64v":"123","bin":"aGk=","color":"GREEN"}"#);
+}
+
+#[test]
+fn non_finite_doubles_follow_the_option() {
+    let pool = pool();
+    let desc = all(&pool);
+    let bytes = json_to_bytes(desc, r#"{"d": "NaN"}"#, Protocol::Binary, &Options::default());
+    let err = decode_struct_json(desc, &bytes, Protocol::Binary, &Options::default(), &Limits::default(), false)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutOfRange);
+    assert!(err.to_string().starts_with("All.d:"), "{err}");
+    let null = Options {
+        non_finite: anycall_codec::NonFinite::Null,
+        ..Options::default()
+    };
+    let (out, _) = decode_struct_json(desc, &bytes, Protocol::Binary, &null, &Limits::default(), false).unwrap();
+    assert_eq!(out, r#"{"d":null}"#);
+}
+
+#[test]
+fn add_call_bytes_are_exact() {
+    let pool = pool();
+    let add = pool.service("Codec").unwrap().method("Add").unwrap();
+    let mut buf = BytesMut::new();
+    encode_call_json(add, br#"{"a": 1, "b": 2}"#, 1, Protocol::Binary, &Options::default(), &mut buf)
+        .unwrap();
+    let expected: Vec<u8> = [
+        &[0x80, 0x01, 0x00, 0x01, 0, 0, 0, 3][..],
+        b"Add",
+        &[0, 0, 0, 1],
+        &[0x08, 0, 1, 0, 0, 0, 1],
+        &[0x0a, 0, 2, 0, 0, 0, 0, 0, 0, 0, 2],
+        &[0],
+    ]
+    .concat();
+    assert_eq!(&buf[..], &expected[..]);
+    let mut vbuf = BytesMut::new();
+    let args = Value::structure([("a", Value::I32(1)), ("b", Value::I64(2))]);
+    encode_call_value(add, &args, 1, Protocol::Binary, &Options::default(), &mut vbuf).unwrap();
+    assert_eq!(buf, vbuf);
+    let env = read_envelope(&buf, Protocol::Binary, &Limits::default()).unwrap();
+    assert_eq!(env.header.name, "Add");
+    let back = decode_args_json(add, &buf[env.body..], Protocol::Binary, &Options::default(), &Limits::default(), false)
+        .unwrap();
+    assert_eq!(back, r#"{"a":1,"b":2}"#);
+}
+
+#[test]
+fn replies_decode_to_success_void_exception_and_application() {
+    let pool = pool();
+    let svc = pool.service("Codec").unwrap();
+    let echo = svc.method("Echo").unwrap();
+    let ping = svc.method("Ping").unwrap();
+    let lim = Limits::default();
+    let opts = Options::default();
+    for p in PROTOCOLS {
+        let mut buf = BytesMut::new();
+        encode_reply_json(echo, &Reply::Success(br#"{"msg":"hi"}"#), 9, p, &opts, &mut buf).unwrap();
+        assert_eq!(
+            decode_reply_json(echo, &buf, p, &opts, &lim, false).unwrap(),
+            Reply::Success(r#"{"msg":"hi","n":3}"#.to_owned())
+        );
+        buf.clear();
+        encode_reply_json(
+            echo,
+            &Reply::Exception {
+                name: "other".into(),
+                value: br#"{"what":"no"}"#,
+            },
+            9,
+            p,
+            &opts,
+            &mut buf,
+        )
+        .unwrap();
+        assert_eq!(
+            decode_reply_value(echo, &buf, p, &opts, &lim).unwrap(),
+            Reply::Exception {
+                name: "other".into(),
+                value: Value::structure([("what", Value::String("no".into()))]),
+            }
+        );
+        buf.clear();
+        encode_reply_value(ping, &Reply::Void, 9, p, &opts, &mut buf).unwrap();
+        assert_eq!(decode_reply_json(ping, &buf, p, &opts, &lim, false).unwrap(), Reply::Void);
+        buf.clear();
+        let ex = TApplicationException::new(TApplicationExceptionType::UNKNOWN_METHOD, "no such method");
+        encode_reply_json::<&[u8]>(echo, &Reply::Application(ex.clone()), 9, p, &opts, &mut buf).unwrap();
+        assert_eq!(
+            decode_reply_json(echo, &buf, p, &opts, &lim, false).unwrap(),
+            Reply::Application(ex)
+        );
+    }
+}
+
+#[test]
+fn kitex_five_byte_void_result_is_accepted() {
+    let pool = pool();
+    let ping = pool.service("Codec").unwrap().method("Ping").unwrap();
+    let msg: Vec<u8> = [
+        &[0x80, 0x01, 0x00, 0x02, 0, 0, 0, 4][..],
+        b"Ping",
+        &[0, 0, 0, 7],
+        &[0x01, 0x00, 0x00, 0x00, 0x00],
+    ]
+    .concat();
+    let lim = Limits::default();
+    assert_eq!(
+        decode_reply_json(ping, &msg, Protocol::Binary, &Options::default(), &lim, false).unwrap(),
+        Reply::Void
+    );
+    assert_eq!(
+        decode_reply_value(ping, &msg, Protocol::Binary, &Options::default(), &lim).unwrap(),
+        Reply::Void
+    );
+}
+
+#[test]
+fn compact_bool_results_and_args() {
+    let pool = pool();
+    let check = pool.service("Codec").unwrap().method("Check").unwrap();
+    let opts = Options::default();
+    let lim = Limits::default();
+    let mut buf = BytesMut::new();
+    encode_call_json(check, br#"{"flag": true}"#, 3, Protocol::Compact, &opts, &mut buf).unwrap();
+    let env = read_envelope(&buf, Protocol::Compact, &lim).unwrap();
+    assert_eq!(
+        decode_args_value(check, &buf[env.body..], Protocol::Compact, &opts, &lim).unwrap(),
+        Value::structure([("flag", Value::Bool(true))])
+    );
+    buf.clear();
+    encode_reply_json(check, &Reply::Success(b"false"), 3, Protocol::Compact, &opts, &mut buf).unwrap();
+    assert_eq!(
+        decode_reply_json(check, &buf, Protocol::Compact, &opts, &lim, false).unwrap(),
+        Reply::Success("false".to_owned())
+    );
+}
+
+#[test]
+fn value_struct_round_trip() {
+    let pool = pool();
+    let desc = pool.find_struct("Item").unwrap();
+    let mut s = Struct::new();
+    s.insert("id", Value::I32(5)); // widened to i64
+    s.insert("item_name", Value::String("five".into()));
+    for p in PROTOCOLS {
+        let mut buf = BytesMut::new();
+        encode_struct_value(desc, &s, p, &Options::default(), &mut buf).unwrap();
+        let back = anycall_codec::call::decode_struct_value(desc, &buf, p, &Options::default(), &Limits::default())
+            .unwrap();
+        assert_eq!(back.get("id"), Some(&Value::I64(5)));
+        assert_eq!(back.get("item_name"), Some(&Value::String("five".into())));
+    }
+}
+
+#[test]
+fn deep_json_is_limited_not_overflowed() {
+    let pool = Pool::from_source("deep.thrift", "struct D { 1: list<D> d }").unwrap();
+    let desc = pool.find_struct("D").unwrap();
+    let mut json = String::new();
+    for _ in 0..100 {
+        json.push_str(r#"{"d":["#);
+    }
+    for _ in 0..100 {
+        json.push_str("]}");
+    }
+    let mut buf = BytesMut::new();
+    let err = encode_struct_json(desc, json.as_bytes(), Protocol::Binary, &Options::default(), &mut buf)
+        .unwrap_err();
+    assert!(err.is_limit() || err.kind() == ErrorKind::Json, "{err:?}");
+}
+
+// ---- property tests: two paths, one truth ---------------------------------
+
+fn arb_value(pool: Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<Value> {
+    use anycall_idl::TypeKind as K;
+    let t = pool.type_by_id(ty);
+    let leaf = depth >= 3;
+    match t.kind() {
+        K::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
+        K::Byte => any::<i8>().prop_map(Value::I8).boxed(),
+        K::I16 => any::<i16>().prop_map(Value::I16).boxed(),
+        K::I32 => any::<i32>().prop_map(Value::I32).boxed(),
+        K::I64 => any::<i64>().prop_map(Value::I64).boxed(),
+        K::Double => prop::num::f64::NORMAL.prop_map(Value::Double).boxed(),
+        K::String => "\\PC{0,8}".prop_map(Value::String).boxed(),
+        K::Binary => prop::collection::vec(any::<u8>(), 0..8).prop_map(Value::Binary).boxed(),
+        K::Uuid => any::<[u8; 16]>().prop_map(Value::Uuid).boxed(),
+        K::Enum(e) => {
+            let vals: Vec<i32> = e.values().map(|(_, v)| v).collect();
+            prop::sample::select(vals).prop_map(Value::I32).boxed()
+        }
+        K::List(e) | K::Set(e) => {
+            let set = matches!(t.kind(), K::Set(_));
+            let n = if leaf { 0..1 } else { 0..4 };
+            prop::collection::vec(arb_value(pool.clone(), e.id(), depth + 1), n)
+                .prop_map(move |v| if set { Value::Set(v) } else { Value::List(v) })
+                .boxed()
+        }
+        K::Map(k, v) => {
+            let n = if leaf { 0..1 } else { 0..3 };
+            prop::collection::vec(
+                (
+                    arb_value(pool.clone(), k.id(), depth + 1),
+                    arb_value(pool.clone(), v.id(), depth + 1),
+                ),
+                n,
+            )
+            .prop_map(Value::Map)
+            .boxed()
+        }
+        K::Struct(s) => {
+            let fields: Vec<(String, anycall_idl::TypeId, bool)> = s
+                .fields()
+                .map(|f| (f.json_name().to_owned(), f.ty().id(), f.is_required()))
+                .collect();
+            let strategies: Vec<BoxedStrategy<Option<(String, Value)>>> = fields
+                .into_iter()
+                .map(|(name, ty, required)| {
+                    let v = arb_value(pool.clone(), ty, depth + 1);
+                    if required || leaf && required {
+                        v.prop_map(move |v| Some((name.clone(), v))).boxed()
+                    } else if leaf {
+                        Just(None).boxed()
+                    } else {
+                        prop::option::of(v.prop_map(move |v| (name.clone(), v))).boxed()
+                    }
+                })
+                .collect();
+            strategies
+                .prop_map(|fields| Value::Struct(fields.into_iter().flatten().collect()))
+                .boxed()
+        }
+    }
+}
+
+fn struct_type_id(pool: &Pool, name: &str) -> anycall_idl::TypeId {
+    // Every struct is used as a field type somewhere in the IDL except `All`;
+    // reach `All` through a one-field wrapper made for the test.
+    let _ = name;
+    pool.find_struct("Holder")
+        .and_then(|h| h.field(0))
+        .map(|f| f.ty().id())
+        .expect("Holder.all")
+}
+
+fn holder_pool() -> Pool {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/codec");
+    Loader::new()
+        .file(
+            path.join("holder.thrift").to_string_lossy(),
+            "include \"all_types.thrift\"\nstruct Holder { 1: all_types.All all }",
+        )
+        .load(path.join("holder.thrift").to_string_lossy())
+        .expect("holder loads")
+}
+
+fn write_value_bytes(p: Protocol, ty: anycall_idl::TypeDescriptor<'_>, v: &Value) -> BytesMut {
+    let mut buf = BytesMut::new();
+    match p {
+        Protocol::Binary => write_value(&mut BinaryWriter::new(&mut buf), ty, v, &Options::default()),
+        Protocol::Compact => write_value(&mut CompactWriter::new(&mut buf), ty, v, &Options::default()),
+    }
+    .expect("value writes");
+    buf
+}
+
+fn write_json_bytes(p: Protocol, ty: anycall_idl::TypeDescriptor<'_>, json: &str) -> BytesMut {
+    let mut buf = BytesMut::new();
+    match p {
+        Protocol::Binary => write_json(&mut BinaryWriter::new(&mut buf), ty, json.as_bytes(), &Options::default()),
+        Protocol::Compact => write_json(&mut CompactWriter::new(&mut buf), ty, json.as_bytes(), &Options::default()),
+    }
+    .expect("json writes");
+    buf
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// JSON → bytes equals JSON → Value → bytes, and bytes → JSON → bytes
+    /// and bytes → Value round-trip, in both protocols.
+    #[test]
+    fn json_and_value_paths_agree(v in arb_value(holder_pool(), struct_type_id(&holder_pool(), "All"), 0)) {
+        let pool = holder_pool();
+        let ty = pool.type_by_id(struct_type_id(&pool, "All"));
+        let json = serde_json::to_string(&v).expect("value serializes");
+        for p in PROTOCOLS {
+            let from_value = write_value_bytes(p, ty, &v);
+            let from_json = write_json_bytes(p, ty, &json);
+            prop_assert_eq!(&from_value, &from_json, "{:?}: {}", p, json);
+
+            let view = JsonView::new(&from_json, p, ty, Options::default());
+            let back_json = to_json_string(&view).expect("bytes render");
+            let again = write_json_bytes(p, ty, &back_json);
+            prop_assert_eq!(&again, &from_json, "{:?}: {}", p, back_json);
+
+            let back_value = match p {
+                Protocol::Binary => read_value(&mut BinaryReader::new(&from_json), ty, &Options::default()),
+                Protocol::Compact => read_value(&mut CompactReader::new(&from_json), ty, &Options::default()),
+            }.expect("bytes read");
+            let rewritten = write_value_bytes(p, ty, &back_value);
+            prop_assert_eq!(&rewritten, &from_json);
+        }
+    }
+}
