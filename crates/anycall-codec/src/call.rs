@@ -21,14 +21,14 @@ use anycall_idl::{MethodDescriptor, StructDescriptor, TypeKind};
 use bytes::BytesMut;
 
 use crate::dynamic::json::{JsonView, to_json_writer, write_json, write_json_struct};
-use crate::dynamic::value::{read_struct, read_value, write_struct, write_value};
 use crate::dynamic::ttype_of;
+use crate::dynamic::value::{read_struct, read_value, write_struct, write_value};
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::limits::Limits;
 use crate::options::Options;
 use crate::thrift::{
-    TApplicationException, BinaryReader, BinaryWriter, CompactReader, CompactWriter, MessageHeader,
-    MessageType, Protocol, ProtocolReader, Reader, TType, Writer,
+    BinaryWriter, CompactWriter, MessageHeader, MessageType, Protocol, ProtocolReader, Reader,
+    TApplicationException, TType, Writer,
 };
 use crate::value::{Struct, Value};
 
@@ -187,7 +187,11 @@ pub struct Envelope<'a> {
 }
 
 /// Reads the message header at the start of `msg`.
-pub fn read_envelope<'a>(msg: &'a [u8], protocol: Protocol, limits: &Limits) -> Result<Envelope<'a>> {
+pub fn read_envelope<'a>(
+    msg: &'a [u8],
+    protocol: Protocol,
+    limits: &Limits,
+) -> Result<Envelope<'a>> {
     let mut r = ProtocolReader::new(protocol, msg, *limits);
     let header = r.read_message_begin()?;
     Ok(Envelope {
@@ -210,7 +214,9 @@ pub fn decode_reply_json(
     let env = expect_reply(method, msg, protocol, limits)?;
     let body = &msg[env.body..];
     if env.header.message_type == MessageType::Exception {
-        return Ok(Reply::Application(read_app_exception(body, protocol, limits)?));
+        return Ok(Reply::Application(read_app_exception(
+            body, protocol, limits,
+        )?));
     }
     let result = method.result();
     let view = JsonView::result_field(body, protocol, result, *opts).limits(*limits);
@@ -244,7 +250,9 @@ pub fn decode_reply_value(
     let env = expect_reply(method, msg, protocol, limits)?;
     let body = &msg[env.body..];
     if env.header.message_type == MessageType::Exception {
-        return Ok(Reply::Application(read_app_exception(body, protocol, limits)?));
+        return Ok(Reply::Application(read_app_exception(
+            body, protocol, limits,
+        )?));
     }
     let result = method.result();
     let mut r = ProtocolReader::new(protocol, body, *limits);
@@ -415,7 +423,7 @@ fn encode_reply_with<T>(
     let result = method.result();
     let (field, value) = match reply {
         Reply::Application(ex) => {
-            return with_writer!(protocol, dst, w => ex.write_message(&mut w, method.name(), seq_id));
+            return ex.write_message(protocol, method.name(), seq_id, dst);
         }
         Reply::Void => (None, None),
         Reply::Success(v) => {

@@ -197,7 +197,11 @@ impl Seen {
     pub(crate) fn new(len: usize) -> Self {
         Self {
             small: 0,
-            large: if len > 128 { vec![false; len] } else { Vec::new() },
+            large: if len > 128 {
+                vec![false; len]
+            } else {
+                Vec::new()
+            },
         }
     }
 

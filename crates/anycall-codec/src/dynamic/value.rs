@@ -344,8 +344,8 @@ fn read_typed<'a, R: Reader<'a>>(
             let mut pairs = Vec::with_capacity(n);
             for _ in 0..n {
                 let key = read_typed(r, k, opts)?;
-                let val = read_typed(r, v, opts)
-                    .map_err(|e| e.at(PathSegment::Key(key_text(&key))))?;
+                let val =
+                    read_typed(r, v, opts).map_err(|e| e.at(PathSegment::Key(key_text(&key))))?;
                 pairs.push((key, val));
             }
             r.read_map_end();
@@ -432,7 +432,9 @@ pub fn const_to_value(ty: TypeDescriptor<'_>, v: &anycall_idl::ConstValue) -> Va
         (_, C::Int(n)) => Value::I64(*n),
         (_, C::Double(d)) => Value::Double(*d),
         (TypeKind::Binary, C::String(s)) => Value::Binary(s.as_bytes().to_vec()),
-        (TypeKind::Uuid, C::String(s)) => parse_uuid(s).map_or(Value::String(s.clone()), Value::Uuid),
+        (TypeKind::Uuid, C::String(s)) => {
+            parse_uuid(s).map_or(Value::String(s.clone()), Value::Uuid)
+        }
         (_, C::String(s)) => Value::String(s.clone()),
         (TypeKind::Set(e), C::List(items)) => {
             Value::Set(items.iter().map(|i| const_to_value(e, i)).collect())

@@ -22,7 +22,13 @@ pub fn write_json<W: Writer>(
     opts: &Options,
 ) -> Result<()> {
     run(json, opts, |cx, de| {
-        TypeSeed { cx, w, ty, depth: 0 }.deserialize(de)
+        TypeSeed {
+            cx,
+            w,
+            ty,
+            depth: 0,
+        }
+        .deserialize(de)
     })
 }
 
@@ -213,7 +219,9 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
                 Ok(())
             }
             TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 | TypeKind::Enum(_)
-                if v.fract() == 0.0 && v >= -9.223_372_036_854_776e18 && v < 9.223_372_036_854_776e18 =>
+                if v.fract() == 0.0
+                    && v >= -9.223_372_036_854_776e18
+                    && v < 9.223_372_036_854_776e18 =>
             {
                 self.int(v as i64)
             }
@@ -425,12 +433,7 @@ impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         let MapVisitor {
-            cx,
-            w,
-            k,
-            v,
-            depth,
-            ..
+            cx, w, k, v, depth, ..
         } = self;
         let mark = w
             .begin_map_unknown(ttype_of(k), ttype_of(v))
@@ -465,12 +468,7 @@ impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let MapVisitor {
-            cx,
-            w,
-            k,
-            v,
-            depth,
-            ..
+            cx, w, k, v, depth, ..
         } = self;
         let mark = w
             .begin_map_unknown(ttype_of(k), ttype_of(v))
@@ -524,8 +522,13 @@ impl<'de, W: Writer> Visitor<'de> for KeySeed<'_, '_, '_, W> {
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<String, E> {
-        write_key_str(self.w, self.k, s, self.cx.opts.binary == BinaryFormat::Base64)
-            .map_err(|e| self.cx.fail(e.at(PathSegment::Key(format!("{s:?}")))))?;
+        write_key_str(
+            self.w,
+            self.k,
+            s,
+            self.cx.opts.binary == BinaryFormat::Base64,
+        )
+        .map_err(|e| self.cx.fail(e.at(PathSegment::Key(format!("{s:?}")))))?;
         Ok(s.to_owned())
     }
 }
@@ -555,13 +558,7 @@ impl<'de, W: Writer> Visitor<'de> for PairSeed<'_, '_, '_, W> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        let PairSeed {
-            cx,
-            w,
-            k,
-            v,
-            depth,
-        } = self;
+        let PairSeed { cx, w, k, v, depth } = self;
         let pair_err = |what: &str| {
             cx.fail::<A::Error>(Error::new(
                 ErrorKind::TypeMismatch,

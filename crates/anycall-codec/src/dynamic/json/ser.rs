@@ -107,7 +107,11 @@ impl<'a, 'p> JsonView<'a, 'p> {
         self.consumed.get()
     }
 
-    fn run<R: Reader<'a>, S: Serializer>(&self, r: R, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn run<R: Reader<'a>, S: Serializer>(
+        &self,
+        r: R,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
         let r = RefCell::new(r);
         let cx = Cx {
             r: &r,
@@ -191,7 +195,10 @@ struct Cx<'x, 'o, R> {
 
 impl<'a, R: Reader<'a>> Cx<'_, '_, R> {
     #[inline]
-    fn read<T, E: ser::Error>(&self, f: impl FnOnce(&mut R) -> Result<T>) -> std::result::Result<T, E> {
+    fn read<T, E: ser::Error>(
+        &self,
+        f: impl FnOnce(&mut R) -> Result<T>,
+    ) -> std::result::Result<T, E> {
         let out = f(&mut self.r.borrow_mut());
         out.map_err(|e| self.fail(e))
     }
@@ -321,12 +328,7 @@ impl<'a, R: Reader<'a>> Serialize for ValueSer<'_, '_, '_, '_, R> {
                 cx.r.borrow_mut().read_map_end();
                 Ok(out)
             }
-            TypeKind::Struct(desc) => StructSer {
-                cx,
-                desc,
-                depth: 1,
-            }
-            .serialize(s),
+            TypeKind::Struct(desc) => StructSer { cx, desc, depth: 1 }.serialize(s),
         }
     }
 }
