@@ -1,8 +1,10 @@
 //! The command line: raw arguments → a validated plan → a library call → output.
 
 mod args;
+mod codec;
 mod demo;
 mod describe;
+mod input;
 
 use std::process::ExitCode;
 
@@ -68,6 +70,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Describe(a) => describe::describe(&a),
         Command::List(a) => describe::list(&a),
+        Command::Encode(a) => codec::encode(&a),
+        Command::Decode(a) => codec::decode(&a),
         Command::Demo(a) => demo::run(&a),
     }
 }

@@ -1,0 +1,62 @@
+//! Reading `-d` data and stdin; hex text in and out.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::Context as _;
+
+/// Reads `-d` data: inline text, `@FILE`, or `@-` (stdin). `None` reads stdin.
+pub(crate) fn read_data(data: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    match data {
+        Some("@-") | None => read_stdin(),
+        Some(d) => match d.strip_prefix('@') {
+            Some(path) => std::fs::read(path).with_context(|| format!("cannot read {path}")),
+            None => Ok(d.as_bytes().to_vec()),
+        },
+    }
+}
+
+/// Reads all of stdin.
+pub(crate) fn read_stdin() -> anyhow::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut buf)
+        .context("cannot read stdin")?;
+    Ok(buf)
+}
+
+/// True when stdout is a terminal.
+pub(crate) fn stdout_is_tty() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// Lowercase hex, 16 bytes a line.
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(if i % 16 == 0 { '\n' } else { ' ' });
+        }
+        out.push_str(&format!("{b:02x}"));
+    }
+    out.push('\n');
+    out
+}
+
+/// Parses hex text; whitespace is ignored.
+pub(crate) fn from_hex(text: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let digits: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    anyhow::ensure!(digits.len() % 2 == 0, "hex input has an odd number of digits");
+    digits
+        .chunks(2)
+        .enumerate()
+        .map(|(i, pair)| {
+            let s = std::str::from_utf8(pair).unwrap_or("??");
+            u8::from_str_radix(s, 16)
+                .with_context(|| format!("invalid hex {s:?} at byte {i}"))
+        })
+        .collect()
+}
