@@ -608,6 +608,10 @@ impl Writer for CompactWriter<'_> {
 
     #[inline]
     fn write_field_begin(&mut self, ttype: TType, id: i16) -> Result<()> {
+        debug_assert!(
+            self.pending_bool.is_none(),
+            "a bool field header must be followed by write_bool"
+        );
         if ttype == TType::Bool {
             self.pending_bool = Some(id);
             return Ok(());

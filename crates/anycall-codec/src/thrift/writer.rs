@@ -65,7 +65,8 @@ pub trait Writer {
 
     /// Writes a field header. In the Compact protocol a `Bool` field's header
     /// is held back until the following [`write_bool`](Self::write_bool),
-    /// which folds the value into it.
+    /// which folds the value into it, so a `Bool` field header must be
+    /// followed by exactly one `write_bool`.
     fn write_field_begin(&mut self, ttype: TType, id: i16) -> Result<()>;
 
     /// Writes the STOP byte that ends a struct's fields.
