@@ -278,11 +278,12 @@ pub(crate) fn write_absent<W: Writer>(
                 Some(d) => write_const(w, f.ty(), d)?,
                 None => write_zero(w, f.ty())?,
             }
-        } else if !f.is_optional() && opts.write_defaults {
-            if let Some(d) = f.default_value() {
-                w.write_field_begin(ttype_of(f.ty()), f.id())?;
-                write_const(w, f.ty(), d)?;
-            }
+        } else if !f.is_optional()
+            && opts.write_defaults
+            && let Some(d) = f.default_value()
+        {
+            w.write_field_begin(ttype_of(f.ty()), f.id())?;
+            write_const(w, f.ty(), d)?;
         }
     }
     Ok(())

@@ -127,7 +127,9 @@ fn decode_message(
         MessageType::Call | MessageType::Oneway => {
             decode_args_json(m, body_bytes, protocol, opts, limits, false)?
         }
-        MessageType::Reply => decode_struct_json(m.result(), body_bytes, protocol, opts, limits, false)?.0,
+        MessageType::Reply => {
+            decode_struct_json(m.result(), body_bytes, protocol, opts, limits, false)?.0
+        }
         MessageType::Exception => {
             let mut r = ProtocolReader::new(protocol, body_bytes, *limits);
             let ex = TApplicationException::read(&mut r)?;

@@ -49,14 +49,16 @@ pub(crate) fn from_hex(text: &[u8]) -> anyhow::Result<Vec<u8>> {
         .copied()
         .filter(|c| !c.is_ascii_whitespace())
         .collect();
-    anyhow::ensure!(digits.len() % 2 == 0, "hex input has an odd number of digits");
+    anyhow::ensure!(
+        digits.len().is_multiple_of(2),
+        "hex input has an odd number of digits"
+    );
     digits
         .chunks(2)
         .enumerate()
         .map(|(i, pair)| {
             let s = std::str::from_utf8(pair).unwrap_or("??");
-            u8::from_str_radix(s, 16)
-                .with_context(|| format!("invalid hex {s:?} at byte {i}"))
+            u8::from_str_radix(s, 16).with_context(|| format!("invalid hex {s:?} at byte {i}"))
         })
         .collect()
 }

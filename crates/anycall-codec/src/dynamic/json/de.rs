@@ -220,8 +220,7 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
             }
             TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 | TypeKind::Enum(_)
                 if v.fract() == 0.0
-                    && v >= -9.223_372_036_854_776e18
-                    && v < 9.223_372_036_854_776e18 =>
+                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) =>
             {
                 self.int(v as i64)
             }
