@@ -555,7 +555,7 @@ fn deep_json_is_limited_not_overflowed() {
 
 // ---- property tests: two paths, one truth ---------------------------------
 
-fn arb_value(pool: Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<Value> {
+fn arb_value(pool: &Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<Value> {
     use anycall_idl::TypeKind as K;
     let t = pool.type_by_id(ty);
     let leaf = depth >= 3;
@@ -578,7 +578,7 @@ fn arb_value(pool: Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<V
         K::List(e) | K::Set(e) => {
             let set = matches!(t.kind(), K::Set(_));
             let n = if leaf { 0..1 } else { 0..4 };
-            prop::collection::vec(arb_value(pool.clone(), e.id(), depth + 1), n)
+            prop::collection::vec(arb_value(pool, e.id(), depth + 1), n)
                 .prop_map(move |v| if set { Value::Set(v) } else { Value::List(v) })
                 .boxed()
         }
@@ -586,8 +586,8 @@ fn arb_value(pool: Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<V
             let n = if leaf { 0..1 } else { 0..3 };
             prop::collection::vec(
                 (
-                    arb_value(pool.clone(), k.id(), depth + 1),
-                    arb_value(pool.clone(), v.id(), depth + 1),
+                    arb_value(pool, k.id(), depth + 1),
+                    arb_value(pool, v.id(), depth + 1),
                 ),
                 n,
             )
@@ -602,8 +602,8 @@ fn arb_value(pool: Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<V
             let strategies: Vec<BoxedStrategy<Option<(String, Value)>>> = fields
                 .into_iter()
                 .map(|(name, ty, required)| {
-                    let v = arb_value(pool.clone(), ty, depth + 1);
-                    if required || leaf && required {
+                    let v = arb_value(pool, ty, depth + 1);
+                    if required {
                         v.prop_map(move |v| Some((name.clone(), v))).boxed()
                     } else if leaf {
                         Just(None).boxed()
@@ -682,7 +682,7 @@ proptest! {
     /// JSON → bytes equals JSON → Value → bytes, and bytes → JSON → bytes
     /// and bytes → Value round-trip, in both protocols.
     #[test]
-    fn json_and_value_paths_agree(v in arb_value(holder_pool(), all_type_id(&holder_pool()), 0)) {
+    fn json_and_value_paths_agree(v in arb_value(&holder_pool(), all_type_id(&holder_pool()), 0)) {
         let pool = holder_pool();
         let ty = pool.type_by_id(all_type_id(&pool));
         let json = serde_json::to_string(&v).expect("value serializes");
