@@ -27,8 +27,6 @@
 //! skips to a point where parsing can resume (the next field, the closing
 //! brace, the next definition) and carries on, so one run reports every
 //! mistake it can find together with the partial document.
-// The linker is the only caller of `parse`; until it lands only tests use it.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use logos::Logos;
 
