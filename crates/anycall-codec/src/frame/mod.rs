@@ -35,7 +35,7 @@
 //!
 //! A TTHeader decoder accepts both TTHeader forms and reports which one it
 //! saw, the way Kitex does: it peeks at the payload (spec §3.5, §4 step B).
-//! See [`ttheader`](self::ttheader) for the header area and the key
+//! See [`ttheader`] for the header area and the key
 //! constants, and [`detect`] for per-connection detection (spec §4 step A).
 
 mod decode;
