@@ -1045,3 +1045,139 @@ fn unrecognised_protocols_are_errors() {
         assert!(message.contains(needle), "{name}: {message}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// properties
+
+mod properties {
+    use super::*;
+    use proptest::collection::{btree_map, vec};
+    use proptest::prelude::*;
+
+    /// A ping-pong header: no streaming flag, a protocol id whose payload
+    /// is a message.
+    fn header() -> impl Strategy<Value = TTHeader> {
+        let protocol = prop_oneof![
+            Just(ProtocolId::ThriftBinary),
+            Just(ProtocolId::ThriftCompact),
+            Just(ProtocolId::ThriftCompactV2),
+            Just(ProtocolId::KitexProtobuf),
+        ];
+        (
+            any::<u16>().prop_map(|f| f & !FLAG_STREAMING),
+            any::<i32>(),
+            protocol,
+            vec(any::<u8>(), 0..3),
+            btree_map(any::<u16>(), vec(any::<u8>(), 0..24), 0..6),
+            btree_map("[a-zA-Z_-]{0,16}", "\\PC{0,16}", 0..6),
+            proptest::option::of("\\PC{0,16}"),
+        )
+            .prop_map(
+                |(flags, seq_id, protocol_id, transform_ids, ints, strs, acl_token)| {
+                    let mut header = TTHeader::new(seq_id);
+                    header.flags = flags;
+                    header.protocol_id = protocol_id;
+                    header.transform_ids = transform_ids;
+                    for (k, v) in ints {
+                        header.insert_int(k, v);
+                    }
+                    header.str_kvs = strs;
+                    header.acl_token = acl_token;
+                    header
+                },
+            )
+    }
+
+    /// A binary or compact message start followed by arbitrary bytes.
+    fn message() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop_oneof![Just(vec![0x80, 0x01]), Just(vec![0x82, 0x21])],
+            vec(any::<u8>(), 0..64),
+        )
+            .prop_map(|(mut head, tail)| {
+                head.extend(tail);
+                head
+            })
+    }
+
+    /// Encodes `frames`, feeds the bytes in chunks cut at `cuts`, and
+    /// returns what the decoder produced.
+    fn roundtrip(
+        transport: Transport,
+        frames: &[(Option<TTHeader>, Vec<u8>)],
+        cuts: &[usize],
+    ) -> Vec<Frame> {
+        let encoder = FrameEncoder::new(transport);
+        let mut wire = BytesMut::new();
+        for (header, payload) in frames {
+            encoder.encode(header.as_ref(), payload, &mut wire).unwrap();
+        }
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+        points.push(wire.len());
+        points.sort_unstable();
+        let mut decoder = FrameDecoder::new(transport);
+        let mut src = BytesMut::new();
+        let mut out = Vec::new();
+        let mut fed = 0;
+        for point in points {
+            src.extend_from_slice(&wire[fed..point]);
+            fed = point;
+            while let Some(frame) = decoder.decode(&mut src).unwrap() {
+                out.push(frame);
+            }
+        }
+        assert!(src.is_empty(), "{} bytes left over", src.len());
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn ttheader_frames_round_trip(
+            framed in any::<bool>(),
+            frames in vec((header(), message()), 1..4),
+            cuts in vec(any::<usize>(), 0..8),
+        ) {
+            let transport = if framed { Transport::TTHeaderFramed } else { Transport::TTHeader };
+            let input: Vec<_> = frames.into_iter().map(|(h, m)| (Some(h), m)).collect();
+            let output = roundtrip(transport, &input, &cuts);
+            prop_assert_eq!(output.len(), input.len());
+            for ((header, payload), frame) in input.iter().zip(&output) {
+                prop_assert_eq!(frame.transport, transport);
+                prop_assert_eq!(&frame.header, header);
+                prop_assert_eq!(&frame.payload[..], &payload[..]);
+            }
+        }
+
+        #[test]
+        fn framed_frames_round_trip(
+            payloads in vec(vec(any::<u8>(), 0..64), 1..4),
+            cuts in vec(any::<usize>(), 0..8),
+        ) {
+            let input: Vec<_> = payloads.into_iter().map(|p| (None, p)).collect();
+            let output = roundtrip(Transport::Framed, &input, &cuts);
+            prop_assert_eq!(output.len(), input.len());
+            for ((_, payload), frame) in input.iter().zip(&output) {
+                prop_assert_eq!(&frame.payload[..], &payload[..]);
+            }
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in vec(any::<u8>(), 0..96)) {
+            let _ = detect(&bytes);
+            for transport in [Transport::Framed, Transport::TTHeader] {
+                let mut src = BytesMut::from(&bytes[..]);
+                let _ = FrameDecoder::new(transport).decode(&mut src);
+            }
+        }
+
+        #[test]
+        fn ttheader_with_arbitrary_area_never_panics(
+            area in vec(any::<u8>(), 0..48),
+            payload in vec(any::<u8>(), 0..16),
+        ) {
+            let bytes = raw_ttheader(0, 1, &area, &payload);
+            let mut src = BytesMut::from(&bytes[..]);
+            let _ = FrameDecoder::new(Transport::TTHeader).decode(&mut src);
+        }
+    }
+}
