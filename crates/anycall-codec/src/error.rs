@@ -80,7 +80,10 @@ impl Error {
 
     /// Input ended too early while reading `what`.
     pub fn truncated(what: &str) -> Self {
-        Self::new(ErrorKind::Truncated, format!("unexpected end of input reading {what}"))
+        Self::new(
+            ErrorKind::Truncated,
+            format!("unexpected end of input reading {what}"),
+        )
     }
 
     /// Invalid bytes.
