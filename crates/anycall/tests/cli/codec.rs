@@ -190,3 +190,26 @@ fn truncated_bytes_fail_cleanly() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("error:"), "stderr: {}", stderr(&out));
 }
+
+#[test]
+fn go_tag_aliases_can_be_disabled_by_kitex_env_var() {
+    let args = [
+        "encode",
+        "--idl",
+        "all_types.thrift",
+        "Item",
+        "-d",
+        r#"{"id":1,"item_name":"x"}"#,
+        "--hex",
+    ];
+    let on = codec(&args, b"");
+    assert_eq!(on.status.code(), Some(0), "stderr: {}", stderr(&on));
+    let off = std::process::Command::new(env!("CARGO_BIN_EXE_anycall"))
+        .args(args)
+        .current_dir(testdata("codec"))
+        .env("KITEX_GENERIC_GOTAG_ALIAS_DISABLED", "True")
+        .output()
+        .expect("run anycall");
+    assert_eq!(off.status.code(), Some(1));
+    assert!(stderr(&off).contains(r#"unknown field "item_name""#), "stderr: {}", stderr(&off));
+}
