@@ -211,5 +211,9 @@ fn go_tag_aliases_can_be_disabled_by_kitex_env_var() {
         .output()
         .expect("run anycall");
     assert_eq!(off.status.code(), Some(1));
-    assert!(stderr(&off).contains(r#"unknown field "item_name""#), "stderr: {}", stderr(&off));
+    assert!(
+        stderr(&off).contains(r#"unknown field "item_name""#),
+        "stderr: {}",
+        stderr(&off)
+    );
 }
