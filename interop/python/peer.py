@@ -283,7 +283,10 @@ def serve(args):
 
     if not args.keep_stdin:
         def watch_stdin():
-            while os.read(0, 4096):
+            try:
+                while os.read(0, 4096):
+                    pass
+            except OSError:
                 pass
             os._exit(0)
         threading.Thread(target=watch_stdin, daemon=True).start()

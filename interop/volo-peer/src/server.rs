@@ -88,7 +88,14 @@ pub async fn run(addr: &str, exit_on_stdin_eof: bool) -> Result<()> {
         std::thread::spawn(|| {
             let mut buf = [0u8; 256];
             let mut stdin = std::io::stdin().lock();
-            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+            loop {
+                match stdin.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
             std::process::exit(0);
         });
     }
