@@ -228,7 +228,9 @@ impl Linker<'_> {
                         inc.span,
                         format!("include cycle: {}", chain.join(" -> ")),
                     );
-                    return None;
+                    // Still resolve names through it, so the cycle is the
+                    // only error reported.
+                    return Some(existing);
                 }
                 return Some(existing);
             }
@@ -518,7 +520,11 @@ impl Linker<'_> {
                 let (file, _) = self.typedef_ast[td.idx()];
                 let span = self.typedefs[td.idx()].span;
                 let name = self.typedefs[td.idx()].name.clone();
-                self.err(file, span, format!("typedef `{name}` refers to itself"));
+                self.err(
+                    file,
+                    span,
+                    format!("typedef `{name}` refers to itself through a cycle of typedefs"),
+                );
                 self.typedef_state[td.idx()] = State::Failed;
                 return None;
             }
@@ -666,7 +672,11 @@ impl Linker<'_> {
                 let (file, _) = self.service_ast[id.idx()];
                 let span = self.services[id.idx()].span;
                 let name = self.services[id.idx()].name.clone();
-                self.err(file, span, format!("service `{name}` extends itself"));
+                self.err(
+                    file,
+                    span,
+                    format!("service `{name}` extends itself through a cycle of `extends`"),
+                );
                 self.service_state[id.idx()] = State::Failed;
                 return false;
             }

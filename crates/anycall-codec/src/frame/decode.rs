@@ -5,7 +5,8 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use super::ttheader::{APACHE_THEADER_MAGIC, TTHEADER_FIXED_SIZE, TTHEADER_MAGIC, hex};
 use super::{Frame, FrameLimits, PayloadKind, TTHeader, Transport, payload_kind};
-use crate::{Error, Limit, Result};
+use crate::thrift::{MessageScanner, Protocol, protocol_of};
+use crate::{Error, Limit, Limits, Result};
 
 /// Bytes of a TTHeader frame after LENGTH and before the header area:
 /// magic, flags, sequence, header size.
@@ -28,12 +29,24 @@ const TTHEADER_FIXED_AFTER_LENGTH: usize = TTHEADER_FIXED_SIZE - 4;
 ///
 /// A decoder for [`Transport::TTHeader`] or [`Transport::TTHeaderFramed`]
 /// accepts both forms and reports the one it saw in [`Frame::transport`].
+///
+/// A [`Transport::Buffered`] decoder finds where each message ends by
+/// skipping it ([`MessageScanner`]), resuming where it stopped as bytes
+/// arrive; the message may be strict binary or compact. It checks the
+/// message limits ([`with_message_limits`](Self::with_message_limits)) with
+/// `max_message_size` capped at `max_frame_size`, so an oversize message is a
+/// [`Limit::MessageSize`] error as soon as a length in it reaches past the
+/// cap.
+///
 /// After an error the buffer holds an unspecified remainder: close the
 /// connection.
 #[derive(Debug, Clone)]
 pub struct FrameDecoder {
     transport: Transport,
     limits: FrameLimits,
+    message_limits: Limits,
+    /// Buffered only: the scan of the message at the front of the buffer.
+    scanner: Option<(Protocol, MessageScanner)>,
 }
 
 impl FrameDecoder {
@@ -42,6 +55,8 @@ impl FrameDecoder {
         Self {
             transport,
             limits: FrameLimits::default(),
+            message_limits: Limits::default(),
+            scanner: None,
         }
     }
 
@@ -49,6 +64,16 @@ impl FrameDecoder {
     #[must_use]
     pub fn with_limits(mut self, limits: FrameLimits) -> Self {
         self.limits = limits;
+        self.scanner = None;
+        self
+    }
+
+    /// Replaces the limits for skipping Buffered messages (depth, string and
+    /// container lengths, message size). Default: [`Limits::default`].
+    #[must_use]
+    pub fn with_message_limits(mut self, limits: Limits) -> Self {
+        self.message_limits = limits;
+        self.scanner = None;
         self
     }
 
@@ -62,6 +87,11 @@ impl FrameDecoder {
         &self.limits
     }
 
+    /// The limits for skipping Buffered messages.
+    pub fn message_limits(&self) -> &Limits {
+        &self.message_limits
+    }
+
     /// Splits the next frame off the front of `src`, or returns `Ok(None)`
     /// when more bytes are needed (reserving room for the rest of the frame
     /// once its length is known).
@@ -73,12 +103,12 @@ impl FrameDecoder {
     /// * invalid data for a length with its top bit set, a bad TTHeader magic,
     ///   a header size of zero or past the frame end, an unsupported protocol
     ///   id, an unknown info id, a header block running past the header area,
-    ///   or a TTHeader payload that is neither a message nor a framed message.
+    ///   or a TTHeader payload that is neither a message nor a framed message;
+    /// * for Buffered, any error of [`MessageScanner::scan`], and invalid data
+    ///   when a message starts with neither `80 01` nor `82`.
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>> {
         match self.transport {
-            Transport::Buffered => Err(Error::invalid(
-                "the buffered transport is not supported by this decoder yet",
-            )),
+            Transport::Buffered => self.decode_buffered(src),
             Transport::Framed => self.decode_framed(src),
             Transport::TTHeader | Transport::TTHeaderFramed => self.decode_ttheader(src),
         }
@@ -104,6 +134,43 @@ impl FrameDecoder {
             ));
         }
         Ok(Some(len))
+    }
+
+    fn decode_buffered(&mut self, src: &mut BytesMut) -> Result<Option<Frame>> {
+        if src.len() < 2 {
+            return Ok(None);
+        }
+        let protocol = protocol_of(src).ok_or_else(|| {
+            Error::invalid(format!(
+                "buffered message starts with neither 80 01 (binary) nor 82 (compact) (first bytes: {})",
+                hex(&src[..src.len().min(8)])
+            ))
+        })?;
+        let scanner = match &mut self.scanner {
+            Some((scanning, scanner)) if *scanning == protocol => scanner,
+            slot => {
+                let mut limits = self.message_limits;
+                limits.max_message_size = limits.max_message_size.min(self.limits.max_frame_size);
+                &mut slot
+                    .insert((protocol, MessageScanner::new(protocol, limits)))
+                    .1
+            }
+        };
+        match scanner.scan(src) {
+            Ok(Some(len)) => {
+                scanner.reset();
+                Ok(Some(Frame {
+                    transport: Transport::Buffered,
+                    header: None,
+                    payload: src.split_to(len).freeze(),
+                }))
+            }
+            Ok(None) => Ok(None),
+            Err(err) => {
+                self.scanner = None;
+                Err(err)
+            }
+        }
     }
 
     fn decode_framed(&self, src: &mut BytesMut) -> Result<Option<Frame>> {

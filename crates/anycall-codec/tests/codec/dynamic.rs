@@ -705,3 +705,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn example_values_follow_defaults_and_zero_values() {
+    let pool = pool();
+    let resp = pool.find_struct("Resp").unwrap();
+    let ty = pool
+        .service("Codec")
+        .unwrap()
+        .method("Echo")
+        .unwrap()
+        .returns()
+        .unwrap();
+    assert_eq!(ty.as_struct().unwrap().id(), resp.id());
+    let v = anycall_codec::dynamic::value::example_value(ty);
+    assert_eq!(
+        v,
+        Value::structure([("msg", Value::String(String::new())), ("n", Value::I64(3))])
+    );
+    // It is always writable under its own type.
+    let mut buf = BytesMut::new();
+    write_value(
+        &mut BinaryWriter::new(&mut buf),
+        ty,
+        &v,
+        &Options::default(),
+    )
+    .unwrap();
+}

@@ -100,6 +100,11 @@ fn echo() -> Vec<u8> {
     unhex(ECHO_CALL)
 }
 
+/// The same call in the compact protocol (spec §10).
+fn compact_echo() -> Vec<u8> {
+    unhex("82 21 01 04 45 63 68 6f  18 02 68 69  00")
+}
+
 fn encode(transport: Transport, header: Option<&TTHeader>, payload: &[u8]) -> Vec<u8> {
     let mut dst = BytesMut::new();
     FrameEncoder::new(transport)
@@ -434,6 +439,16 @@ fn sample_frames() -> Vec<(Transport, Vec<u8>, Vec<u8>)> {
             encode(Transport::TTHeader, Some(&streaming_header()), &[]),
             Vec::new(),
         ),
+        (
+            Transport::Buffered,
+            encode(Transport::Buffered, None, &payload),
+            payload.clone(),
+        ),
+        (
+            Transport::Buffered,
+            encode(Transport::Buffered, None, &compact_echo()),
+            compact_echo(),
+        ),
     ]
 }
 
@@ -451,7 +466,8 @@ fn every_prefix_needs_more_bytes() {
             );
             assert_eq!(&src[..], &bytes[..cut], "a prefix must not be consumed");
         }
-        // Fed one byte at a time into the same buffer.
+        // Fed one byte at a time into the same buffer, on a new connection.
+        let mut decoder = FrameDecoder::new(transport);
         let mut src = BytesMut::new();
         let mut frames = Vec::new();
         for b in &bytes {
@@ -745,7 +761,7 @@ fn ttheader_decoder_tells_ttheader_from_ttheader_framed() {
         assert_eq!(&frame.payload[..], &echo()[..]);
     }
     // Compact payloads (Volo), both forms.
-    let compact = unhex("82 21 01 04 45 63 68 6f 18 02 68 69 00");
+    let compact = compact_echo();
     for transport in [Transport::TTHeader, Transport::TTHeaderFramed] {
         let bytes = encode(transport, Some(&header), &compact);
         let frame = decode_one(Transport::TTHeader, &bytes);
@@ -826,6 +842,81 @@ fn metainfo_prefixes() {
         .collect();
     assert_eq!(transient, [("hop", "1")]);
     assert_eq!(str_key::GDPR_TOKEN, "RPC_TRANSIT_gdpr-token");
+}
+
+#[test]
+fn buffered_messages_of_either_protocol_back_to_back() {
+    let mut src = BytesMut::new();
+    src.extend_from_slice(&echo());
+    src.extend_from_slice(&compact_echo());
+    src.extend_from_slice(&echo());
+    src.extend_from_slice(&echo()[..20]);
+    let mut decoder = FrameDecoder::new(Transport::Buffered);
+    for expected in [echo(), compact_echo(), echo()] {
+        let frame = decoder.decode(&mut src).unwrap().expect("a message");
+        assert_eq!(frame.transport, Transport::Buffered);
+        assert_eq!(frame.header, None);
+        assert_eq!(&frame.payload[..], &expected[..]);
+    }
+    assert!(decoder.decode(&mut src).unwrap().is_none());
+    assert_eq!(&src[..], &echo()[..20]);
+    src.extend_from_slice(&echo()[20..]);
+    let frame = decoder.decode(&mut src).unwrap().expect("the last message");
+    assert_eq!(&frame.payload[..], &echo()[..]);
+    assert!(src.is_empty());
+}
+
+#[test]
+fn buffered_oversize_message_is_rejected_before_the_body() {
+    // Echo with a 65,536-byte string announced, and none of it sent.
+    let head = unhex("80 01 00 01  00 00 00 04 45 63 68 6f  00 00 00 01  0b 00 01 00 01 00 00");
+    let mut src = BytesMut::from(&head[..]);
+    let err = FrameDecoder::new(Transport::Buffered)
+        .with_limits(FrameLimits {
+            max_frame_size: 1024,
+        })
+        .decode(&mut src)
+        .unwrap_err();
+    assert!(err.is_limit(), "{err}");
+    // Under the default limits the same bytes just need more.
+    let mut src = BytesMut::from(&head[..]);
+    let got = FrameDecoder::new(Transport::Buffered).decode(&mut src);
+    assert!(matches!(got, Ok(None)), "{got:?}");
+    // The message limits apply too.
+    let mut src = BytesMut::from(&head[..]);
+    let err = FrameDecoder::new(Transport::Buffered)
+        .with_message_limits(anycall_codec::Limits {
+            max_string_len: 100,
+            ..anycall_codec::Limits::default()
+        })
+        .decode(&mut src)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Limit(Limit::StringLength), "{err}");
+}
+
+#[test]
+fn buffered_garbage_is_invalid() {
+    for bytes in [
+        &b"GET / HTTP/1.1\r\n"[..],
+        &[0x00, 0x00, 0x00, 0x04, b'E', b'c', b'h', b'o', 0x01][..],
+        &[0x90, 0x01, 0x00, 0x01][..],
+    ] {
+        let err = decode_err(Transport::Buffered, bytes);
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert!(
+            err.to_string()
+                .contains("buffered message starts with neither"),
+            "{err}"
+        );
+    }
+    // Binary with a bad message type, compact with a bad version.
+    for bytes in [
+        &[0x80, 0x01, 0x00, 0x09, 0, 0, 0, 0][..],
+        &[0x82, 0x22, 0x01, 0x00][..],
+    ] {
+        let err = decode_err(Transport::Buffered, bytes);
+        assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -925,7 +1016,7 @@ fn detection_table() {
     let ttheader = encode(Transport::TTHeader, Some(&TTHeader::new(1)), &echo());
     let ttheader_framed = encode(Transport::TTHeaderFramed, Some(&TTHeader::new(1)), &echo());
     let streaming = encode(Transport::TTHeader, Some(&streaming_header()), &[]);
-    let compact = unhex("82 21 01 04 45 63 68 6f 18 02 68 69 00");
+    let compact = compact_echo();
     let mut framed_compact = vec![0, 0, 0, 13];
     framed_compact.extend_from_slice(&compact);
     let framed_protobuf =
@@ -1100,6 +1191,27 @@ mod properties {
             })
     }
 
+    /// A CALL with args `{1: binary value}`; names and values under 128
+    /// bytes keep the compact varints to one byte.
+    fn call(compact: bool, name: &str, value: &[u8], seq: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        if compact {
+            out.extend_from_slice(&[0x82, 0x21, seq, u8::try_from(name.len()).unwrap()]);
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(&[0x18, u8::try_from(value.len()).unwrap()]);
+        } else {
+            out.extend_from_slice(&[0x80, 0x01, 0x00, 0x01]);
+            out.put_u32(u32::try_from(name.len()).unwrap());
+            out.extend_from_slice(name.as_bytes());
+            out.put_i32(i32::from(seq));
+            out.extend_from_slice(&[0x0b, 0x00, 0x01]);
+            out.put_u32(u32::try_from(value.len()).unwrap());
+        }
+        out.extend_from_slice(value);
+        out.push(0x00);
+        out
+    }
+
     /// Encodes `frames`, feeds the bytes in chunks cut at `cuts`, and
     /// returns what the decoder produced.
     fn roundtrip(
@@ -1162,9 +1274,25 @@ mod properties {
         }
 
         #[test]
+        fn buffered_messages_round_trip(
+            messages in vec((any::<bool>(), "[a-zA-Z]{0,20}", vec(any::<u8>(), 0..100), 0u8..128), 1..4),
+            cuts in vec(any::<usize>(), 0..8),
+        ) {
+            let input: Vec<_> = messages
+                .into_iter()
+                .map(|(compact, name, value, seq)| (None, call(compact, &name, &value, seq)))
+                .collect();
+            let output = roundtrip(Transport::Buffered, &input, &cuts);
+            prop_assert_eq!(output.len(), input.len());
+            for ((_, message), frame) in input.iter().zip(&output) {
+                prop_assert_eq!(&frame.payload[..], &message[..]);
+            }
+        }
+
+        #[test]
         fn arbitrary_bytes_never_panic(bytes in vec(any::<u8>(), 0..96)) {
             let _ = detect(&bytes);
-            for transport in [Transport::Framed, Transport::TTHeader] {
+            for transport in Transport::ALL {
                 let mut src = BytesMut::from(&bytes[..]);
                 let _ = FrameDecoder::new(transport).decode(&mut src);
             }
