@@ -32,7 +32,7 @@ use anycall_idl::{MethodDescriptor, Pool};
 use bytes::{BufMut, Bytes, BytesMut};
 use tokio::net::TcpStream;
 
-use crate::conn::{Conn, FrameReader, encode_frame};
+use crate::conn::{Conn, encode_frame, frame_decoder};
 use crate::error::{Error, Kind, Result, fmt_duration};
 use crate::payload::{Idl, Metainfo, Payload};
 
@@ -510,7 +510,10 @@ impl Client {
                 let (exchange, header) = self
                     .exchange(Body::Json(desc, args.as_bytes()), &metainfo, timeout)
                     .await?;
-                (map_reply(self.decode_json(desc, exchange)?, Payload::Json), header)
+                (
+                    map_reply(self.decode_json(desc, exchange)?, Payload::Json),
+                    header,
+                )
             }
             Payload::Value(args) => {
                 let pool = self.pool()?;
@@ -535,11 +538,7 @@ impl Client {
 
     /// Idle pooled connections, over all hosts (for diagnostics and tests).
     pub fn idle_connections(&self) -> usize {
-        self.inner
-            .hosts
-            .iter()
-            .map(|h| lock(&h.idle).len())
-            .sum()
+        self.inner.hosts.iter().map(|h| lock(&h.idle).len()).sum()
     }
 
     /// The configured transport.
@@ -568,9 +567,11 @@ impl Client {
     }
 
     fn pool(&self) -> Result<Pool> {
-        self.inner.idl.as_ref().map(Idl::pool).ok_or_else(|| {
-            Error::config("json and value calls need an idl (ClientBuilder::idl)")
-        })
+        self.inner
+            .idl
+            .as_ref()
+            .map(Idl::pool)
+            .ok_or_else(|| Error::config("json and value calls need an idl (ClientBuilder::idl)"))
     }
 
     fn method<'p>(&self, pool: &'p Pool, method: &str) -> Result<MethodDescriptor<'p>> {
@@ -684,9 +685,10 @@ impl Client {
 
         let mut pooled = self.checkout().await?;
         let seq = pooled.next_seq();
-        let header = config.transport.has_ttheader().then(|| {
-            self.request_header(seq, &method, oneway, protocol, metainfo, service)
-        });
+        let header = config
+            .transport
+            .has_ttheader()
+            .then(|| self.request_header(seq, &method, oneway, protocol, metainfo, service));
         let conn = &mut pooled.conn;
         let encoded = encode_frame(
             config.transport,
@@ -798,30 +800,31 @@ impl Client {
                 }
             }
         }
-        let stream =
-            match tokio::time::timeout(config.connect_timeout, TcpStream::connect(&host.addr))
-                .await
-            {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(err)) => {
-                    return Err(Error::new(
-                        Kind::Connect,
-                        format!("cannot connect to {}", host.addr),
-                    )
-                    .with_source(err));
-                }
-                Err(_) => {
-                    return Err(Error::new(
-                        Kind::ConnectTimeout,
-                        format!(
-                            "connecting to {} timed out after {}",
-                            host.addr,
-                            fmt_duration(config.connect_timeout)
-                        ),
-                    ));
-                }
-            };
-        let reader = FrameReader::new(config.transport, config.max_frame_size);
+        let stream = match tokio::time::timeout(
+            config.connect_timeout,
+            TcpStream::connect(&host.addr),
+        )
+        .await
+        {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(err)) => {
+                return Err(
+                    Error::new(Kind::Connect, format!("cannot connect to {}", host.addr))
+                        .with_source(err),
+                );
+            }
+            Err(_) => {
+                return Err(Error::new(
+                    Kind::ConnectTimeout,
+                    format!(
+                        "connecting to {} timed out after {}",
+                        host.addr,
+                        fmt_duration(config.connect_timeout)
+                    ),
+                ));
+            }
+        };
+        let reader = frame_decoder(config.transport, config.max_frame_size);
         Ok(PooledConn {
             conn: Conn::new(stream, reader),
             host: index,
@@ -864,10 +867,18 @@ fn write_message(
 ) -> Result<()> {
     match body {
         Body::Json(desc, json) => call::encode_call_json(*desc, json, seq, protocol, options, dst)
-            .map_err(|e| Error::codec(format_args!("encoding the arguments of `{}`", desc.name()), e)),
+            .map_err(|e| {
+                Error::codec(
+                    format_args!("encoding the arguments of `{}`", desc.name()),
+                    e,
+                )
+            }),
         Body::Value(desc, value) => {
             call::encode_call_value(*desc, value, seq, protocol, options, dst).map_err(|e| {
-                Error::codec(format_args!("encoding the arguments of `{}`", desc.name()), e)
+                Error::codec(
+                    format_args!("encoding the arguments of `{}`", desc.name()),
+                    e,
+                )
             })
         }
         Body::Binary(message) => {

@@ -5,10 +5,8 @@
 use std::fmt;
 use std::io;
 
-use anycall_codec::Limits;
 use anycall_codec::frame::{Frame, FrameDecoder, FrameEncoder, FrameLimits, TTHeader, Transport};
-use anycall_codec::thrift::{MessageScanner, Protocol, protocol_of};
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -18,65 +16,10 @@ const BUF_CAPACITY: usize = 8 * 1024;
 /// so an idle pooled connection does not pin megabytes.
 const BUF_KEEP: usize = 64 * 1024;
 
-/// Splits frames off a read buffer: the codec's frame decoder for Framed
-/// and TTHeader, a skipping message scanner for Buffered (its protocol taken
-/// from each message's first bytes).
-#[derive(Debug)]
-pub(crate) enum FrameReader {
-    Framed(FrameDecoder),
-    Buffered {
-        scanner: Option<(Protocol, MessageScanner)>,
-        limits: Limits,
-    },
-}
-
-impl FrameReader {
-    pub(crate) fn new(transport: Transport, max_frame_size: usize) -> Self {
-        match transport {
-            Transport::Buffered => Self::Buffered {
-                scanner: None,
-                limits: Limits {
-                    max_message_size: max_frame_size,
-                    ..Limits::default()
-                },
-            },
-            other => Self::Framed(FrameDecoder::new(other).with_limits(FrameLimits {
-                max_frame_size,
-            })),
-        }
-    }
-
-    /// The next whole frame in `buf`, `Ok(None)` when more bytes are needed.
-    pub(crate) fn decode(&mut self, buf: &mut BytesMut) -> anycall_codec::Result<Option<Frame>> {
-        let (scanner, limits) = match self {
-            Self::Framed(decoder) => return decoder.decode(buf),
-            Self::Buffered { scanner, limits } => (scanner, limits),
-        };
-        if buf.len() < 2 {
-            return Ok(None);
-        }
-        let Some(protocol) = protocol_of(buf) else {
-            return Err(anycall_codec::Error::invalid(format!(
-                "not a thrift message: first bytes {:02x} {:02x}",
-                buf[0], buf[1]
-            )));
-        };
-        let scanner = match scanner {
-            Some((p, scanner)) if *p == protocol => scanner,
-            slot => &mut slot.insert((protocol, MessageScanner::new(protocol, *limits))).1,
-        };
-        match scanner.scan(buf)? {
-            Some(n) => {
-                scanner.reset();
-                Ok(Some(Frame {
-                    transport: Transport::Buffered,
-                    header: None,
-                    payload: buf.split_to(n).freeze(),
-                }))
-            }
-            None => Ok(None),
-        }
-    }
+/// A frame decoder for `transport` with frames (and Buffered messages) up to
+/// `max_frame_size`.
+pub(crate) fn frame_decoder(transport: Transport, max_frame_size: usize) -> FrameDecoder {
+    FrameDecoder::new(transport).with_limits(FrameLimits { max_frame_size })
 }
 
 /// Why no frame could be read.
@@ -109,11 +52,11 @@ pub(crate) struct Conn {
     pub(crate) stream: TcpStream,
     pub(crate) rbuf: BytesMut,
     pub(crate) wbuf: BytesMut,
-    pub(crate) reader: FrameReader,
+    pub(crate) reader: FrameDecoder,
 }
 
 impl Conn {
-    pub(crate) fn new(stream: TcpStream, reader: FrameReader) -> Self {
+    pub(crate) fn new(stream: TcpStream, reader: FrameDecoder) -> Self {
         let _ = stream.set_nodelay(true);
         Self {
             stream,
@@ -127,7 +70,11 @@ impl Conn {
     /// cleanly between frames.
     pub(crate) async fn read_frame(&mut self) -> Result<Option<Frame>, ReadError> {
         loop {
-            if let Some(frame) = self.reader.decode(&mut self.rbuf).map_err(ReadError::Frame)? {
+            if let Some(frame) = self
+                .reader
+                .decode(&mut self.rbuf)
+                .map_err(ReadError::Frame)?
+            {
                 return Ok(Some(frame));
             }
             self.fill().await?;
@@ -201,19 +148,4 @@ pub(crate) fn encode_frame<E>(
     }
     encoder.finish(mark, dst)?;
     Ok(Ok(()))
-}
-
-/// Appends one frame holding `message` (already encoded) to `dst`.
-pub(crate) fn encode_frame_bytes(
-    transport: Transport,
-    max_frame_size: usize,
-    header: Option<&TTHeader>,
-    message: &[u8],
-    dst: &mut BytesMut,
-) -> anycall_codec::Result<()> {
-    encode_frame(transport, max_frame_size, header, dst, |dst| {
-        dst.put_slice(message);
-        Ok::<(), std::convert::Infallible>(())
-    })
-    .map(|_| ())
 }

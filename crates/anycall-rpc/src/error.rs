@@ -86,7 +86,10 @@ impl Error {
     }
 
     pub(crate) fn from_application(ex: TApplicationException) -> Self {
-        let mut err = Self::new(Kind::Application, "server returned an application exception");
+        let mut err = Self::new(
+            Kind::Application,
+            "server returned an application exception",
+        );
         err.application = Some(ex);
         err
     }
@@ -143,10 +146,6 @@ impl Error {
     /// message.
     pub fn application(&self) -> Option<&TApplicationException> {
         self.application.as_ref()
-    }
-
-    pub(crate) fn kind(&self) -> Kind {
-        self.kind
     }
 }
 

@@ -36,7 +36,7 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
-use crate::conn::{Conn, FrameReader, ReadError, encode_frame};
+use crate::conn::{Conn, ReadError, encode_frame, frame_decoder};
 use crate::error::{Error, Result};
 use crate::payload::{Idl, Metainfo, Payload};
 
@@ -579,7 +579,7 @@ async fn serve_connection<H: Handler>(
 ) {
     let mut conn = Conn::new(
         stream,
-        FrameReader::new(Transport::Framed, shared.max_frame_size),
+        frame_decoder(Transport::Framed, shared.max_frame_size),
     );
     // Detection, once per connection, on the first bytes.
     let detected = loop {
@@ -621,7 +621,7 @@ async fn serve_connection<H: Handler>(
         Detected::Framed(_) => Transport::Framed,
         Detected::Buffered(_) => Transport::Buffered,
     };
-    conn.reader = FrameReader::new(transport, shared.max_frame_size);
+    conn.reader = frame_decoder(transport, shared.max_frame_size);
     tracing::debug!(%peer, %transport, "connection open");
     loop {
         let frame = match next_frame(shared, &mut conn, peer, &mut shutdown).await {
@@ -695,11 +695,7 @@ async fn handle_frame<H: Handler>(
             .as_ref()
             .is_ok_and(|r| r.method.is_some_and(|m| m.is_oneway()));
     let mut ctx = Context {
-        service: route
-            .as_ref()
-            .ok()
-            .and_then(|r| r.service.clone())
-            .or(isn),
+        service: route.as_ref().ok().and_then(|r| r.service.clone()).or(isn),
         method,
         seq_id,
         peer,
@@ -995,4 +991,3 @@ fn value_reply(result: Reply<Payload>) -> std::result::Result<Reply<Value>, Stri
         Reply::Success(p) | Reply::Exception { value: p, .. } => return Err(wrong(&p)),
     })
 }
-

@@ -1,0 +1,1 @@
+//! Interop with Volo and Apache Thrift peers.
