@@ -14,6 +14,15 @@
 //! byte of the reply, connecting included; the connect timeout bounds
 //! connecting alone. A connection that saw any error or timeout is closed,
 //! never pooled again.
+//!
+//! No multiplexing: each connection carries one call at a time. Measured on
+//! a 2-core machine over loopback (release build, TTHeader, a server that
+//! answers at once), multiplexing 8 to 64 concurrent calls over one
+//! connection gave 1.5× the throughput of a pool (61k–65k vs 39k–41k calls/s),
+//! but servers that handle one request per connection at a time (ours,
+//! Kitex and Volo without their mux options) then serialise the calls:
+//! with a 1 ms handler the multiplexed client fell to 450 calls/s against
+//! 3.5k–15k for the pool. A pool works with every server.
 
 use std::collections::BTreeMap;
 use std::fmt;

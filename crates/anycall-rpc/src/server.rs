@@ -683,9 +683,16 @@ async fn handle_frame<H: Handler>(
         .as_ref()
         .and_then(|h| h.str_value(str_key::IDL_SERVICE_NAME))
         .map(str::to_owned);
-    let route = match &pool {
-        Some(pool) => route(shared, pool, isn.as_deref(), &method),
-        None => Ok(Route {
+    let route = match (&pool, shared.mode) {
+        // A binary server serves whatever comes; an IDL only tells oneway.
+        (Some(pool), Mode::Binary) => Ok(route(shared, pool, isn.as_deref(), &method).unwrap_or(
+            Route {
+                service: isn.clone(),
+                method: None,
+            },
+        )),
+        (Some(pool), _) => route(shared, pool, isn.as_deref(), &method),
+        (None, _) => Ok(Route {
             service: isn.clone(),
             method: None,
         }),
@@ -818,17 +825,7 @@ fn route<'p, H>(
             service: Some(desc.service().name().to_owned()),
             method: Some(desc),
         }),
-        (None, _) => {
-            if shared.mode == Mode::Binary {
-                // A binary server serves whatever comes; the IDL only told oneway.
-                Ok(Route {
-                    service: isn.map(str::to_owned),
-                    method: None,
-                })
-            } else {
-                Err(unknown(format!("unknown method `{method}`")))
-            }
-        }
+        (None, _) => Err(unknown(format!("unknown method `{method}`"))),
         (Some(a), Some(b)) => Err(unknown(format!(
             "method `{method}` is in several services (`{}`, `{}`); send the service name (isn)",
             a.service().name(),
