@@ -502,3 +502,28 @@ fn example_at(ty: TypeDescriptor<'_>, depth: usize) -> Value {
         }
     }
 }
+
+/// Converts JSON text to a `Value` of type `ty`, by the JSON rules (base64
+/// binary, enum names, map key conversion): JSON → bytes → `Value`.
+pub fn from_json(ty: TypeDescriptor<'_>, json: &[u8], opts: &Options) -> Result<Value> {
+    let mut buf = bytes::BytesMut::new();
+    let mut w = crate::thrift::BinaryWriter::new(&mut buf);
+    crate::dynamic::json::write_json(&mut w, ty, json, opts)?;
+    let mut r = crate::thrift::BinaryReader::new(&buf);
+    read_value(&mut r, ty, opts)
+}
+
+/// Renders a `Value` of type `ty` as JSON text by the JSON rules:
+/// `Value` → bytes → JSON.
+pub fn to_json(ty: TypeDescriptor<'_>, value: &Value, opts: &Options) -> Result<String> {
+    let mut buf = bytes::BytesMut::new();
+    write_value(
+        &mut crate::thrift::BinaryWriter::new(&mut buf),
+        ty,
+        value,
+        opts,
+    )?;
+    let view =
+        crate::dynamic::json::JsonView::new(&buf, crate::thrift::Protocol::Binary, ty, *opts);
+    crate::dynamic::json::to_json_string(&view)
+}
