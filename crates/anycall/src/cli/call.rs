@@ -147,6 +147,25 @@ async fn one(
     method: &str,
     data: &[u8],
 ) -> Result<(), CliError> {
+    // Check the arguments against the IDL before touching the network.
+    if let Some(pool) = &plan.pool {
+        let m = plan
+            .service
+            .as_deref()
+            .and_then(|s| pool.service(s))
+            .and_then(|s| s.method(method))
+            .ok_or_else(|| anyhow!("no method `{method}`"))?;
+        let mut scratch = bytes::BytesMut::new();
+        anycall_codec::call::encode_call_json(
+            m,
+            data,
+            0,
+            a.protocol.into(),
+            &a.json.options(),
+            &mut scratch,
+        )
+        .context("invalid arguments")?;
+    }
     let req = request(a, method, data)?;
     if a.verbose {
         verbose_request(a, plan, method, data);
@@ -227,7 +246,8 @@ fn verbose_request(a: &CallArgs, plan: &Plan, method: &str, data: &[u8]) {
     for kv in &a.meta_persistent {
         eprintln!("> persistent {}: {}", kv.0, kv.1);
     }
-    if !transport.has_ttheader() && !(a.meta.is_empty() && a.meta_persistent.is_empty()) {
+    let has_meta = !a.meta.is_empty() || !a.meta_persistent.is_empty();
+    if has_meta && !transport.has_ttheader() {
         eprintln!("> note: metainfo travels only with --transport ttheader or ttheader-framed");
     }
     eprintln!("> {}", String::from_utf8_lossy(data).trim());
