@@ -1,5 +1,7 @@
 //! Integration tests that run the real `anycall` binary.
 
+#[path = "cli/call.rs"]
+mod call;
 #[path = "cli/codec.rs"]
 mod codec;
 #[path = "cli/describe.rs"]
