@@ -1,5 +1,7 @@
 //! Integration tests that run the real `anycall` binary.
 
+#[path = "cli/bench.rs"]
+mod bench;
 #[path = "cli/call.rs"]
 mod call;
 #[path = "cli/codec.rs"]

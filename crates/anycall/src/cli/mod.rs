@@ -1,6 +1,7 @@
 //! The command line: raw arguments → a validated plan → a library call → output.
 
 mod args;
+mod bench;
 mod call;
 mod codec;
 mod demo;
@@ -141,5 +142,9 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Demo(a) => demo::run(&a).await,
+        Command::Bench(a) => {
+            init_logs("warn");
+            bench::bench(&a).await
+        }
     }
 }
