@@ -3,8 +3,11 @@
 //! `volo-peer client` runs testdata/interop/script.json against any server of
 //! that IDL. Command lines and output are described in interop/README.md.
 
+mod bench;
 mod client;
 mod json;
+#[path = "../../../bench/load.rs"]
+mod load;
 mod server;
 
 #[allow(clippy::all, warnings)]
@@ -23,13 +26,22 @@ usage:
       Default address 127.0.0.1:0.
   volo-peer client --addr HOST:PORT [--transport ttheader|framed|buffered]
       Runs the interop script and prints one JSON line per call; exits 0 only when
-      every call gave the expected outcome. Default transport ttheader.";
+      every call gave the expected outcome. Default transport ttheader.
+  volo-peer bench --addr HOST:PORT --data REQUEST.json [--transport ttheader|framed|buffered]
+                  [--concurrency C] (--requests N | --duration D)
+      Load client for bench/run: calls Echo with the EchoRequest in REQUEST.json from C
+      tasks (default 50) until N calls (default 200) or D (500ms, 3s, 1m) have passed,
+      then prints one JSON line like `anycall bench --output json`.";
 
 struct Args {
     cmd: String,
     addr: Option<String>,
     transport: String,
     keep_stdin: bool,
+    data: Option<String>,
+    concurrency: usize,
+    requests: Option<String>,
+    duration: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -40,6 +52,10 @@ fn parse_args() -> Result<Args, String> {
         addr: None,
         transport: "ttheader".into(),
         keep_stdin: false,
+        data: None,
+        concurrency: 50,
+        requests: None,
+        duration: None,
     };
     while let Some(a) = it.next() {
         let (key, inline) = match a.split_once('=') {
@@ -62,6 +78,17 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--keep-stdin" => args.keep_stdin = true,
+            "--data" => args.data = Some(value("--data")?),
+            "--concurrency" => {
+                let c = value("--concurrency")?;
+                args.concurrency = c
+                    .parse()
+                    .ok()
+                    .filter(|c| *c > 0)
+                    .ok_or_else(|| format!("--concurrency: expected a positive count, found {c:?}"))?;
+            }
+            "--requests" => args.requests = Some(value("--requests")?),
+            "--duration" => args.duration = Some(value("--duration")?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -97,6 +124,26 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             };
             rt.block_on(client::run(&addr, &args.transport))
+        }
+        "bench" => {
+            let (Some(addr), Some(data)) = (args.addr, args.data) else {
+                eprintln!("volo-peer: bench needs --addr and --data\n{USAGE}");
+                return ExitCode::from(2);
+            };
+            let stop = match load::Stop::from_args(args.requests.as_deref(), args.duration.as_deref()) {
+                Ok(stop) => stop,
+                Err(e) => {
+                    eprintln!("volo-peer: {e}\n{USAGE}");
+                    return ExitCode::from(2);
+                }
+            };
+            rt.block_on(bench::run(bench::BenchArgs {
+                addr,
+                transport: args.transport,
+                data,
+                concurrency: args.concurrency,
+                stop,
+            }))
         }
         other => {
             eprintln!("volo-peer: unknown subcommand {other:?}\n{USAGE}");
