@@ -20,7 +20,7 @@ use anycall_codec::call::Reply;
 use anycall_codec::dynamic::value::{example_value, write_value};
 use anycall_codec::thrift::BinaryWriter;
 use anycall_codec::{Options, Struct, Value};
-use anycall_idl::{MethodDescriptor, TypeDescriptor, TypeKind};
+use anycall_idl::{FieldDescriptor, MethodDescriptor, TypeDescriptor, TypeKind};
 use anyhow::{Context as _, anyhow, bail};
 
 /// Canned replies by method.
@@ -103,46 +103,128 @@ pub fn example_reply(method: MethodDescriptor<'_>) -> Reply<Value> {
 /// [`example_reply`]. A non-struct return value is taken from a request
 /// field (or parameter) of the same type, when there is one.
 pub fn echo_reply(method: MethodDescriptor<'_>, request: &Value) -> Reply<Value> {
+    echo_reply_owned(method, request.clone())
+}
+
+/// [`echo_reply`] taking the request by value: copied fields are moved,
+/// not cloned (a server handler owns its arguments).
+pub fn echo_reply_owned(method: MethodDescriptor<'_>, request: Value) -> Reply<Value> {
     let Some(ty) = method.returns() else {
         return Reply::Void;
     };
-    let sources = sources(request);
-    let value = match ty.kind() {
-        TypeKind::Struct(s) => {
-            let Value::Struct(mut out) = example_value(ty) else {
-                unreachable!("example of a struct type is a struct");
-            };
-            for f in s.fields() {
-                if let Some(v) = sources.iter().find_map(|src| {
-                    src.get(f.json_name())
-                        .or_else(|| src.get(f.name()))
+    let empty = Struct::new();
+    let top = match &request {
+        Value::Struct(s) => s,
+        _ => &empty,
+    };
+    let TypeKind::Struct(s) = ty.kind() else {
+        let found = sources(top)
+            .iter()
+            .flat_map(|(_, s)| s.iter().map(|(_, v)| v))
+            .find(|v| fits(ty, v))
+            .cloned();
+        return Reply::Success(found.unwrap_or_else(|| example_value(ty)));
+    };
+
+    // Where each result field comes from: the first source with a field of
+    // that name (JSON name, else IDL name) whose value fits.
+    let picks: Vec<Option<Pick<'_>>> = {
+        let sources = sources(top);
+        s.fields()
+            .map(|f| {
+                sources.iter().find_map(|&(src, st)| {
+                    let key = if st.get(f.json_name()).is_some() {
+                        f.json_name()
+                    } else {
+                        f.name()
+                    };
+                    st.get(key)
                         .filter(|v| fits(f.ty(), v))
-                }) {
+                        .map(|_| Pick { src, key })
+                })
+            })
+            .collect()
+    };
+    // Values from nested structs, and all but the last use of a field, are
+    // cloned first; then the rest is moved out of the request.
+    let mut values: Vec<Option<Value>> = picks
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let p = p.as_ref()?;
+            (p.src.is_some() || picks[i + 1..].contains(&Some(*p)))
+                .then(|| lookup(top, *p).cloned())
+                .flatten()
+        })
+        .collect();
+    let mut request = match request {
+        Value::Struct(s) => s,
+        _ => Struct::new(),
+    };
+    for (slot, p) in values.iter_mut().zip(&picks) {
+        if let (None, Some(Pick { src: None, key })) = (&slot, p) {
+            *slot = request.remove(key);
+        }
+    }
+
+    // The example value holds the fields that are not optional or have a
+    // default; build it only when one of them was not copied.
+    let in_example = |f: &FieldDescriptor<'_>| f.default_value().is_some() || !f.is_optional();
+    let example = s
+        .fields()
+        .zip(&values)
+        .any(|(f, v)| v.is_none() && in_example(&f))
+        .then(|| example_value(ty));
+    let example = match &example {
+        Some(Value::Struct(e)) => Some(e),
+        _ => None,
+    };
+    // The example's fields in order, then copied fields it lacks.
+    let mut out = Struct::with_capacity(s.len());
+    let mut rest = Vec::new();
+    for (f, v) in s.fields().zip(values) {
+        match v {
+            Some(v) if in_example(&f) => out.insert(f.json_name(), v),
+            Some(v) => rest.push((f.json_name(), v)),
+            None if in_example(&f) => {
+                if let Some(v) = example.and_then(|e| e.get(f.json_name())) {
                     out.insert(f.json_name(), v.clone());
                 }
             }
-            Value::Struct(out)
+            None => {}
         }
-        _ => sources
-            .iter()
-            .flat_map(|s| s.iter().map(|(_, v)| v))
-            .find(|v| fits(ty, v))
-            .cloned()
-            .unwrap_or_else(|| example_value(ty)),
-    };
-    Reply::Success(value)
+    }
+    for (name, v) in rest {
+        out.insert(name, v);
+    }
+    Reply::Success(Value::Struct(out))
+}
+
+/// A request field an echo copies: in the request itself (`src: None`) or
+/// in its struct field at position `src`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pick<'p> {
+    src: Option<usize>,
+    key: &'p str,
+}
+
+fn lookup<'a>(top: &'a Struct, p: Pick<'_>) -> Option<&'a Value> {
+    match p.src {
+        None => top.get(p.key),
+        Some(i) => match top.iter().nth(i) {
+            Some((_, Value::Struct(s))) => s.get(p.key),
+            _ => None,
+        },
+    }
 }
 
 /// Structs to copy from: the request itself, and each struct inside it
-/// (the parameters of a keyed request).
-fn sources(request: &Value) -> Vec<&Struct> {
-    let mut out = Vec::new();
-    if let Value::Struct(s) = request {
-        out.push(s);
-        for (_, v) in s.iter() {
-            if let Value::Struct(inner) = v {
-                out.push(inner);
-            }
+/// (the parameters of a keyed request), with their positions.
+fn sources(request: &Struct) -> Vec<(Option<usize>, &Struct)> {
+    let mut out = vec![(None, request)];
+    for (i, (_, v)) in request.iter().enumerate() {
+        if let Value::Struct(inner) = v {
+            out.push((Some(i), inner));
         }
     }
     out
@@ -150,6 +232,60 @@ fn sources(request: &Value) -> Vec<&Struct> {
 
 /// Whether `v` can be written as type `ty` under strict rules.
 fn fits(ty: TypeDescriptor<'_>, v: &Value) -> bool {
+    exact(ty, v, 0) || encodes(ty, v)
+}
+
+/// Deepest value [`exact`] looks into before leaving it to [`encodes`].
+const EXACT_DEPTH: usize = 32;
+
+/// A quick, sufficient test: `v` has exactly the shape a decoder gives for
+/// `ty` (the variant of each type, every struct field known, given once,
+/// every required field present), so it encodes without conversions.
+/// `false` only means "not sure".
+fn exact(ty: TypeDescriptor<'_>, v: &Value, depth: usize) -> bool {
+    if depth > EXACT_DEPTH {
+        return false;
+    }
+    match (ty.kind(), v) {
+        (TypeKind::Bool, Value::Bool(_))
+        | (TypeKind::Byte, Value::I8(_))
+        | (TypeKind::I16, Value::I16(_))
+        | (TypeKind::I32 | TypeKind::Enum(_), Value::I32(_))
+        | (TypeKind::I64, Value::I64(_))
+        | (TypeKind::Double, Value::Double(_))
+        | (TypeKind::String, Value::String(_))
+        | (TypeKind::Binary, Value::Binary(_))
+        | (TypeKind::Uuid, Value::Uuid(_)) => true,
+        (TypeKind::List(e), Value::List(items)) | (TypeKind::Set(e), Value::Set(items)) => {
+            items.iter().all(|i| exact(e, i, depth + 1))
+        }
+        (TypeKind::Map(k, t), Value::Map(pairs)) => pairs
+            .iter()
+            .all(|(a, b)| exact(k, a, depth + 1) && exact(t, b, depth + 1)),
+        (TypeKind::Struct(s), Value::Struct(fields)) => {
+            if s.len() > 128 {
+                return false;
+            }
+            let mut seen = 0u128;
+            for (name, v) in fields.iter() {
+                let Some(f) = s.field_by_name(name) else {
+                    return false;
+                };
+                let bit = 1u128 << f.index();
+                if seen & bit != 0 || !exact(f.ty(), v, depth + 1) {
+                    return false;
+                }
+                seen |= bit;
+            }
+            s.required_fields()
+                .all(|f| seen & (1u128 << f.index()) != 0)
+        }
+        _ => false,
+    }
+}
+
+/// The exact test: encode `v` as `ty` into a scratch buffer.
+fn encodes(ty: TypeDescriptor<'_>, v: &Value) -> bool {
     let mut scratch = bytes::BytesMut::new();
     write_value(
         &mut BinaryWriter::new(&mut scratch),
@@ -196,6 +332,77 @@ mod tests {
         assert_eq!(echo_reply(add, &req), Reply::Success(Value::I32(1)));
         let ping = pool.service("S").unwrap().method("Ping").unwrap();
         assert_eq!(echo_reply(ping, &Value::Struct(Struct::new())), Reply::Void);
+    }
+
+    #[test]
+    fn echo_copies_only_fields_that_encode() {
+        let pool = anycall_idl::Pool::from_source(
+            "n.thrift",
+            r#"
+            struct P { 1: required i32 x, 2: optional list<i64> ys }
+            struct Req { 1: P p, 2: string n, 3: map<string, P> ps }
+            struct Resp { 1: P p, 2: i64 n, 3: map<string, P> ps, 4: optional P q }
+            service S { Resp Echo(1: Req req) }"#,
+        )
+        .unwrap();
+        let echo = pool.service("S").unwrap().method("Echo").unwrap();
+        let p = |x| {
+            Value::structure([
+                ("x", Value::I32(x)),
+                ("ys", Value::List(vec![Value::I64(1)])),
+            ])
+        };
+        // Exact shapes are copied; a string for an i64 and a struct without
+        // its required field are not (example values instead).
+        let req = Value::structure([
+            ("p", Value::structure([("ys", Value::List(vec![]))])),
+            ("n", Value::String("x".into())),
+            ("ps", Value::Map(vec![(Value::String("a".into()), p(1))])),
+            ("q", p(2)),
+        ]);
+        assert_eq!(
+            echo_reply(echo, &req),
+            Reply::Success(Value::structure([
+                ("p", Value::structure([("x", Value::I32(0))])),
+                ("n", Value::I64(0)),
+                ("ps", Value::Map(vec![(Value::String("a".into()), p(1))])),
+                ("q", p(2)),
+            ]))
+        );
+    }
+
+    #[test]
+    fn echo_takes_fields_from_parameters_and_reuses_them() {
+        let pool = anycall_idl::Pool::from_source(
+            "k.thrift",
+            r#"
+            struct Req { 1: i32 times, 2: string message }
+            struct Resp { 1: Req req, 2: i32 times, 3: Req again }
+            service S { Resp M(1: Req req, 2: string note) }"#,
+        )
+        .unwrap();
+        let m = pool.service("S").unwrap().method("M").unwrap();
+        let req = Value::structure([
+            ("times", Value::I32(3)),
+            ("message", Value::String("m".into())),
+        ]);
+        let keyed = Value::structure([("req", req.clone()), ("note", Value::String("n".into()))]);
+        // `times` comes from inside the `req` parameter, which is also
+        // copied whole; `again` has no source and gets its example value.
+        assert_eq!(
+            echo_reply(m, &keyed),
+            Reply::Success(Value::structure([
+                ("req", req),
+                ("times", Value::I32(3)),
+                (
+                    "again",
+                    Value::structure([
+                        ("times", Value::I32(0)),
+                        ("message", Value::String(String::new())),
+                    ])
+                ),
+            ]))
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use anyhow::{Context as _, anyhow};
 use super::CliError;
 use super::args::{ProxyArgs, ServeArgs};
 use super::describe::load;
-use crate::mock::{MockBook, echo_reply, example_reply};
+use crate::mock::{MockBook, echo_reply_owned, example_reply};
 
 /// How the mock server answers: canned replies first, then echo or values
 /// built from the IDL.
@@ -50,7 +50,7 @@ impl MockHandler {
         &self,
         ctx: &Context,
         method: &str,
-        args: &Value,
+        args: Value,
     ) -> Result<Reply<Value>, HandlerError> {
         let m = self.method(ctx, method)?;
         let service = m.service().full_name();
@@ -63,7 +63,7 @@ impl MockHandler {
             return canned(m, reply, &self.options);
         }
         Ok(if self.answers.echo {
-            echo_reply(m, args)
+            echo_reply_owned(m, args)
         } else {
             example_reply(m)
         })
@@ -119,7 +119,7 @@ impl Handler for MockHandler {
                 "call"
             );
         }
-        let reply = self.answer(ctx, method, &args)?;
+        let reply = self.answer(ctx, method, args)?;
         Ok(match reply {
             Reply::Success(v) => Reply::Success(Payload::Value(v)),
             Reply::Void => Reply::Void,
