@@ -11,3 +11,5 @@ mod errors;
 mod pilota;
 #[path = "idl/provider.rs"]
 mod provider;
+#[path = "idl/regressions.rs"]
+mod regressions;
