@@ -472,6 +472,11 @@ fn args_and_result_structs_cover_every_param_and_exception() {
         ]
     );
     assert_eq!(args.field_by_name("query").unwrap().id(), 2);
+    assert_eq!(
+        args.field_by_name("query").unwrap().default_value(),
+        Some(&s(""))
+    );
+    assert_eq!(args.field_by_name("page").unwrap().default_value(), None);
 
     let result = m.result();
     assert_eq!(result.name(), "ListItems_result");
@@ -721,7 +726,12 @@ fn dump(pool: &Pool) -> String {
                     }
                 }
                 NamedType::Struct(s) => {
-                    write!(out, "  {:?} {}", s.kind(), s.name()).unwrap();
+                    let kind = match s.kind() {
+                        StructKind::Union => "union",
+                        StructKind::Exception => "exception",
+                        _ => "struct",
+                    };
+                    write!(out, "  {kind} {}", s.name()).unwrap();
                     write_annotations(&mut out, s.annotations());
                     out.push('\n');
                     for f in s.fields() {

@@ -178,6 +178,16 @@ fn our_field(main: &str, f: FieldDescriptor<'_>) -> Field {
     }
 }
 
+/// pilota marks parameters written without `required`/`optional` as
+/// required (its code generator's convention); ours keep what was written.
+fn our_param(main: &str, f: FieldDescriptor<'_>) -> Field {
+    let mut p = our_field(main, f);
+    if p.requiredness == Requiredness::Default {
+        p.requiredness = Requiredness::Required;
+    }
+    p
+}
+
 fn ours(pool: &Pool) -> BTreeMap<String, Definitions> {
     let main = pool.main_file().module();
     let mut out = BTreeMap::new();
@@ -222,7 +232,7 @@ fn ours(pool: &Pool) -> BTreeMap<String, Definitions> {
                     let f = Function {
                         oneway: m.is_oneway(),
                         returns: m.returns().map(|t| our_shape(main, t)),
-                        params: m.params().map(|f| our_field(main, f)).collect(),
+                        params: m.params().map(|f| our_param(main, f)).collect(),
                         throws: m
                             .exceptions()
                             .map(|f| {

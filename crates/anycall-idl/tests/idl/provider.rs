@@ -2,7 +2,6 @@
 //! fallback) and [`Provider`] updates.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use anycall_idl::{Loader, Pool, Provider};
 
@@ -162,32 +161,29 @@ fn failed_update_keeps_the_old_pool_and_returns_the_error() {
 
 #[test]
 fn readers_see_whole_versions_during_updates() {
+    const LAST: u32 = 20;
     let provider = Arc::new(Provider::new(version(1), "svc.thrift").unwrap());
-    let done = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..2)
         .map(|_| {
-            let (provider, done) = (provider.clone(), done.clone());
+            let provider = provider.clone();
             std::thread::spawn(move || {
-                let mut seen = 0u32;
+                // Read until the last version shows up; every snapshot on the
+                // way must be one whole version, never older than the one before.
                 let mut last = 0;
-                while !done.load(Ordering::Relaxed) {
+                while last < LAST {
                     let v = check_snapshot(&provider.pool());
                     assert!(v >= last, "versions go backwards: {last} then {v}");
                     last = v;
-                    seen += 1;
                 }
-                seen
             })
         })
         .collect();
-    for n in 2..=20 {
+    for n in 2..=LAST {
         provider.update(version(n), "svc.thrift").unwrap();
     }
-    done.store(true, Ordering::Relaxed);
     for r in readers {
-        assert!(r.join().unwrap() > 0);
+        r.join().unwrap();
     }
-    assert_eq!(check_snapshot(&provider.pool()), 20);
 }
 
 #[test]
