@@ -373,7 +373,7 @@ impl Linker<'_> {
             };
             next = value + 1;
             let idx = values.len() as u32;
-            if by_name.insert(v.name.name.clone(), idx).is_some() {
+            if by_name.contains_key(&v.name.name) {
                 self.err(
                     file,
                     v.name.span,
@@ -384,6 +384,7 @@ impl Linker<'_> {
                 );
                 continue;
             }
+            by_name.insert(v.name.name.clone(), idx);
             by_value.entry(value32).or_insert(idx);
             values.push(EnumValueDef {
                 name: v.name.name.clone(),

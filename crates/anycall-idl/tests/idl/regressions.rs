@@ -93,3 +93,20 @@ fn bad_parameter_defaults_are_reported() {
     );
     assert_eq!(err.diagnostics()[0].line_col(), Some((1, 31)));
 }
+
+#[test]
+fn duplicate_enum_value_then_a_reference_to_it() {
+    // Found by fuzzing: the duplicate's name was indexed to a value that was
+    // never stored, and `E.A` then indexed past the end (a panic).
+    let err = Pool::from_source(
+        "t.thrift",
+        "enum E { A, A } const E X = E.A struct S { 1: E e = E.A }",
+    )
+    .unwrap_err();
+    assert_eq!(err.diagnostics().len(), 1, "{err}");
+    assert_eq!(
+        err.diagnostics()[0].message(),
+        "enum value `A` is defined twice in `E`"
+    );
+    assert_eq!(err.diagnostics()[0].line_col(), Some((1, 13)));
+}
