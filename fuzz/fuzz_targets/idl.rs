@@ -18,7 +18,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    check(Loader::in_memory().file("a.thrift", text.as_ref()), "a.thrift");
+    check(
+        Loader::in_memory().file("a.thrift", text.as_ref()),
+        "a.thrift",
+    );
 
     let (a, b) = match data.iter().position(|&c| c == 0) {
         Some(i) => (&data[..i], &data[i + 1..]),
