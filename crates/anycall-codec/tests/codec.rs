@@ -6,3 +6,5 @@ mod dynamic;
 mod frame;
 #[path = "codec/protocol.rs"]
 mod protocol;
+#[path = "codec/regression.rs"]
+mod regression;

@@ -28,7 +28,8 @@ enum Target<'p> {
 ///
 /// Serializing reads the bytes; a decoding problem makes the serializer
 /// fail, and [`JsonView::take_error`] then gives the typed error with its
-/// field path.
+/// field path. A field id that occurs twice in one struct is such a
+/// problem: JSON with a repeated key would be ambiguous.
 #[derive(Debug)]
 pub struct JsonView<'a, 'p> {
     bytes: &'a [u8],
@@ -454,7 +455,15 @@ impl<'a, R: Reader<'a>> Serialize for StructSer<'_, '_, '_, '_, R> {
                 }
                 return Err(fail_root(wire_mismatch(f.ty(), tt).at_field(f.json_name())));
             }
-            seen.insert(f.index());
+            if seen.insert(f.index()) {
+                // JSON with the key twice would be ambiguous, and the encoder
+                // refuses it.
+                let e = Error::new(
+                    ErrorKind::InvalidData,
+                    format!("field `{}` is given twice", f.json_name()),
+                );
+                return Err(fail_root(e.at_field(f.json_name())));
+            }
             if let Err(e) = m.serialize_entry(f.json_name(), &ValueSer { cx, ty: f.ty() }) {
                 cx.wrap(|| PathSegment::Field(f.json_name().to_owned()));
                 if depth == 0 {
