@@ -25,3 +25,38 @@ fn issue3_duplicate_field_id_is_not_rendered_twice() {
     assert_eq!(v.get("x"), Some(&Value::I32(2)));
     assert_eq!(v.len(), 1);
 }
+
+/// A binary map key that is not UTF-8, rendered with `BinaryFormat::Text`:
+/// it used to be replaced lossily (U+FFFD), so the JSON encoded back to
+/// other bytes. It is now the same error as for a binary value.
+#[test]
+fn issue3_binary_key_as_text_is_not_lossy() {
+    let pool = pool();
+    let desc = pool.find_struct("All").unwrap();
+    // Binary: 22: map<binary, uuid> {[0xff]: 0...0}, STOP.
+    let mut bytes = vec![0x0d, 0, 22, 0x0b, 0x10, 0, 0, 0, 1, 0, 0, 0, 1, 0xff];
+    bytes.extend_from_slice(&[0; 16]);
+    bytes.push(0);
+    let text = Options {
+        binary: anycall_codec::BinaryFormat::Text,
+        ..Options::default()
+    };
+    let lim = Limits::default();
+    let err = decode_struct_json(desc, &bytes, Protocol::Binary, &text, &lim, false).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TypeMismatch);
+    assert!(err.to_string().starts_with("All.blobs"), "{err}");
+
+    let (json, _) = decode_struct_json(
+        desc,
+        &bytes,
+        Protocol::Binary,
+        &Options::default(),
+        &lim,
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        json,
+        r#"{"blobs":{"/w==":"00000000-0000-0000-0000-000000000000"}}"#
+    );
+}

@@ -278,10 +278,7 @@ impl<'a, R: Reader<'a>> Serialize for ValueSer<'_, '_, '_, '_, R> {
                     }
                     BinaryFormat::Text => match std::str::from_utf8(b) {
                         Ok(t) => s.serialize_str(t),
-                        Err(_) => Err(cx.fail(Error::new(
-                            ErrorKind::TypeMismatch,
-                            "binary is not UTF-8 text (see Options::binary)",
-                        ))),
+                        Err(_) => Err(cx.fail(not_text())),
                     },
                 }
             }
@@ -354,6 +351,15 @@ fn seq<'a, R: Reader<'a>, S: Serializer>(
     sq.end()
 }
 
+/// Binary that `BinaryFormat::Text` cannot render.
+#[cold]
+fn not_text() -> Error {
+    Error::new(
+        ErrorKind::TypeMismatch,
+        "binary is not UTF-8 text (see Options::binary)",
+    )
+}
+
 /// Key types rendered as JSON object keys; others make the map an array of pairs.
 fn scalar_key(k: TypeDescriptor<'_>) -> bool {
     !matches!(
@@ -394,7 +400,10 @@ fn key_text<'a, R: Reader<'a>, E: ser::Error>(
             let b = cx.read(|r| r.read_binary())?;
             match opts.binary {
                 BinaryFormat::Base64 => base64::engine::general_purpose::STANDARD.encode(b),
-                BinaryFormat::Text => String::from_utf8_lossy(b).into_owned(),
+                BinaryFormat::Text => match std::str::from_utf8(b) {
+                    Ok(t) => t.to_owned(),
+                    Err(_) => return Err(cx.fail(not_text())),
+                },
             }
         }
         TypeKind::Uuid => format_uuid(&cx.read(|r| r.read_uuid())?),
