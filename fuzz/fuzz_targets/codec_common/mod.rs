@@ -142,9 +142,10 @@ fn encode_value(desc: StructDescriptor<'_>, v: &anycall_codec::Struct, c: &Case<
     out
 }
 
-/// `Value`s compared through `Debug`, so NaN equals NaN whatever its payload.
-fn same(a: &impl std::fmt::Debug, b: &impl std::fmt::Debug) -> bool {
-    format!("{a:?}") == format!("{b:?}")
+/// Equal `Value`s; when `==` says no, compared again through `Debug`, where
+/// NaN equals NaN whatever its payload.
+fn same<T: PartialEq + std::fmt::Debug>(a: &T, b: &T) -> bool {
+    a == b || format!("{a:?}") == format!("{b:?}")
 }
 
 /// bytes → `Value` → bytes → `Value` → bytes.
