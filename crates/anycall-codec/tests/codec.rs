@@ -1,5 +1,7 @@
 //! Integration tests for anycall-codec, one module per behaviour.
 
+#[path = "codec/apache.rs"]
+mod apache;
 #[path = "codec/dynamic.rs"]
 mod dynamic;
 #[path = "codec/frame.rs"]
