@@ -421,7 +421,14 @@ impl<'de, W: Writer> DeserializeSeed<'de> for ElemSeed<'_, '_, '_, W> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_option(ElemVisitor { inner: self.inner })
+        let kind = self.inner.ty.kind();
+        match kind {
+            TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) | TypeKind::Struct(_) => {
+                d.deserialize_option(ElemVisitor { inner: self.inner })
+            }
+            // Scalars report `null` themselves, with the same error.
+            _ => self.inner.deserialize_kind(kind, d),
+        }
     }
 }
 
