@@ -94,7 +94,7 @@ pub(crate) fn pool() -> Pool {
 pub(crate) fn fixtures(pool: &Pool) -> Vec<Fixture> {
     let text = std::fs::read(dir().join("request.json")).expect("request.json");
     let one: codegen::Request = serde_json::from_slice(&text).expect("request.json parses");
-    let sorted: serde_json::Value = serde_json::from_slice(&text).expect("request.json is JSON");
+    let sorted = sort_keys(serde_json::from_slice(&text).expect("request.json is JSON"));
     let mut six = one.clone();
     for _ in 1..8 {
         six.items.extend(one.items.iter().cloned());
@@ -121,6 +121,23 @@ pub(crate) fn fixtures(pool: &Pool) -> Vec<Fixture> {
         Fixture { name, json, thrift }
     })
     .collect()
+}
+
+/// The value with every object's keys in sorted order.
+fn sort_keys(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(o) => {
+            let mut entries: Vec<_> = o.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, sort_keys(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }
+        serde_json::Value::Array(a) => a.into_iter().map(sort_keys).collect(),
+        other => other,
+    }
 }
 
 /// Both sides must do the same work: the dynamic bytes decode with the

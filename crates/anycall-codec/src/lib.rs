@@ -1,7 +1,27 @@
 //! Dynamic Thrift codec for anycall: bytes, `Value` and JSON driven by
 //! run-time descriptors, and transport frames as byte codecs.
 //!
-//! Features: none yet; the crate is synchronous (no sockets, no runtime).
+//! ```
+//! use anycall_codec::{Options, call, thrift::Protocol};
+//!
+//! let pool = anycall_idl::Pool::from_source("e.thrift",
+//!     "struct Req { 1: string msg } service S { Req echo(1: Req req) }").unwrap();
+//! let echo = pool.default_service().unwrap().method("echo").unwrap();
+//! let mut buf = bytes::BytesMut::new();
+//! call::encode_call_json(echo, br#"{"msg":"hi"}"#, 1, Protocol::Binary, &Options::default(), &mut buf).unwrap();
+//! assert_eq!(&buf[..4], &[0x80, 0x01, 0x00, 0x01]); // strict binary CALL
+//! ```
+//!
+//! - [`thrift`]: Binary and Compact protocol primitives, message envelope,
+//!   `TApplicationException`, skipping, seq-id helpers.
+//! - [`dynamic`]: `Value` ⇄ bytes and JSON ⇄ bytes under a descriptor.
+//! - [`call`]: whole CALL/REPLY messages for a method.
+//! - [`frame`]: Buffered, Framed, TTHeader and TTHeaderFramed frames and
+//!   per-connection protocol detection.
+//!
+//! Every decoder checks named [`Limits`]; errors carry a kind and a field path.
+//!
+//! Features: none; the crate is synchronous (no sockets, no runtime).
 #![forbid(unsafe_code)]
 
 pub mod call;

@@ -110,8 +110,26 @@ pub struct IdlError {
 }
 
 impl IdlError {
-    pub(crate) fn new(diagnostics: Vec<Diagnostic>) -> Self {
+    /// Every problem, ordered by file (in the order files were loaded) and
+    /// position; problems without a file come first.
+    pub(crate) fn new(mut diagnostics: Vec<Diagnostic>) -> Self {
         debug_assert!(!diagnostics.is_empty());
+        let mut files: Vec<*const SourceFile> = Vec::new();
+        for d in &diagnostics {
+            if let Some(f) = &d.file {
+                let p = Arc::as_ptr(f);
+                if !files.contains(&p) {
+                    files.push(p);
+                }
+            }
+        }
+        diagnostics.sort_by_key(|d| match &d.file {
+            None => (0, 0),
+            Some(f) => {
+                let order = files.iter().position(|&p| p == Arc::as_ptr(f)).unwrap_or(0);
+                (order + 1, d.span.start)
+            }
+        });
         Self { diagnostics }
     }
 

@@ -32,9 +32,23 @@ pub(crate) enum LexError {
     UnterminatedComment,
 }
 
+/// What the lexer has learnt about the rest of the input.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Extras {
+    /// A scan for the closing `"` (index 0) or `'` (index 1) already ran off
+    /// the end of the input.
+    ///
+    /// Every later opening quote of that kind was the escaped half of a `\"`
+    /// pair in that scan, so its own scan walks the same bytes in the same
+    /// steps and fails too. Remembering this keeps lexing linear on inputs
+    /// like `"` followed by many lines of `\"`.
+    unclosed_quote: [bool; 2],
+}
+
 /// One token kind. The text is the source slice at the token's span.
 #[derive(Logos, Debug, Clone, Copy, PartialEq, Eq)]
 #[logos(error = LexError)]
+#[logos(extras = Extras)]
 #[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
 #[logos(skip(r"(//|#)[^\n]*", allow_greedy = true))]
 pub(crate) enum Token {
@@ -200,16 +214,20 @@ impl Token {
 /// that lexing resumes on the next one.
 fn string_literal(lex: &mut logos::Lexer<'_, Token>, quote: u8) -> Result<(), LexError> {
     let rest = lex.remainder().as_bytes();
-    let mut i = 0;
-    while i < rest.len() {
-        match rest[i] {
-            b'\\' => i += 2,
-            b if b == quote => {
-                lex.bump(i + 1);
-                return Ok(());
+    let kind = usize::from(quote == b'\'');
+    if !lex.extras.unclosed_quote[kind] {
+        let mut i = 0;
+        while i < rest.len() {
+            match rest[i] {
+                b'\\' => i += 2,
+                b if b == quote => {
+                    lex.bump(i + 1);
+                    return Ok(());
+                }
+                _ => i += 1,
             }
-            _ => i += 1,
         }
+        lex.extras.unclosed_quote[kind] = true;
     }
     let line_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
     lex.bump(line_end);
@@ -456,11 +474,29 @@ line" 'x"y'"#);
     }
 
     #[test]
+    fn unclosed_quotes_stay_unclosed() {
+        let toks = lex("\"\n\\\"\n\\\"\n'a'");
+        assert_eq!(
+            toks,
+            [
+                (Err(LexError::UnterminatedString), "\""),
+                (Err(LexError::UnexpectedChar), "\\"),
+                (Err(LexError::UnterminatedString), "\""),
+                (Err(LexError::UnexpectedChar), "\\"),
+                (Err(LexError::UnterminatedString), "\""),
+                (Ok(Token::Str), "'a'"),
+            ]
+        );
+    }
+
+    #[test]
     fn unknown_characters() {
         let toks = lex("a $ b");
         assert_eq!(toks[1], (Err(LexError::UnexpectedChar), "$"));
-        let toks = lex("é");
-        assert_eq!(toks[0], (Err(LexError::UnexpectedChar), "é"));
+        for text in ["é", "中", "😀", "\u{0}"] {
+            let toks = lex(text);
+            assert_eq!(toks, [(Err(LexError::UnexpectedChar), text)]);
+        }
     }
 
     #[test]

@@ -228,7 +228,9 @@ impl Linker<'_> {
                         inc.span,
                         format!("include cycle: {}", chain.join(" -> ")),
                     );
-                    return None;
+                    // Still resolve names through it, so the cycle is the
+                    // only error reported.
+                    return Some(existing);
                 }
                 return Some(existing);
             }
@@ -373,7 +375,7 @@ impl Linker<'_> {
             };
             next = value + 1;
             let idx = values.len() as u32;
-            if by_name.insert(v.name.name.clone(), idx).is_some() {
+            if by_name.contains_key(&v.name.name) {
                 self.err(
                     file,
                     v.name.span,
@@ -384,6 +386,7 @@ impl Linker<'_> {
                 );
                 continue;
             }
+            by_name.insert(v.name.name.clone(), idx);
             by_value.entry(value32).or_insert(idx);
             values.push(EnumValueDef {
                 name: v.name.name.clone(),
@@ -518,7 +521,11 @@ impl Linker<'_> {
                 let (file, _) = self.typedef_ast[td.idx()];
                 let span = self.typedefs[td.idx()].span;
                 let name = self.typedefs[td.idx()].name.clone();
-                self.err(file, span, format!("typedef `{name}` refers to itself"));
+                self.err(
+                    file,
+                    span,
+                    format!("typedef `{name}` refers to itself through a cycle of typedefs"),
+                );
                 self.typedef_state[td.idx()] = State::Failed;
                 return None;
             }
@@ -554,20 +561,41 @@ impl Linker<'_> {
     /// ids and names. `what` names the container in messages.
     fn build_fields(&mut self, file: FileId, fields: &[ast::Field], what: &str) -> Vec<FieldDef> {
         let mut out: Vec<FieldDef> = Vec::with_capacity(fields.len());
-        let mut implicit: i16 = 0;
+        // The id for the next field written without one. As in Apache
+        // Thrift, it counts down from -1 and continues below an explicit
+        // id <= 0, so `-1: i32 a, i32 b` gives `b` the id -2.
+        let mut implicit: i32 = -1;
         for f in fields {
             let id = match f.id {
                 Some((n, span)) => match i16::try_from(n) {
-                    Ok(id) => id,
+                    Ok(id) => {
+                        if id <= 0 {
+                            implicit = implicit.min(i32::from(id) - 1);
+                        }
+                        id
+                    }
                     Err(_) => {
                         self.err(file, span, format!("field id {n} is out of range for i16"));
                         continue;
                     }
                 },
-                None => {
-                    implicit -= 1;
-                    implicit
-                }
+                None => match i16::try_from(implicit) {
+                    Ok(id) => {
+                        implicit -= 1;
+                        id
+                    }
+                    Err(_) => {
+                        self.err(
+                            file,
+                            f.name.span,
+                            format!(
+                                "no field id left for `{}` (ids go below -32768)",
+                                f.name.name
+                            ),
+                        );
+                        continue;
+                    }
+                },
             };
             if let Some(prev) = out.iter().find(|p| p.id == id) {
                 let note = format!(
@@ -666,7 +694,11 @@ impl Linker<'_> {
                 let (file, _) = self.service_ast[id.idx()];
                 let span = self.services[id.idx()].span;
                 let name = self.services[id.idx()].name.clone();
-                self.err(file, span, format!("service `{name}` extends itself"));
+                self.err(
+                    file,
+                    span,
+                    format!("service `{name}` extends itself through a cycle of `extends`"),
+                );
                 self.service_state[id.idx()] = State::Failed;
                 return false;
             }
@@ -764,11 +796,22 @@ impl Linker<'_> {
             .as_ref()
             .and_then(|t| self.resolve_type(file, t));
 
-        let args_fields = self.build_fields(
+        let mut args_fields = self.build_fields(
             file,
             &func.params,
             &format!("parameters of `{service}.{name}`"),
         );
+        // Parameter defaults, like field defaults; constants are evaluated
+        // from their definitions, so they need not be resolved yet.
+        for param in &func.params {
+            let Some(value) = &param.default else {
+                continue;
+            };
+            if let Some(pos) = args_fields.iter().position(|f| f.name == param.name.name) {
+                let ty = args_fields[pos].ty;
+                args_fields[pos].default = self.eval(file, value, ty, 0);
+            }
+        }
         let args = self.synth_struct(
             file,
             format!("{name}_args"),

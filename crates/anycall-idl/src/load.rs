@@ -199,7 +199,7 @@ mod tests {
         let l = Loader::new().include_dir("inc1").include_dir("inc2");
         assert_eq!(
             l.candidates("idl/a/main.thrift", "../b/b.thrift"),
-            ["idl/b/b.thrift", "b/b.thrift"]
+            ["idl/b/b.thrift", "b/b.thrift", "../b/b.thrift"]
         );
         assert_eq!(
             l.candidates("main.thrift", "x.thrift"),

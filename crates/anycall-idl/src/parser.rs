@@ -27,8 +27,6 @@
 //! skips to a point where parsing can resume (the next field, the closing
 //! brace, the next definition) and carries on, so one run reports every
 //! mistake it can find together with the partial document.
-// The linker is the only caller of `parse`; until it lands only tests use it.
-#![cfg_attr(not(test), allow(dead_code))]
 
 use logos::Logos;
 
@@ -982,7 +980,9 @@ impl<'a> Parser<'a> {
                     self.bump();
                     continue;
                 }
-                Token::Eof | Token::RBrace => {
+                // A field id cannot be a key: the list was left open before
+                // the next field.
+                Token::Eof | Token::RBrace | Token::Int | Token::HexInt => {
                     self.expected("')' to close the annotations");
                     break;
                 }
@@ -2085,6 +2085,31 @@ mod tests {
     }
 
     #[test]
+    fn unclosed_annotations_before_next_field() {
+        let src = "struct S {\n  1: i32 a (k = \"v\"\n  2: i32 b\n}";
+        let (document, errs) = parse(src);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(
+            errs[0].message,
+            "expected ')' to close the annotations, found integer literal '2'"
+        );
+        let names: Vec<_> = only_struct(&document)
+            .fields
+            .iter()
+            .map(|f| f.name.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn crlf_and_byte_order_mark() {
+        let src = "\u{FEFF}struct S {\r\n  1: i32 a\r\n  2: i32 = 1\r\n  3: i32 c\r\n}\r\n";
+        let (document, errs) = parse(src);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(only_struct(&document).fields.len(), 2);
+    }
+
+    #[test]
     fn broken_const_list_stays_contained() {
         let src = "const list<i32> L = [1, =, 3]\nconst i32 X = 2";
         let (document, errs) = parse(src);
@@ -2172,6 +2197,40 @@ mod tests {
             let huge = format!("const X Y = {}", open.repeat(100_000));
             let (_, errs) = parse(&huge);
             assert!(!errs.is_empty());
+        }
+    }
+
+    #[test]
+    fn pathological_inputs_stay_linear() {
+        const N: usize = 20_000;
+        let inputs = [
+            format!("\"{}", "\n\\\"".repeat(N * 4)),
+            format!("'{}", "\n\\'".repeat(N * 4)),
+            "(".repeat(N * 4),
+            "{".repeat(N * 4),
+            format!("const X Y = {}", "[".repeat(N * 4)),
+            format!("const X Y = {}", "{1:".repeat(N)),
+            format!("typedef {} T", "list<".repeat(N)),
+            "struct ".repeat(N),
+            format!("enum E {{ {}", "struct = ".repeat(N)),
+            format!("struct S {{ 1: i32 a ({}", "x ".repeat(N)),
+            format!("service S {{ {}", "void f(".repeat(N)),
+            "$".repeat(N * 4),
+            "$ ".repeat(N * 2),
+            "/* ".repeat(N),
+            format!("struct S {{ {}", "1: = \n".repeat(N)),
+        ];
+        for src in &inputs {
+            let start = std::time::Instant::now();
+            let (_, errors) = parse(src);
+            check_errors_in_bounds(src, &errors);
+            let elapsed = start.elapsed();
+            // Generous even for unoptimised builds; quadratic behaviour takes minutes.
+            assert!(
+                elapsed < std::time::Duration::from_secs(5),
+                "{elapsed:?} for {:?}...",
+                &src[..20]
+            );
         }
     }
 

@@ -1,4 +1,57 @@
-//! Generic Thrift client, server and forwarding proxy for anycall.
+//! Generic Thrift client, server and forwarding proxy for anycall: calls and
+//! serves any Thrift service from an IDL loaded at run time, wire-compatible
+//! with Kitex and Volo.
 //!
-//! Features: none yet.
+//! ```
+//! use anycall_rpc::{Client, Transport};
+//!
+//! let idl = anycall_idl::Pool::from_source("a.thrift", "service A { string hi(1: string s) }")?;
+//! let client = Client::builder("127.0.0.1:8888,127.0.0.2:8888")
+//!     .transport(Transport::TTHeader)
+//!     .idl(idl)
+//!     .build()?;
+//! // client.call_json("hi", br#"{"s": "there"}"#).await? -> Reply::Success("\"there\"")
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! - [`Client`]: a host list called round-robin, a pool of long connections
+//!   per address, connect and RPC timeouts, calls in the JSON, [`Value`]
+//!   and binary modes, metainfo in and out.
+//! - [`Server`]: detects the transport of each connection (Buffered binary
+//!   or compact, Framed, TTHeader, TTHeaderFramed), dispatches to a
+//!   [`Handler`] in one [`Mode`], several IDL services on one port,
+//!   limits, graceful shutdown, [`Stats`].
+//! - [`Proxy`]: binary forwarding from any inbound transport to an upstream
+//!   host list, no IDL needed.
+//! - [`Error`]: one opaque error with `is_timeout()`, `is_connect()`,
+//!   `is_application()` and friends.
+//!
+//! Transports and protocols are enums chosen at run time: [`Transport`],
+//! [`Protocol`]. Framing and encoding are the synchronous codecs of
+//! `anycall_codec`; this crate adds sockets (tokio) and logs with `tracing`.
+//!
+//! Features: none.
 #![forbid(unsafe_code)]
+
+mod client;
+mod conn;
+mod error;
+mod payload;
+mod proxy;
+mod server;
+
+pub use anycall_codec::Value;
+pub use anycall_codec::call::Reply;
+pub use anycall_codec::frame::Transport;
+pub use anycall_codec::thrift::{Protocol, TApplicationException, TApplicationExceptionType};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CALLER, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_RPC_TIMEOUT, Request, Response,
+};
+pub use error::{Error, Result};
+pub use payload::{Idl, Metainfo, Payload};
+pub use proxy::{Proxy, ProxyBuilder};
+pub use server::{
+    Context, DEFAULT_MAX_CONNECTIONS, DEFAULT_SERVER_IDLE_TIMEOUT, Handler, HandlerError, Mode,
+    Server, ServerBuilder, ServerHandle, Stats,
+};

@@ -9,3 +9,4 @@ pub use anycall_rpc as rpc;
 
 pub mod cli;
 pub mod describe;
+pub mod mock;

@@ -1,5 +1,9 @@
 //! Integration tests that run the real `anycall` binary.
 
+#[path = "cli/call.rs"]
+mod call;
+#[path = "cli/codec.rs"]
+mod codec;
 #[path = "cli/describe.rs"]
 mod describe;
 #[path = "cli/support.rs"]

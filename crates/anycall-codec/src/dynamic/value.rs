@@ -462,3 +462,68 @@ pub fn const_to_value(ty: TypeDescriptor<'_>, v: &anycall_idl::ConstValue) -> Va
         (_, C::Map(_) | C::Struct(_)) => Value::Struct(Struct::new()),
     }
 }
+
+/// A value of type `ty` built from the IDL alone: IDL defaults where
+/// declared, zero values elsewhere (false, 0, "", empty containers, the
+/// first enum value). Structs get their required and default-requiredness
+/// fields, and optional fields that declare a default.
+pub fn example_value(ty: TypeDescriptor<'_>) -> Value {
+    example_at(ty, 0)
+}
+
+fn example_at(ty: TypeDescriptor<'_>, depth: usize) -> Value {
+    match ty.kind() {
+        TypeKind::Bool => Value::Bool(false),
+        TypeKind::Byte => Value::I8(0),
+        TypeKind::I16 => Value::I16(0),
+        TypeKind::I32 => Value::I32(0),
+        TypeKind::Enum(e) => Value::I32(e.values().next().map_or(0, |(_, v)| v)),
+        TypeKind::I64 => Value::I64(0),
+        TypeKind::Double => Value::Double(0.0),
+        TypeKind::String => Value::String(String::new()),
+        TypeKind::Binary => Value::Binary(Vec::new()),
+        TypeKind::Uuid => Value::Uuid([0; 16]),
+        TypeKind::List(_) => Value::List(Vec::new()),
+        TypeKind::Set(_) => Value::Set(Vec::new()),
+        TypeKind::Map(..) => Value::Map(Vec::new()),
+        TypeKind::Struct(s) => {
+            let mut out = Struct::with_capacity(s.len());
+            for f in s.fields() {
+                let v = match f.default_value() {
+                    Some(d) => const_to_value(f.ty(), d),
+                    None if f.is_optional() => continue,
+                    // A required self-reference cannot be finite; stop there.
+                    None if depth >= MAX_DEPTH => continue,
+                    None => example_at(f.ty(), depth + 1),
+                };
+                out.push(f.json_name().to_owned(), v);
+            }
+            Value::Struct(out)
+        }
+    }
+}
+
+/// Converts JSON text to a `Value` of type `ty`, by the JSON rules (base64
+/// binary, enum names, map key conversion): JSON → bytes → `Value`.
+pub fn from_json(ty: TypeDescriptor<'_>, json: &[u8], opts: &Options) -> Result<Value> {
+    let mut buf = bytes::BytesMut::new();
+    let mut w = crate::thrift::BinaryWriter::new(&mut buf);
+    crate::dynamic::json::write_json(&mut w, ty, json, opts)?;
+    let mut r = crate::thrift::BinaryReader::new(&buf);
+    read_value(&mut r, ty, opts)
+}
+
+/// Renders a `Value` of type `ty` as JSON text by the JSON rules:
+/// `Value` → bytes → JSON.
+pub fn to_json(ty: TypeDescriptor<'_>, value: &Value, opts: &Options) -> Result<String> {
+    let mut buf = bytes::BytesMut::new();
+    write_value(
+        &mut crate::thrift::BinaryWriter::new(&mut buf),
+        ty,
+        value,
+        opts,
+    )?;
+    let view =
+        crate::dynamic::json::JsonView::new(&buf, crate::thrift::Protocol::Binary, ty, *opts);
+    crate::dynamic::json::to_json_string(&view)
+}

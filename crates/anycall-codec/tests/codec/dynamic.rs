@@ -705,3 +705,54 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn example_values_follow_defaults_and_zero_values() {
+    let pool = pool();
+    let resp = pool.find_struct("Resp").unwrap();
+    let ty = pool
+        .service("Codec")
+        .unwrap()
+        .method("Echo")
+        .unwrap()
+        .returns()
+        .unwrap();
+    assert_eq!(ty.as_struct().unwrap().id(), resp.id());
+    let v = anycall_codec::dynamic::value::example_value(ty);
+    assert_eq!(
+        v,
+        Value::structure([("msg", Value::String(String::new())), ("n", Value::I64(3))])
+    );
+    // It is always writable under its own type.
+    let mut buf = BytesMut::new();
+    write_value(
+        &mut BinaryWriter::new(&mut buf),
+        ty,
+        &v,
+        &Options::default(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn value_json_conversions_follow_the_json_rules() {
+    use anycall_codec::dynamic::value::{from_json, to_json};
+    let hp = holder_pool();
+    let all = hp.type_by_id(all_type_id(&hp));
+    let json = r#"{"bin":"aGk=","color":"BLUE","by_id":{"5":[1]}}"#;
+    let v = from_json(all, json.as_bytes(), &Options::default()).unwrap();
+    let s = v.as_struct().unwrap();
+    assert_eq!(s.get("bin"), Some(&Value::Binary(b"hi".to_vec())));
+    assert_eq!(s.get("color"), Some(&Value::I32(4)));
+    assert_eq!(
+        s.get("by_id"),
+        Some(&Value::Map(vec![(
+            Value::I64(5),
+            Value::List(vec![Value::I32(1)])
+        )]))
+    );
+    assert_eq!(
+        to_json(all, &v, &Options::default()).unwrap(),
+        r#"{"bin":"aGk=","color":4,"by_id":{"5":[1]}}"#
+    );
+}

@@ -1,6 +1,7 @@
 //! Raw command-line arguments, as clap parses them.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -24,6 +25,33 @@ pub(crate) enum Command {
     #[command(after_help = "Example:
   anycall list --idl echo.thrift")]
     List(ListArgs),
+    /// Call a method of a Thrift server with JSON arguments.
+    #[command(after_help = "Examples:
+  anycall call --idl echo.thrift 127.0.0.1:8888 EchoService/Echo -d '{\"message\": \"hi\"}'
+  anycall call --idl echo.thrift h1:8888,h2:8888 EchoService/Add -d @args.json --transport ttheader
+  echo '{\"a\": 1, \"b\": 2}' | anycall call --idl echo.thrift EchoService/Add -d @-
+  anycall call 127.0.0.1:8888 --raw -d @call.bin > reply.bin
+
+Exit codes: 0 success, 1 local or transport failure, 2 usage, 3 a declared
+IDL exception (printed as JSON on stdout), 64+N a TApplicationException of type N.")]
+    Call(CallArgs),
+    /// Serve an IDL with canned, echoed or generated answers, on every transport at once.
+    #[command(after_help = "Examples:
+  anycall serve --idl echo.thrift --listen 127.0.0.1:8888 --echo
+  anycall serve --idl echo.thrift --listen 0.0.0.0:8888 --mock answers.json
+
+A mock file maps \"Service/Method\" (or \"Method\") to the success value, to null
+for void, or to {\"exception\": \"<throws field name>\", \"value\": {...}}.")]
+    Serve(ServeArgs),
+    /// Forward Thrift calls to upstream servers without decoding them.
+    #[command(after_help = "Examples:
+  anycall proxy --listen 127.0.0.1:9999 --upstream 10.0.0.1:8888,10.0.0.2:8888
+  anycall proxy --listen 127.0.0.1:9999 --upstream 127.0.0.1:8888 --upstream-transport ttheader")]
+    Proxy(ProxyArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:
+  anycall completions bash > /etc/bash_completion.d/anycall")]
+    Completions(CompletionsArgs),
     /// Encode JSON to Thrift bytes, offline (like `protoc --encode`).
     #[command(after_help = "Examples:
   anycall encode --idl echo.thrift Item -d '{\"id\": 1}' > item.bin
@@ -192,4 +220,168 @@ pub(crate) enum JsonOutput {
     Pretty,
     /// One line of JSON.
     Json,
+}
+
+/// Transport framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TransportArg {
+    /// 4-byte length + message: every Kitex, Volo and framed Apache server takes it.
+    Framed,
+    /// The bare message (Apache's default; Kitex calls it PurePayload).
+    Buffered,
+    /// Kitex's TTHeader (carries metainfo).
+    Ttheader,
+    /// TTHeader with a framed message inside.
+    TtheaderFramed,
+}
+
+impl From<TransportArg> for anycall_rpc::Transport {
+    fn from(t: TransportArg) -> Self {
+        match t {
+            TransportArg::Framed => Self::Framed,
+            TransportArg::Buffered => Self::Buffered,
+            TransportArg::Ttheader => Self::TTHeader,
+            TransportArg::TtheaderFramed => Self::TTHeaderFramed,
+        }
+    }
+}
+
+/// `key=value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyValue(pub(crate) String, pub(crate) String);
+
+impl std::str::FromStr for KeyValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok(Self(k.to_owned(), v.to_owned())),
+            _ => Err(format!("expected key=value, found {s:?}")),
+        }
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((s, "s"), |i| s.split_at(i));
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("expected a duration like 500ms, 2s or 1m, found {s:?}"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("unknown unit {unit:?} in {s:?} (use ms, s or m)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("{s:?}: {e}"))
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CallArgs {
+    /// [ADDR] SERVICE/METHOD. ADDR is one or more host:port separated by
+    /// commas (default 127.0.0.1:8888). With --raw only ADDR is given.
+    #[arg(value_name = "ARGS", num_args = 0..=2)]
+    pub(crate) positional: Vec<String>,
+    /// The main Thrift IDL file (not needed with --raw).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) idl: Option<PathBuf>,
+    /// A directory searched for includes (repeatable).
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    pub(crate) include: Vec<PathBuf>,
+    /// The arguments as JSON: inline, `@FILE`, or `@-` for stdin. Without it,
+    /// stdin is read; on a terminal, one JSON request per line (interactive).
+    #[arg(short = 'd', long = "data", value_name = "JSON|@FILE|@-")]
+    pub(crate) data: Option<String>,
+    /// Transport framing.
+    #[arg(long, value_enum, default_value_t = TransportArg::Framed)]
+    pub(crate) transport: TransportArg,
+    /// Thrift protocol.
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Binary)]
+    pub(crate) protocol: ProtocolArg,
+    /// Transient metainfo `key=value` (TTHeader transports; repeatable).
+    #[arg(long = "meta", value_name = "KEY=VALUE")]
+    pub(crate) meta: Vec<KeyValue>,
+    /// Persistent metainfo `key=value` (TTHeader transports; repeatable).
+    #[arg(long = "meta-persistent", value_name = "KEY=VALUE")]
+    pub(crate) meta_persistent: Vec<KeyValue>,
+    /// RPC timeout (e.g. 500ms, 2s).
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    pub(crate) timeout: Duration,
+    /// Connect timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    pub(crate) connect_timeout: Duration,
+    /// Output format (default: pretty on a terminal, compact otherwise).
+    #[arg(long, short = 'o', value_enum)]
+    pub(crate) output: Option<JsonOutput>,
+    /// Show what was sent and received (transport, metainfo, backward values, timing) on stderr.
+    #[arg(short, long)]
+    pub(crate) verbose: bool,
+    /// Send a ready Thrift message read from -d @FILE and write the reply bytes to stdout.
+    #[arg(long)]
+    pub(crate) raw: bool,
+    #[command(flatten)]
+    pub(crate) json: JsonArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) idl: IdlArgs,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8888")]
+    pub(crate) listen: String,
+    /// Canned answers (see below); methods without one get --echo or IDL-built answers.
+    #[arg(long, value_name = "FILE.json")]
+    pub(crate) mock: Option<PathBuf>,
+    /// Answer by copying request fields into the result where name and type
+    /// match (otherwise: values built from the IDL's defaults and zero values).
+    #[arg(long)]
+    pub(crate) echo: bool,
+    #[command(flatten)]
+    pub(crate) json: JsonArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProxyArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9999")]
+    pub(crate) listen: String,
+    /// Upstream servers, host:port separated by commas (round-robin).
+    #[arg(long)]
+    pub(crate) upstream: String,
+    /// Transport towards the upstream servers.
+    #[arg(long, value_enum, default_value_t = TransportArg::Framed)]
+    pub(crate) upstream_transport: TransportArg,
+    /// Upstream RPC timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    pub(crate) timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("x").is_err());
+    }
+
+    #[test]
+    fn key_values() {
+        assert_eq!("a=b=c".parse(), Ok(KeyValue("a".into(), "b=c".into())));
+        assert!("=x".parse::<KeyValue>().is_err());
+        assert!("nokey".parse::<KeyValue>().is_err());
+    }
 }

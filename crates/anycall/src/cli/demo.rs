@@ -1,52 +1,183 @@
-//! `anycall demo`: a guided tour on the bundled example IDL.
+//! `anycall demo`: every mode against an in-process server on the bundled IDL.
 
-use anycall_idl::Loader;
+use std::time::Duration;
+
+use anycall_codec::call::{Reply, encode_call_json};
+use anycall_codec::thrift::Protocol;
+use anycall_codec::{Options, Value};
+use anycall_idl::{Loader, Pool};
+use anycall_rpc::{Client, Payload, Proxy, Request, Transport};
+use anyhow::{Context as _, anyhow, ensure};
+use bytes::BytesMut;
 
 use super::CliError;
 use super::args::DemoArgs;
+use super::serve::{Answers, start_mock};
 use crate::describe::{self, Target};
 
 /// The bundled example IDL: main file and its include.
 pub(crate) const ECHO_THRIFT: &str = include_str!("../demo/echo.thrift");
 pub(crate) const BASE_THRIFT: &str = include_str!("../demo/base/base.thrift");
 
-fn heading(title: &str) {
-    println!("\n=== {title} ===\n");
+/// Canned replies for the demo's declared exception.
+const MOCK: &str = r#"{"EchoService/Fail": {"exception": "err", "value": {"code": 404, "reason": "no such echo"}}}"#;
+
+fn heading(n: usize, title: &str) {
+    println!("\n=== {n}. {title} ===");
 }
 
-pub(crate) fn run(_a: &DemoArgs) -> Result<(), CliError> {
-    let pool = Loader::in_memory()
+fn sent(what: &str) {
+    println!("  sent:     {what}");
+}
+
+fn got(what: &str) {
+    println!("  received: {what}");
+}
+
+/// The bundled IDL as a pool.
+pub(crate) fn bundled_pool() -> anyhow::Result<Pool> {
+    Loader::in_memory()
         .file("demo/echo.thrift", ECHO_THRIFT)
         .file("demo/base/base.thrift", BASE_THRIFT)
         .load("demo/echo.thrift")
-        .map_err(|e| anyhow::anyhow!("bundled IDL: {e}"))?;
-    heading("describe: the bundled IDL (demo/echo.thrift)");
-    let d = describe::describe(&pool, Target::All)?;
-    println!("{}", super::describe::render_text(&d));
-    heading("list: every callable method");
-    for s in pool.services() {
-        for m in s.methods() {
-            println!("{}/{}", s.full_name(), m.name());
-        }
-    }
-    let svc = pool
-        .default_service()
-        .ok_or_else(|| anyhow::anyhow!("bundled IDL has no service"))?;
-    heading(&format!(
-        "default service (Kitex's rule: the last one in the main file): {}",
-        svc.name()
-    ));
-    let echo = svc
-        .method("Echo")
-        .ok_or_else(|| anyhow::anyhow!("bundled IDL has no Echo method"))?;
-    println!(
-        "{}/{} takes {} and answers {} ({} declared exception(s))",
-        svc.name(),
-        echo.name(),
-        echo.args().full_name(),
-        echo.result().full_name(),
-        echo.exceptions().count()
+        .map_err(|e| anyhow!("bundled IDL: {e}"))
+}
+
+pub(crate) async fn run(_a: &DemoArgs) -> Result<(), CliError> {
+    let pool = bundled_pool()?;
+    let opts = Options::default();
+
+    heading(
+        1,
+        "describe: the bundled IDL (demo/echo.thrift includes demo/base/base.thrift)",
     );
+    let d = describe::describe(&pool, Target::Named("EchoService"))?;
+    println!("{}", super::describe::render_text(&d));
+
+    // A mock server: canned exception for Fail, echo for the rest, every transport.
+    let book = crate::mock::MockBook::parse(MOCK)?;
+    book.check(&pool)?;
+    let answers = Answers {
+        book: Some(book),
+        echo: true,
+    };
+    let server = start_mock(pool.clone(), answers, opts, "127.0.0.1:0").await?;
+    let addr = server.local_addr().to_string();
+    println!("\nin-process server on {addr} (every transport, binary and compact)");
+
+    let result = steps(&pool, &addr).await;
+    server.shutdown().await;
+    result?;
     println!("\ndemo finished: all steps succeeded");
+    Ok(())
+}
+
+async fn steps(pool: &Pool, addr: &str) -> anyhow::Result<()> {
+    let client = |transport: Transport| {
+        Client::builder(addr)
+            .transport(transport)
+            .idl(pool.clone())
+            .service("EchoService")
+            .rpc_timeout(Duration::from_secs(5))
+            .build()
+    };
+
+    heading(2, "JSON call over Framed (Kitex's JSON generic)");
+    let framed = client(Transport::Framed)?;
+    let args = r#"{"message": "hello", "times": 2, "items": [{"id": 1, "title": "one"}]}"#;
+    sent(&format!("EchoService/Echo {args}"));
+    let reply = framed.call_json("Echo", args.as_bytes()).await?;
+    let Reply::Success(json) = reply else {
+        return Err(anyhow!("expected a result, got {reply:?}"));
+    };
+    got(&json);
+    let v: serde_json::Value = serde_json::from_str(&json)?;
+    ensure!(
+        v["message"] == "hello" && v["times"] == 2,
+        "echo did not echo: {json}"
+    );
+
+    heading(
+        3,
+        "Value call over TTHeader with metainfo (Kitex's map generic)",
+    );
+    let tth = client(Transport::TTHeader)?;
+    let args = Value::structure([
+        ("message", Value::String("from a Value".into())),
+        ("mood", Value::String("LOUD".into())),
+    ]);
+    sent(&format!(
+        "EchoService/Echo {} + transient trace=demo-1",
+        serde_json::to_string(&args)?
+    ));
+    let resp = tth
+        .call(Request::value("Echo", args).transient("trace", "demo-1"))
+        .await?;
+    let Reply::Success(Payload::Value(v)) = &resp.reply else {
+        return Err(anyhow!("expected a result, got {:?}", resp.reply));
+    };
+    got(&serde_json::to_string(v)?);
+    let fields = v.as_struct().context("a struct result")?;
+    ensure!(
+        fields.get("message") == Some(&Value::String("from a Value".into()))
+            && fields.get("mood") == Some(&Value::I32(10)),
+        "unexpected Echo reply"
+    );
+
+    heading(4, "a declared exception");
+    sent(r#"EchoService/Fail {"message": "boom"}"#);
+    let reply = framed.call_json("Fail", br#"{"message": "boom"}"#).await?;
+    match &reply {
+        Reply::Exception { name, value } => got(&format!("exception `{name}`: {value}")),
+        other => return Err(anyhow!("expected the declared exception, got {other:?}")),
+    }
+
+    heading(5, "a oneway call (nothing comes back)");
+    sent(r#"EchoService/Notify {"event": "demo"}"#);
+    let reply = framed.call_json("Notify", br#"{"event": "demo"}"#).await?;
+    got(&format!("{reply:?} (returned once written)"));
+    ensure!(reply == Reply::Void, "oneway returned {reply:?}");
+
+    heading(
+        6,
+        "binary forwarding through a proxy (Kitex's binary generic)",
+    );
+    let proxy = Proxy::builder(addr)
+        .upstream_transport(Transport::TTHeader)
+        .bind("127.0.0.1:0")
+        .await?;
+    let proxy_addr = proxy.local_addr().to_string();
+    let echo = pool
+        .service("EchoService")
+        .and_then(|s| s.method("Echo"))
+        .context("Echo")?;
+    let mut msg = BytesMut::new();
+    encode_call_json(
+        echo,
+        br#"{"message": "via proxy"}"#,
+        77,
+        Protocol::Binary,
+        &Options::default(),
+        &mut msg,
+    )?;
+    sent(&format!(
+        "{} bytes (seq id 77) to the proxy at {proxy_addr}",
+        msg.len()
+    ));
+    let raw = Client::builder(proxy_addr).build()?;
+    let result = raw.call_binary(msg.freeze()).await;
+    proxy.shutdown().await;
+    let reply = result?;
+    let decoded = anycall_codec::call::decode_reply_json(
+        echo,
+        &reply,
+        Protocol::Binary,
+        &Options::default(),
+        &anycall_codec::Limits::default(),
+        false,
+    )?;
+    let seq = anycall_codec::thrift::get_seq_id(&reply)?;
+    got(&format!("{} bytes, seq id {seq}: {decoded:?}", reply.len()));
+    ensure!(seq == 77, "the proxy did not keep the seq id");
     Ok(())
 }

@@ -1,23 +1,29 @@
 //! The command line: raw arguments → a validated plan → a library call → output.
 
 mod args;
+mod call;
 mod codec;
 mod demo;
 mod describe;
 mod input;
+mod serve;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, Parser};
 
 pub use args::Cli;
 use args::Command;
 
-/// How a run ended, as the process exit code.
+/// How a run ended, as the process exit code (grpcurl's scheme):
 ///
-/// 0 success; 1 local, IDL or transport failure; 2 usage; 3 the service
-/// answered with a declared IDL exception; 64 + N a `TApplicationException`
-/// of type N.
+/// | code | meaning |
+/// |---|---|
+/// | 0 | success |
+/// | 1 | local, IDL or transport failure |
+/// | 2 | usage |
+/// | 3 | the service answered with a declared IDL exception |
+/// | 64 + N | a `TApplicationException` of type N (255 for N above 191) |
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// 0
@@ -26,6 +32,10 @@ pub enum Exit {
     Failure,
     /// 2
     Usage,
+    /// 3
+    Declared,
+    /// 64 + the exception type.
+    Remote(i32),
 }
 
 impl From<Exit> for ExitCode {
@@ -34,22 +44,38 @@ impl From<Exit> for ExitCode {
             Exit::Ok => 0,
             Exit::Failure => 1,
             Exit::Usage => 2,
+            Exit::Declared => 3,
+            Exit::Remote(n) => u8::try_from(64 + i64::from(n.max(0))).unwrap_or(255),
         })
     }
 }
 
-/// An error with the exit code it maps to.
+/// An error with the exit code it maps to. `error` is `None` when the
+/// output already said everything (a declared exception on stdout).
 #[derive(Debug)]
 pub struct CliError {
     exit: Exit,
-    error: anyhow::Error,
+    error: Option<anyhow::Error>,
+}
+
+impl CliError {
+    fn usage(error: impl Into<anyhow::Error>) -> Self {
+        Self {
+            exit: Exit::Usage,
+            error: Some(error.into()),
+        }
+    }
+
+    fn exit(exit: Exit, error: Option<anyhow::Error>) -> Self {
+        Self { exit, error }
+    }
 }
 
 impl<E: Into<anyhow::Error>> From<E> for CliError {
     fn from(e: E) -> Self {
         Self {
             exit: Exit::Failure,
-            error: e.into(),
+            error: Some(e.into()),
         }
     }
 }
@@ -57,21 +83,63 @@ impl<E: Into<anyhow::Error>> From<E> for CliError {
 /// Parses the process arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = match runtime() {
+        Ok(rt) => rt.block_on(run(cli)),
+        Err(e) => Err(CliError::from(e)),
+    };
+    match result {
         Ok(()) => Exit::Ok.into(),
         Err(e) => {
-            eprintln!("error: {:#}", e.error);
+            if let Some(err) = &e.error {
+                eprintln!("error: {err:#}");
+            }
             e.exit.into()
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), CliError> {
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// Logs go to stderr; `ANYCALL_LOG` (or `RUST_LOG`) sets the filter,
+/// default `default` (e.g. `info` for servers).
+fn init_logs(default: &str) {
+    let filter = std::env::var("ANYCALL_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| default.to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Describe(a) => describe::describe(&a),
         Command::List(a) => describe::list(&a),
         Command::Encode(a) => codec::encode(&a),
         Command::Decode(a) => codec::decode(&a),
-        Command::Demo(a) => demo::run(&a),
+        Command::Call(a) => {
+            init_logs("warn");
+            call::call(&a).await
+        }
+        Command::Serve(a) => {
+            init_logs("info");
+            serve::serve(&a).await
+        }
+        Command::Proxy(a) => {
+            init_logs("info");
+            serve::proxy(&a).await
+        }
+        Command::Completions(a) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(a.shell, &mut cmd, "anycall", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Demo(a) => demo::run(&a).await,
     }
 }

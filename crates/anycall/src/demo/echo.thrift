@@ -46,5 +46,6 @@ exception EchoError {
 service EchoService extends base.BaseService {
     EchoResponse Echo(1: EchoRequest req) throws (1: EchoError err)
     i64 Add(1: i32 a, 2: i64 b)
+    EchoResponse Fail(1: EchoRequest req) throws (1: EchoError err)
     oneway void Notify(1: string event)
 }

@@ -1,0 +1,161 @@
+//! Binary forwarding: a proxy from any inbound transport to an upstream
+//! host list, needing no IDL.
+//!
+//! ```text
+//! downstream --(any transport, seq s)--> Proxy --(upstream transport, seq u)--> upstream
+//! downstream <--(same transport, seq s)-- Proxy <--(reply, seq u)-------------- upstream
+//! ```
+//!
+//! Each message is forwarded as bytes: only its seq id is rewritten (to the
+//! upstream connection's, then back to the downstream one). Oneway messages
+//! are forwarded and not answered. Metainfo (`RPC_TRANSIT_*`,
+//! `RPC_PERSIST_*`, `isn`) goes upstream when both sides use TTHeader, and
+//! backward values come back. An upstream failure reaches the downstream
+//! caller as a `TApplicationException` INTERNAL_ERROR naming the failure.
+
+use std::time::Duration;
+
+use anycall_codec::call::Reply;
+use anycall_codec::frame::Transport;
+use tokio::net::{TcpListener, ToSocketAddrs};
+
+use crate::client::{Client, ClientBuilder};
+use crate::error::Result;
+use crate::payload::{Metainfo, Payload};
+use crate::server::{Context, Handler, HandlerError, Mode, Server, ServerBuilder, ServerHandle};
+
+/// Entry point: [`Proxy::builder`].
+#[derive(Debug)]
+pub struct Proxy {
+    _private: (),
+}
+
+impl Proxy {
+    /// Starts a builder forwarding to `upstream_hosts` (`"h1:p1,h2:p2"`,
+    /// round-robin).
+    pub fn builder(upstream_hosts: impl Into<String>) -> ProxyBuilder {
+        ProxyBuilder {
+            client: Client::builder(upstream_hosts),
+            server: Server::builder(Mode::Binary),
+        }
+    }
+}
+
+/// Builds a [`Proxy`]: the upstream side takes [`ClientBuilder`] settings,
+/// the inbound side [`ServerBuilder`] settings, each with the defaults
+/// documented there.
+#[derive(Debug, Clone)]
+#[must_use = "call `serve` or `bind` to run the proxy"]
+pub struct ProxyBuilder {
+    client: ClientBuilder,
+    server: ServerBuilder,
+}
+
+impl ProxyBuilder {
+    /// The upstream transport. Default [`Transport::Framed`]
+    /// ([`ClientBuilder::transport`]).
+    pub fn upstream_transport(mut self, transport: Transport) -> Self {
+        self.client = self.client.transport(transport);
+        self
+    }
+
+    /// Upstream connect timeout. Default 2 s ([`ClientBuilder::connect_timeout`]).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.client = self.client.connect_timeout(timeout);
+        self
+    }
+
+    /// Upstream RPC timeout. Default 10 s ([`ClientBuilder::rpc_timeout`]).
+    pub fn rpc_timeout(mut self, timeout: Duration) -> Self {
+        self.client = self.client.rpc_timeout(timeout);
+        self
+    }
+
+    /// Idle upstream connections per address. Default 10
+    /// ([`ClientBuilder::max_idle_per_host`]).
+    pub fn max_idle_per_host(mut self, max: usize) -> Self {
+        self.client = self.client.max_idle_per_host(max);
+        self
+    }
+
+    /// Largest frame, both sides. Default 16 MiB.
+    pub fn max_frame_size(mut self, max: usize) -> Self {
+        self.client = self.client.max_frame_size(max);
+        self.server = self.server.max_frame_size(max);
+        self
+    }
+
+    /// Inbound connections served at once. Default 10,000
+    /// ([`ServerBuilder::max_connections`]).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.server = self.server.max_connections(max);
+        self
+    }
+
+    /// Inbound idle timeout. Default 10 minutes
+    /// ([`ServerBuilder::idle_timeout`]).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.server = self.server.idle_timeout(timeout);
+        self
+    }
+
+    /// Binds `addr` and starts forwarding.
+    ///
+    /// # Errors
+    ///
+    /// An invalid upstream host list ([`crate::Error::is_config`]), or an
+    /// address that cannot be bound ([`crate::Error::is_io`]).
+    pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<ServerHandle> {
+        let client = self.client.build()?;
+        self.server.bind(addr, Forward { client }).await
+    }
+
+    /// Starts forwarding connections from `listener`. Errors as for
+    /// [`bind`](ProxyBuilder::bind).
+    pub fn serve(self, listener: TcpListener) -> Result<ServerHandle> {
+        let client = self.client.build()?;
+        self.server.serve(listener, Forward { client })
+    }
+}
+
+/// The proxy's handler: forwards each whole message upstream.
+#[derive(Debug)]
+struct Forward {
+    client: Client,
+}
+
+impl Handler for Forward {
+    async fn call(
+        &self,
+        ctx: &mut Context,
+        _method: &str,
+        payload: Payload,
+    ) -> Result<Reply<Payload>, HandlerError> {
+        let Payload::Binary(message) = payload else {
+            return Err(HandlerError::new("the proxy forwards binary messages only"));
+        };
+        let metainfo = Metainfo {
+            backward: Default::default(),
+            ..ctx.metainfo().clone()
+        };
+        let service = ctx.service().map(str::to_owned);
+        match self
+            .client
+            .forward(&message, &metainfo, service.as_deref())
+            .await
+        {
+            Ok((reply, header)) => {
+                if let Some(header) = &header {
+                    for (k, v) in Metainfo::read_backward(header) {
+                        ctx.set_backward(k, v);
+                    }
+                }
+                Ok(reply.map_or(Reply::Void, |r| Reply::Success(Payload::Binary(r))))
+            }
+            Err(err) => {
+                tracing::debug!(peer = %ctx.peer(), method = %ctx.method(), error = %err, "upstream call failed");
+                Err(HandlerError::new(format!("upstream: {err:#}")))
+            }
+        }
+    }
+}

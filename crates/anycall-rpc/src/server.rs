@@ -1,0 +1,990 @@
+//! The generic server: accept, detect the transport per connection, decode,
+//! dispatch to a [`Handler`] in the server's [`Mode`], reply in the
+//! transport and protocol the request came in.
+//!
+//! Per connection:
+//!
+//! ```text
+//! accept (max connections) -> detect from the first bytes (Buffered binary/compact,
+//!   Framed, TTHeader; gRPC and TTHeader Streaming are refused) -> loop {
+//!     read a frame (idle timeout, max frame size; a bad frame closes the connection
+//!     and is logged) -> message header -> route (isn, else unique method name)
+//!     -> decode arguments -> handler -> [oneway: no reply] -> encode reply, echo seq ids
+//! }
+//! ```
+//!
+//! Requests on one connection are handled one after another; replies keep
+//! their order.
+
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anycall_codec::call::{self, Reply};
+use anycall_codec::frame::ttheader::str_key;
+use anycall_codec::frame::{DEFAULT_MAX_FRAME_SIZE, Detected, Frame, TTHeader, Transport, detect};
+use anycall_codec::thrift::{
+    self, MessageType, Protocol, TApplicationException, TApplicationExceptionType, protocol_of,
+};
+use anycall_codec::{Limits, Options, Value};
+use anycall_idl::{MethodDescriptor, Pool};
+use bytes::{BufMut, BytesMut};
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+
+use crate::conn::{Conn, ReadError, encode_frame, frame_decoder};
+use crate::error::{Error, Result};
+use crate::payload::{Idl, Metainfo, Payload};
+
+/// Default [`ServerBuilder::max_connections`]: 10,000.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+/// Default [`ServerBuilder::idle_timeout`]: 10 minutes (Kitex's
+/// `MaxConnectionIdleTime`).
+pub const DEFAULT_SERVER_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The form in which a server hands requests to its handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Whole messages ([`Payload::Binary`]) in and out; needs no IDL and
+    /// also serves Buffered connections.
+    Binary,
+    /// Arguments and results as JSON text ([`Payload::Json`]); needs an IDL.
+    Json,
+    /// Arguments and results as [`Value`] ([`Payload::Value`]); needs an IDL.
+    Value,
+}
+
+/// What a handler knows about the call it serves, and where it puts
+/// backward metainfo.
+#[derive(Debug, Clone)]
+pub struct Context {
+    service: Option<String>,
+    method: String,
+    seq_id: i32,
+    peer: SocketAddr,
+    transport: Transport,
+    protocol: Protocol,
+    oneway: bool,
+    metainfo: Metainfo,
+    header: Option<TTHeader>,
+}
+
+impl Context {
+    /// The IDL service serving the call (JSON and `Value` modes), or the
+    /// service named by the request's `isn` key (binary mode).
+    pub fn service(&self) -> Option<&str> {
+        self.service.as_deref()
+    }
+
+    /// The method name from the message header.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The request's seq id (the reply echoes it).
+    pub fn seq_id(&self) -> i32 {
+        self.seq_id
+    }
+
+    /// The caller's address.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The transport the request came in (the reply uses it too).
+    pub fn transport(&self) -> Transport {
+        self.transport
+    }
+
+    /// The protocol the request came in (the reply uses it too).
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// Whether the method is oneway: no reply is sent.
+    pub fn is_oneway(&self) -> bool {
+        self.oneway
+    }
+
+    /// The request's transient and persistent metainfo, and the backward
+    /// values set so far.
+    pub fn metainfo(&self) -> &Metainfo {
+        &self.metainfo
+    }
+
+    /// A transient metainfo value from the request.
+    pub fn transient(&self, key: &str) -> Option<&str> {
+        self.metainfo.transient.get(key).map(String::as_str)
+    }
+
+    /// A persistent metainfo value from the request.
+    pub fn persistent(&self, key: &str) -> Option<&str> {
+        self.metainfo.persistent.get(key).map(String::as_str)
+    }
+
+    /// Sets a backward metainfo value, sent in the reply's TTHeader (as a raw
+    /// key, like Kitex); ignored on transports without TTHeader.
+    pub fn set_backward(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.metainfo.backward.insert(key.into(), value.into());
+    }
+
+    /// The request's TTHeader, if it came with one.
+    pub fn header(&self) -> Option<&TTHeader> {
+        self.header.as_ref()
+    }
+}
+
+/// An undeclared handler failure: the caller gets a `TApplicationException`
+/// of type INTERNAL_ERROR (6) with this message.
+///
+/// Any `std::error::Error` converts into it, so `?` works in handlers.
+pub struct HandlerError {
+    kind: TApplicationExceptionType,
+    message: String,
+}
+
+impl HandlerError {
+    /// An INTERNAL_ERROR with `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            kind: TApplicationExceptionType::INTERNAL_ERROR,
+            message: message.into(),
+        }
+    }
+
+    /// The message sent to the caller.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for HandlerError {
+    fn from(err: E) -> Self {
+        Self::new(err.to_string())
+    }
+}
+
+impl fmt::Debug for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandlerError")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .finish()
+    }
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Serves calls. One value serves every connection, so it is shared
+/// (`&self`); calls are not boxed.
+///
+/// The payload and the returned payloads are in the server's [`Mode`]:
+/// JSON servers get and return [`Payload::Json`], `Value` servers
+/// [`Payload::Value`], binary servers [`Payload::Binary`] (a whole message
+/// in; a whole REPLY or EXCEPTION message out, whose seq id the server sets).
+/// Return [`Reply::Exception`] for a declared exception,
+/// [`Reply::Application`] for a `TApplicationException` of your choosing,
+/// and `Err` for anything else (INTERNAL_ERROR).
+///
+/// ```
+/// use anycall_codec::call::Reply;
+/// use anycall_rpc::{Context, Handler, HandlerError, Payload};
+///
+/// struct Echo;
+///
+/// impl Handler for Echo {
+///     async fn call(&self, _ctx: &mut Context, _method: &str, args: Payload)
+///         -> Result<Reply<Payload>, HandlerError> {
+///         Ok(Reply::Success(args))
+///     }
+/// }
+/// ```
+pub trait Handler: Send + Sync + 'static {
+    /// Serves one call of `method`.
+    fn call(
+        &self,
+        ctx: &mut Context,
+        method: &str,
+        payload: Payload,
+    ) -> impl Future<Output = Result<Reply<Payload>, HandlerError>> + Send;
+}
+
+impl<H: Handler> Handler for Arc<H> {
+    fn call(
+        &self,
+        ctx: &mut Context,
+        method: &str,
+        payload: Payload,
+    ) -> impl Future<Output = Result<Reply<Payload>, HandlerError>> + Send {
+        H::call(self, ctx, method, payload)
+    }
+}
+
+/// Counters of a running server, for logs and CLIs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Calls handed to the handler.
+    pub calls: u64,
+    /// Calls answered with a `TApplicationException` (handler errors,
+    /// unknown methods, undecodable arguments), and failed oneway calls.
+    pub errors: u64,
+    /// Connections accepted since start.
+    pub connections: u64,
+    /// Connections open now.
+    pub active_connections: u64,
+    /// Connections closed because of a bad, truncated or oversize frame or
+    /// an unrecognised protocol.
+    pub bad_frames: u64,
+    /// Connections refused because `max_connections` were open.
+    pub rejected_connections: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    calls: AtomicU64,
+    errors: AtomicU64,
+    connections: AtomicU64,
+    active_connections: AtomicU64,
+    bad_frames: AtomicU64,
+    rejected_connections: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> Stats {
+        Stats {
+            calls: self.calls.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            connections: self.connections.load(Ordering::Relaxed),
+            active_connections: self.active_connections.load(Ordering::Relaxed),
+            bad_frames: self.bad_frames.load(Ordering::Relaxed),
+            rejected_connections: self.rejected_connections.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Builds a server; every setter names its default.
+#[derive(Debug, Clone)]
+#[must_use = "call `serve` or `bind` to run the server"]
+pub struct ServerBuilder {
+    mode: Mode,
+    idl: Option<Idl>,
+    services: Option<Vec<String>>,
+    max_frame_size: usize,
+    max_connections: usize,
+    idle_timeout: Duration,
+    options: Options,
+    limits: Limits,
+}
+
+/// Entry point: [`Server::builder`].
+#[derive(Debug)]
+pub struct Server {
+    _private: (),
+}
+
+impl Server {
+    /// Starts a builder for a server in `mode`.
+    pub fn builder(mode: Mode) -> ServerBuilder {
+        ServerBuilder {
+            mode,
+            idl: None,
+            services: None,
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            idle_timeout: DEFAULT_SERVER_IDLE_TIMEOUT,
+            options: Options::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// The IDL whose services are served. Required for [`Mode::Json`] and
+    /// [`Mode::Value`]; optional for [`Mode::Binary`], where it only tells
+    /// which methods are oneway. Default: none.
+    pub fn idl(mut self, idl: impl Into<Idl>) -> Self {
+        self.idl = Some(idl.into());
+        self
+    }
+
+    /// Serves only these services of the IDL. Default: every service in
+    /// the pool.
+    pub fn services<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.services = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Largest frame (or Buffered message) accepted; a larger one closes the
+    /// connection. Default 16 MiB.
+    pub fn max_frame_size(mut self, max: usize) -> Self {
+        self.max_frame_size = max;
+        self
+    }
+
+    /// Connections served at once; more are accepted and closed at once.
+    /// Default [`DEFAULT_MAX_CONNECTIONS`] (10,000).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// How long a connection may go without completing a request before it
+    /// is closed. Default [`DEFAULT_SERVER_IDLE_TIMEOUT`] (10 minutes).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// JSON and `Value` transcoding options. Default [`Options::default`].
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Decoder limits for arguments. Default [`Limits::default`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Binds `addr` and starts serving with `handler`.
+    ///
+    /// # Errors
+    ///
+    /// As [`serve`](ServerBuilder::serve), and [`Error::is_io`] when the
+    /// address cannot be bound.
+    pub async fn bind<H: Handler>(
+        self,
+        addr: impl ToSocketAddrs,
+        handler: H,
+    ) -> Result<ServerHandle> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::io("binding the server address", e))?;
+        self.serve(listener, handler)
+    }
+
+    /// Starts serving connections from `listener` with `handler` on the
+    /// current tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::is_config`] for a JSON or `Value` server without an IDL, or a
+    /// listed service the IDL does not have.
+    pub fn serve<H: Handler>(self, listener: TcpListener, handler: H) -> Result<ServerHandle> {
+        if self.mode != Mode::Binary && self.idl.is_none() {
+            return Err(Error::config(format!(
+                "a {:?} server needs an idl (ServerBuilder::idl)",
+                self.mode
+            )));
+        }
+        if let (Some(idl), Some(services)) = (&self.idl, &self.services) {
+            let pool = idl.pool();
+            if let Some(missing) = services.iter().find(|s| pool.service(s).is_none()) {
+                return Err(Error::config(format!(
+                    "service `{missing}` is not in the idl"
+                )));
+            }
+        }
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| Error::io("reading the listener address", e))?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let counters = Arc::new(Counters::default());
+        let shared = Arc::new(Shared {
+            handler,
+            mode: self.mode,
+            idl: self.idl,
+            services: self.services,
+            max_frame_size: self.max_frame_size,
+            idle_timeout: self.idle_timeout,
+            options: self.options,
+            limits: self.limits,
+            counters: counters.clone(),
+        });
+        let semaphore = Arc::new(Semaphore::new(self.max_connections));
+        let task = tokio::spawn(accept_loop(listener, shared, semaphore, shutdown_rx));
+        tracing::info!(%local_addr, mode = ?self.mode, "server listening");
+        Ok(ServerHandle {
+            local_addr,
+            shutdown: shutdown_tx,
+            task: Some(task),
+            counters,
+        })
+    }
+}
+
+/// A running server. Dropping it stops accepting and lets open connections
+/// finish their current call; [`shutdown`](ServerHandle::shutdown) also
+/// waits for that.
+#[derive(Debug)]
+pub struct ServerHandle {
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+    counters: Arc<Counters>,
+}
+
+impl ServerHandle {
+    /// The bound address (with the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        self.counters.snapshot()
+    }
+
+    /// Graceful shutdown: stops accepting, closes idle connections, lets
+    /// calls in flight finish and send their replies, then returns.
+    pub async fn shutdown(mut self) {
+        self.shutdown.send_replace(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+struct Shared<H> {
+    handler: H,
+    mode: Mode,
+    idl: Option<Idl>,
+    services: Option<Vec<String>>,
+    max_frame_size: usize,
+    idle_timeout: Duration,
+    options: Options,
+    limits: Limits,
+    counters: Arc<Counters>,
+}
+
+async fn accept_loop<H: Handler>(
+    listener: TcpListener,
+    shared: Arc<Shared<H>>,
+    semaphore: Arc<Semaphore>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // Every connection task holds a sender; `recv` returns `None` once all
+    // of them are gone.
+    let (alive_tx, mut alive_rx) = tokio::sync::mpsc::channel::<()>(1);
+    loop {
+        let accepted = tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(err) => {
+                tracing::warn!(error = %err, "accept failed");
+                // Out of file descriptors and the like: give the system a moment.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = semaphore.clone().try_acquire_owned() else {
+            bump(&shared.counters.rejected_connections);
+            tracing::warn!(%peer, "closing connection: max connections reached");
+            drop(stream);
+            continue;
+        };
+        bump(&shared.counters.connections);
+        shared
+            .counters
+            .active_connections
+            .fetch_add(1, Ordering::Relaxed);
+        let shared = shared.clone();
+        let shutdown = shutdown.clone();
+        let alive = alive_tx.clone();
+        tokio::spawn(async move {
+            serve_connection(&shared, stream, peer, shutdown).await;
+            shared
+                .counters
+                .active_connections
+                .fetch_sub(1, Ordering::Relaxed);
+            drop(permit);
+            drop(alive);
+        });
+    }
+    drop(listener);
+    drop(alive_tx);
+    let _ = alive_rx.recv().await;
+    tracing::info!("server stopped");
+}
+
+/// Why a connection's read loop ended.
+enum Next {
+    Frame(Frame),
+    Closed,
+    Stop,
+}
+
+async fn next_frame<H>(
+    shared: &Shared<H>,
+    conn: &mut Conn,
+    peer: SocketAddr,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Next {
+    let read = tokio::time::timeout(shared.idle_timeout, conn.read_frame());
+    let result = tokio::select! {
+        biased;
+        result = read => result,
+        _ = shutdown.wait_for(|stop| *stop) => return Next::Stop,
+    };
+    match result {
+        Ok(Ok(Some(frame))) => Next::Frame(frame),
+        Ok(Ok(None)) => Next::Closed,
+        Ok(Err(ReadError::Io(err))) => {
+            tracing::debug!(%peer, error = %err, "connection failed");
+            Next::Closed
+        }
+        Ok(Err(err)) => {
+            bump(&shared.counters.bad_frames);
+            tracing::warn!(%peer, reason = %err, "closing connection: bad frame");
+            Next::Closed
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "closing connection: idle timeout");
+            Next::Closed
+        }
+    }
+}
+
+async fn serve_connection<H: Handler>(
+    shared: &Shared<H>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut conn = Conn::new(
+        stream,
+        frame_decoder(Transport::Framed, shared.max_frame_size),
+    );
+    // Detection, once per connection, on the first bytes.
+    let detected = loop {
+        match detect(&conn.rbuf) {
+            Ok(Some(detected)) => break detected,
+            Ok(None) => {}
+            Err(err) => {
+                bump(&shared.counters.bad_frames);
+                tracing::warn!(%peer, reason = %err, "closing connection: bad frame");
+                return;
+            }
+        }
+        let fill = tokio::time::timeout(shared.idle_timeout, conn.fill());
+        let filled = tokio::select! {
+            biased;
+            filled = fill => filled,
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        };
+        match filled {
+            Ok(Ok(())) if conn.rbuf.is_empty() => return,
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => {
+                tracing::debug!(%peer, reason = %err, "connection closed before a frame");
+                return;
+            }
+            Err(_) => {
+                tracing::debug!(%peer, "closing connection: idle timeout");
+                return;
+            }
+        }
+    };
+    let transport = match detected {
+        Detected::Grpc | Detected::TTHeaderStreaming => {
+            bump(&shared.counters.bad_frames);
+            tracing::warn!(%peer, protocol = ?detected, "closing connection: protocol not supported");
+            return;
+        }
+        Detected::TTHeader => Transport::TTHeader,
+        Detected::Framed(_) => Transport::Framed,
+        Detected::Buffered(_) => Transport::Buffered,
+    };
+    conn.reader = frame_decoder(transport, shared.max_frame_size);
+    tracing::debug!(%peer, %transport, "connection open");
+    loop {
+        let frame = match next_frame(shared, &mut conn, peer, &mut shutdown).await {
+            Next::Frame(frame) => frame,
+            Next::Closed | Next::Stop => break,
+        };
+        if let Err(reason) = handle_frame(shared, &mut conn, peer, frame).await {
+            bump(&shared.counters.bad_frames);
+            tracing::warn!(%peer, %reason, "closing connection: bad message");
+            break;
+        }
+        if conn.wbuf.is_empty() {
+            continue;
+        }
+        if let Err(err) = conn.flush().await {
+            tracing::debug!(%peer, error = %err, "writing a reply failed");
+            break;
+        }
+        conn.shrink_read_buffer();
+    }
+    tracing::debug!(%peer, "connection closed");
+}
+
+/// Where a request goes.
+struct Route<'p> {
+    service: Option<String>,
+    method: Option<MethodDescriptor<'p>>,
+}
+
+/// Handles one request frame, leaving any reply frame in `conn.wbuf`.
+/// `Err` means the frame holds no usable message: close the connection.
+async fn handle_frame<H: Handler>(
+    shared: &Shared<H>,
+    conn: &mut Conn,
+    peer: SocketAddr,
+    frame: Frame,
+) -> std::result::Result<(), String> {
+    let Frame {
+        transport,
+        header,
+        payload,
+    } = frame;
+    let protocol = protocol_of(&payload).ok_or_else(|| {
+        format!(
+            "payload is not a thrift binary or compact message (first bytes {:02x?})",
+            &payload[..payload.len().min(4)]
+        )
+    })?;
+    let (msg, body_at) = thrift::read_message_header(protocol, &payload, &shared.limits)
+        .map_err(|e| format!("bad message header: {e}"))?;
+    match msg.message_type {
+        MessageType::Call | MessageType::Oneway => {}
+        other => return Err(format!("expected a call, got a {other} message")),
+    }
+    let method = msg.name.to_owned();
+    let seq_id = msg.seq_id;
+    let pool = shared.idl.as_ref().map(Idl::pool);
+    let isn = header
+        .as_ref()
+        .and_then(|h| h.str_value(str_key::IDL_SERVICE_NAME))
+        .map(str::to_owned);
+    let route = match (&pool, shared.mode) {
+        // A binary server serves whatever comes; an IDL only tells oneway.
+        (Some(pool), Mode::Binary) => Ok(route(shared, pool, isn.as_deref(), &method).unwrap_or(
+            Route {
+                service: isn.clone(),
+                method: None,
+            },
+        )),
+        (Some(pool), _) => route(shared, pool, isn.as_deref(), &method),
+        (None, _) => Ok(Route {
+            service: isn.clone(),
+            method: None,
+        }),
+    };
+    let oneway = msg.message_type == MessageType::Oneway
+        || route
+            .as_ref()
+            .is_ok_and(|r| r.method.is_some_and(|m| m.is_oneway()));
+    let mut ctx = Context {
+        service: route.as_ref().ok().and_then(|r| r.service.clone()).or(isn),
+        method,
+        seq_id,
+        peer,
+        transport,
+        protocol,
+        oneway,
+        metainfo: header
+            .as_ref()
+            .map(Metainfo::read_forward)
+            .unwrap_or_default(),
+        header,
+    };
+    let reply = Replier {
+        shared,
+        transport,
+        protocol,
+        seq_id,
+        oneway,
+    };
+
+    // Routing and argument decoding, then the handler.
+    let desc = match (shared.mode, route) {
+        (_, Err(ex)) => {
+            bump(&shared.counters.errors);
+            reply.exception(conn, &ctx, &ex);
+            return Ok(());
+        }
+        (_, Ok(route)) => route.method,
+    };
+    let args = match (shared.mode, desc) {
+        (Mode::Binary, _) => Ok(Payload::Binary(payload.clone())),
+        (Mode::Json, Some(desc)) => call::decode_args_json(
+            desc,
+            &payload[body_at..],
+            protocol,
+            &shared.options,
+            &shared.limits,
+            false,
+        )
+        .map(Payload::Json),
+        (Mode::Value, Some(desc)) => call::decode_args_value(
+            desc,
+            &payload[body_at..],
+            protocol,
+            &shared.options,
+            &shared.limits,
+        )
+        .map(Payload::Value),
+        (_, None) => unreachable!("json and value servers always route to a method"),
+    };
+    let args = match args {
+        Ok(args) => args,
+        Err(err) => {
+            bump(&shared.counters.errors);
+            let ex = TApplicationException::new(
+                TApplicationExceptionType::PROTOCOL_ERROR,
+                format!("decoding the arguments of `{}`: {err}", ctx.method),
+            );
+            reply.exception(conn, &ctx, &ex);
+            return Ok(());
+        }
+    };
+    bump(&shared.counters.calls);
+    let method = ctx.method.clone();
+    let result = shared.handler.call(&mut ctx, &method, args).await;
+    match result {
+        Ok(Reply::Application(ex)) => {
+            bump(&shared.counters.errors);
+            reply.exception(conn, &ctx, &ex);
+        }
+        Ok(result) => reply.result(conn, &ctx, desc, result),
+        Err(err) => {
+            bump(&shared.counters.errors);
+            if oneway {
+                tracing::debug!(%peer, method = %ctx.method, error = %err, "oneway handler failed");
+            }
+            let ex = TApplicationException::new(err.kind, err.message);
+            reply.exception(conn, &ctx, &ex);
+        }
+    }
+    Ok(())
+}
+
+/// Picks the service and method: by `isn` when it names a served service,
+/// else by a method name that only one served service has.
+fn route<'p, H>(
+    shared: &Shared<H>,
+    pool: &'p Pool,
+    isn: Option<&str>,
+    method: &str,
+) -> std::result::Result<Route<'p>, TApplicationException> {
+    let served = |name: &str| {
+        shared
+            .services
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|s| s == name))
+    };
+    let unknown = |message: String| {
+        TApplicationException::new(TApplicationExceptionType::UNKNOWN_METHOD, message)
+    };
+    if let Some(service) = isn.filter(|s| served(s)).and_then(|s| pool.service(s)) {
+        let desc = service.method(method).ok_or_else(|| {
+            unknown(format!(
+                "unknown method `{method}` in service `{}`",
+                service.name()
+            ))
+        })?;
+        return Ok(Route {
+            service: Some(service.name().to_owned()),
+            method: Some(desc),
+        });
+    }
+    let mut found = pool
+        .services()
+        .filter(|s| served(s.name()))
+        .filter_map(|s| s.method(method));
+    let first = found.next();
+    match (first, found.next()) {
+        (Some(desc), None) => Ok(Route {
+            service: Some(desc.service().name().to_owned()),
+            method: Some(desc),
+        }),
+        (None, _) => Err(unknown(format!("unknown method `{method}`"))),
+        (Some(a), Some(b)) => Err(unknown(format!(
+            "method `{method}` is in several services (`{}`, `{}`); send the service name (isn)",
+            a.service().name(),
+            b.service().name()
+        ))),
+    }
+}
+
+/// Writes reply frames for one request.
+struct Replier<'a, H> {
+    shared: &'a Shared<H>,
+    transport: Transport,
+    protocol: Protocol,
+    seq_id: i32,
+    oneway: bool,
+}
+
+impl<H> Replier<'_, H> {
+    fn header(&self, ctx: &Context) -> Option<TTHeader> {
+        if !self.transport.has_ttheader() {
+            return None;
+        }
+        let mut header = TTHeader::new(self.seq_id);
+        if let Some(request) = &ctx.header {
+            header.protocol_id = request.protocol_id;
+        }
+        ctx.metainfo.write_backward(&mut header);
+        Some(header)
+    }
+
+    fn write(
+        &self,
+        conn: &mut Conn,
+        ctx: &Context,
+        message: impl FnOnce(&mut BytesMut) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String> {
+        let header = self.header(ctx);
+        match encode_frame(
+            self.transport,
+            self.shared.max_frame_size,
+            header.as_ref(),
+            &mut conn.wbuf,
+            message,
+        ) {
+            Ok(result) => result,
+            Err(err) => Err(format!("encoding the reply frame: {err}")),
+        }
+    }
+
+    fn exception(&self, conn: &mut Conn, ctx: &Context, ex: &TApplicationException) {
+        if self.oneway {
+            return;
+        }
+        let written = self.write(conn, ctx, |dst| {
+            ex.write_message(self.protocol, &ctx.method, self.seq_id, dst)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(err) = written {
+            tracing::warn!(peer = %ctx.peer, error = %err, "cannot write an exception reply");
+        }
+    }
+
+    fn result(
+        &self,
+        conn: &mut Conn,
+        ctx: &Context,
+        desc: Option<MethodDescriptor<'_>>,
+        result: Reply<Payload>,
+    ) {
+        if self.oneway {
+            return;
+        }
+        let shared = self.shared;
+        let (protocol, seq_id) = (self.protocol, self.seq_id);
+        let written = self.write(conn, ctx, |dst| match (shared.mode, desc) {
+            (Mode::Binary, _) => write_binary_reply(result, protocol, seq_id, dst),
+            (Mode::Json, Some(desc)) => {
+                let reply = json_reply(&result)?;
+                call::encode_reply_json(desc, &reply, seq_id, protocol, &shared.options, dst)
+                    .map_err(|e| format!("encoding the result of `{}`: {e}", desc.name()))
+            }
+            (Mode::Value, Some(desc)) => {
+                let reply = value_reply(result)?;
+                call::encode_reply_value(desc, &reply, seq_id, protocol, &shared.options, dst)
+                    .map_err(|e| format!("encoding the result of `{}`: {e}", desc.name()))
+            }
+            (_, None) => Err("no method to encode a result for".to_owned()),
+        });
+        if let Err(message) = written {
+            bump(&shared.counters.errors);
+            let ex = TApplicationException::new(TApplicationExceptionType::INTERNAL_ERROR, message);
+            self.exception(conn, ctx, &ex);
+        }
+    }
+}
+
+fn write_binary_reply(
+    result: Reply<Payload>,
+    protocol: Protocol,
+    seq_id: i32,
+    dst: &mut BytesMut,
+) -> std::result::Result<(), String> {
+    let Reply::Success(Payload::Binary(message)) = result else {
+        return Err("a binary handler must return a whole reply message".to_owned());
+    };
+    let at = dst.len();
+    match protocol_of(&message) {
+        Some(Protocol::Binary) => {
+            dst.put_slice(&message);
+            thrift::set_seq_id(&mut dst[at..], seq_id).map_err(|e| e.to_string())
+        }
+        Some(Protocol::Compact) => {
+            let mut msg = BytesMut::from(&message[..]);
+            thrift::set_compact_seq_id(&mut msg, seq_id).map_err(|e| e.to_string())?;
+            dst.put_slice(&msg);
+            Ok(())
+        }
+        None => Err(format!(
+            "the handler's reply is not a {protocol:?} thrift message"
+        )),
+    }
+}
+
+fn json_reply(result: &Reply<Payload>) -> std::result::Result<Reply<&str>, String> {
+    Ok(match result {
+        Reply::Success(Payload::Json(s)) => Reply::Success(s.as_str()),
+        Reply::Exception {
+            name,
+            value: Payload::Json(s),
+        } => Reply::Exception {
+            name: name.clone(),
+            value: s.as_str(),
+        },
+        Reply::Void => Reply::Void,
+        Reply::Application(ex) => Reply::Application(ex.clone()),
+        Reply::Success(p) | Reply::Exception { value: p, .. } => {
+            return Err(format!(
+                "a json server's handler returned a {} payload",
+                p.mode_name()
+            ));
+        }
+    })
+}
+
+fn value_reply(result: Reply<Payload>) -> std::result::Result<Reply<Value>, String> {
+    let wrong = |p: &Payload| {
+        format!(
+            "a value server's handler returned a {} payload",
+            p.mode_name()
+        )
+    };
+    Ok(match result {
+        Reply::Success(Payload::Value(v)) => Reply::Success(v),
+        Reply::Exception {
+            name,
+            value: Payload::Value(v),
+        } => Reply::Exception { name, value: v },
+        Reply::Void => Reply::Void,
+        Reply::Application(ex) => Reply::Application(ex),
+        Reply::Success(p) | Reply::Exception { value: p, .. } => return Err(wrong(&p)),
+    })
+}

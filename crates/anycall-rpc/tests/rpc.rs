@@ -1,0 +1,16 @@
+//! The anycall-rpc integration tests: one binary, a module per behaviour.
+
+#[path = "rpc/common.rs"]
+mod common;
+#[path = "rpc/faults.rs"]
+mod faults;
+#[path = "rpc/interop.rs"]
+mod interop;
+#[path = "rpc/loopback.rs"]
+mod loopback;
+#[path = "rpc/memory.rs"]
+mod memory;
+#[path = "rpc/proxy.rs"]
+mod proxy;
+#[path = "rpc/scripted.rs"]
+mod scripted;

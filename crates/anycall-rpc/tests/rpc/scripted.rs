@@ -1,0 +1,281 @@
+//! Byte-exact exchanges: hand-written requests against the server, and the
+//! client's requests against golden files (`testdata/rpc/*.hex`, rewritten
+//! with `UPDATE_GOLDEN=1`).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anycall_codec::call::Reply;
+use anycall_codec::frame::{FrameDecoder, FrameEncoder, TTHeader, Transport};
+use anycall_rpc::{Client, Mode, Payload, Protocol, Request, Server};
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::common::{EchoService, echo_pool, repo_root};
+
+/// Parses hex with `#` comment lines.
+fn unhex(text: &str) -> Vec<u8> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(str::split_whitespace)
+        .map(|b| u8::from_str_radix(b, 16).expect("hex byte"))
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes
+        .chunks(16)
+        .map(|c| {
+            c.iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn golden_path(name: &str) -> PathBuf {
+    repo_root().join("testdata/rpc").join(format!("{name}.hex"))
+}
+
+/// Compares `bytes` with a golden file, or rewrites it (keeping `comment`)
+/// when `UPDATE_GOLDEN=1`.
+fn golden(name: &str, comment: &str, bytes: &[u8]) {
+    let path = golden_path(name);
+    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
+        let text = format!("{comment}\n{}\n", hex(bytes));
+        std::fs::write(&path, text).expect("write golden");
+        return;
+    }
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
+        panic!(
+            "{}: {err}; run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        hex(bytes),
+        hex(&unhex(&text)),
+        "{name}: bytes differ from {}",
+        path.display()
+    );
+}
+
+/// `Add(a: 1, b: 2)`, strict binary, seq 1 (34 bytes).
+const ADD_CALL: &str = "80 01 00 01 00 00 00 03 41 64 64 00 00 00 01
+    08 00 01 00 00 00 01  0a 00 02 00 00 00 00 00 00 00 02  00";
+/// The reply, `{0: i64 3}`, seq 1 (27 bytes).
+const ADD_REPLY: &str = "80 01 00 02 00 00 00 03 41 64 64 00 00 00 01
+    0a 00 00 00 00 00 00 00 00 00 03  00";
+/// `Add(a: 1, b: 2)`, compact, seq 1 (12 bytes).
+const ADD_CALL_COMPACT: &str = "82 21 01 03 41 64 64  15 02  16 04  00";
+/// The compact reply: field 0 in long form (type 6, zigzag id 0), zigzag 3.
+const ADD_REPLY_COMPACT: &str = "82 41 01 03 41 64 64  06 00 06  00";
+
+fn hx(s: &str) -> Vec<u8> {
+    unhex(s)
+}
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+/// Writes `request` on a fresh connection and reads exactly `reply.len()`
+/// bytes back.
+async fn exchange(addr: std::net::SocketAddr, request: &[u8], expect: &[u8]) -> Vec<u8> {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut got = vec![0u8; expect.len()];
+    tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_exact(&mut got),
+    )
+    .await
+    .expect("reply in time")
+    .expect("whole reply");
+    got
+}
+
+#[tokio::test]
+async fn server_answers_in_the_request_transport_and_protocol_byte_for_byte() {
+    let server = Server::builder(Mode::Json)
+        .idl(echo_pool())
+        .bind("127.0.0.1:0", EchoService::default())
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let (call, reply) = (hx(ADD_CALL), hx(ADD_REPLY));
+    let (ccall, creply) = (hx(ADD_CALL_COMPACT), hx(ADD_REPLY_COMPACT));
+    let cases: Vec<(&str, Vec<u8>, Vec<u8>)> = vec![
+        ("buffered binary", call.clone(), reply.clone()),
+        ("buffered compact", ccall.clone(), creply.clone()),
+        (
+            "framed binary",
+            cat(&[&hx("00 00 00 22"), &call]),
+            cat(&[&hx("00 00 00 1b"), &reply]),
+        ),
+        (
+            "framed compact",
+            cat(&[&hx("00 00 00 0c"), &ccall]),
+            cat(&[&hx("00 00 00 0b"), &creply]),
+        ),
+        (
+            // Header seq 77; the reply header echoes the message's seq id 1.
+            "ttheader binary",
+            cat(&[
+                &hx("00 00 00 30 10 00 00 00 00 00 00 4d 00 01 00 00 00 00"),
+                &call,
+            ]),
+            cat(&[
+                &hx("00 00 00 29 10 00 00 00 00 00 00 01 00 01 00 00 00 00"),
+                &reply,
+            ]),
+        ),
+        (
+            "ttheader compact (protocol id 2 echoed)",
+            cat(&[
+                &hx("00 00 00 1a 10 00 00 00 00 00 00 01 00 01 02 00 00 00"),
+                &ccall,
+            ]),
+            cat(&[
+                &hx("00 00 00 19 10 00 00 00 00 00 00 01 00 01 02 00 00 00"),
+                &creply,
+            ]),
+        ),
+        (
+            "ttheader-framed binary",
+            cat(&[
+                &hx("00 00 00 34 10 00 00 00 00 00 00 01 00 01 00 00 00 00 00 00 00 22"),
+                &call,
+            ]),
+            cat(&[
+                &hx("00 00 00 2d 10 00 00 00 00 00 00 01 00 01 00 00 00 00 00 00 00 1b"),
+                &reply,
+            ]),
+        ),
+        (
+            // Oneway Fire("x") gets no reply; the Ping after it does.
+            "buffered oneway then call",
+            hx(
+                "80 01 00 04 00 00 00 04 46 69 72 65 00 00 00 02 0b 00 01 00 00 00 01 78 00
+                80 01 00 01 00 00 00 04 50 69 6e 67 00 00 00 03 00",
+            ),
+            hx("80 01 00 02 00 00 00 04 50 69 6e 67 00 00 00 03 00"),
+        ),
+        (
+            "framed unknown method",
+            hx("00 00 00 11 80 01 00 01 00 00 00 04 4e 6f 70 65 00 00 00 09 00"),
+            cat(&[
+                &hx(
+                    "00 00 00 34 80 01 00 03 00 00 00 04 4e 6f 70 65 00 00 00 09 0b 00 01 00 00 00 15",
+                ),
+                b"unknown method `Nope`",
+                &hx("08 00 02 00 00 00 01 00"),
+            ]),
+        ),
+    ];
+    for (name, request, expect) in &cases {
+        let got = exchange(addr, request, expect).await;
+        assert_eq!(hex(&got), hex(expect), "{name}");
+    }
+    assert_eq!(server.stats().bad_frames, 0);
+}
+
+/// Accepts one connection, reads one request frame of `transport`, replies
+/// with `reply` (in a TTHeader carrying `backward` for the TTHeader
+/// transports), and returns the request's raw bytes.
+async fn scripted_upstream(
+    listener: TcpListener,
+    transport: Transport,
+    reply: Vec<u8>,
+    backward: BTreeMap<String, String>,
+) -> Vec<u8> {
+    let (mut stream, _) = listener.accept().await.unwrap();
+    let mut buf = BytesMut::new();
+    let mut decoder = FrameDecoder::new(transport);
+    let raw = loop {
+        let mut probe = buf.clone();
+        if let Some(frame) = decoder.decode(&mut probe).unwrap() {
+            let used = buf.len() - probe.len();
+            drop(frame);
+            break buf[..used].to_vec();
+        }
+        assert!(
+            stream.read_buf(&mut buf).await.unwrap() > 0,
+            "request ended early"
+        );
+    };
+    let mut out = BytesMut::new();
+    let encoder = FrameEncoder::new(transport);
+    if transport.has_ttheader() {
+        let mut header = TTHeader::new(1);
+        header.str_kvs = backward;
+        encoder.encode(Some(&header), &reply, &mut out).unwrap();
+    } else {
+        encoder.encode(None, &reply, &mut out).unwrap();
+    }
+    stream.write_all(&out).await.unwrap();
+    raw
+}
+
+#[tokio::test]
+async fn client_writes_golden_requests_in_each_transport() {
+    for transport in Transport::ALL {
+        for protocol in [Protocol::Binary, Protocol::Compact] {
+            if transport.has_ttheader() && protocol == Protocol::Compact {
+                continue;
+            }
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let reply = match protocol {
+                Protocol::Binary => hx(ADD_REPLY),
+                Protocol::Compact => hx(ADD_REPLY_COMPACT),
+            };
+            let backward: BTreeMap<String, String> = [
+                ("RPC_BACKWARD_volo-key", "1"),
+                ("kitex-key", "2"),
+                ("crrst", "1"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+            let upstream = tokio::spawn(scripted_upstream(listener, transport, reply, backward));
+            let client = Client::builder(addr.to_string())
+                .transport(transport)
+                .protocol(protocol)
+                .idl(echo_pool())
+                .build()
+                .unwrap();
+            let response = client
+                .call(
+                    Request::json("Add", r#"{"a": 1, "b": 2}"#)
+                        .transient("trace", "t1")
+                        .persistent("tenant", "p1"),
+                )
+                .await
+                .unwrap();
+            assert_eq!(response.reply, Reply::Success(Payload::Json("3".into())));
+            let raw = upstream.await.unwrap();
+            let name = format!(
+                "client_add_{transport}_{}",
+                format!("{protocol:?}").to_lowercase()
+            );
+            let comment = format!(
+                "# anycall client request: Add(a: 1, b: 2), seq 1, {transport}, {protocol:?};\n\
+                 # transient trace=t1 and persistent tenant=p1 (TTHeader only), default timeouts"
+            );
+            golden(&name, &comment, &raw);
+            if transport.has_ttheader() {
+                let expected: BTreeMap<String, String> = [("volo-key", "1"), ("kitex-key", "2")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect();
+                assert_eq!(response.backward, expected, "{transport}");
+            } else {
+                assert!(response.backward.is_empty());
+            }
+        }
+    }
+}

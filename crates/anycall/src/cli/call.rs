@@ -1,0 +1,271 @@
+//! `anycall call`: one request (or one per line, interactively) to a server.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::time::Instant;
+
+use anycall_codec::call::Reply;
+use anycall_idl::{Loader, Pool};
+use anycall_rpc::{Client, Payload, Request};
+use anyhow::{Context as _, anyhow};
+
+use super::args::{CallArgs, JsonOutput};
+use super::input::{read_data, stdout_is_tty};
+use super::{CliError, Exit};
+
+/// Default address when none is given (Kitex's default port).
+const DEFAULT_ADDR: &str = "127.0.0.1:8888";
+
+/// What `call` was asked to do, checked.
+struct Plan {
+    addr: String,
+    service: Option<String>,
+    method: Option<String>,
+    pool: Option<Pool>,
+    pretty: bool,
+}
+
+fn plan(a: &CallArgs) -> Result<Plan, CliError> {
+    let pretty = match a.output {
+        Some(JsonOutput::Pretty) => true,
+        Some(JsonOutput::Json) => false,
+        None => stdout_is_tty(),
+    };
+    if a.raw {
+        let addr = match a.positional.as_slice() {
+            [] => DEFAULT_ADDR.to_owned(),
+            [addr] => addr.clone(),
+            _ => {
+                return Err(CliError::usage(anyhow!(
+                    "--raw takes only [ADDR]; the method is in the message"
+                )));
+            }
+        };
+        if !a.data.as_deref().is_some_and(|d| d.starts_with('@')) {
+            return Err(CliError::usage(anyhow!(
+                "--raw needs the message as -d @FILE or -d @-"
+            )));
+        }
+        return Ok(Plan {
+            addr,
+            service: None,
+            method: None,
+            pool: None,
+            pretty,
+        });
+    }
+    let (addr, target) = match a.positional.as_slice() {
+        [target] => (DEFAULT_ADDR.to_owned(), target.clone()),
+        [addr, target] => (addr.clone(), target.clone()),
+        _ => return Err(CliError::usage(anyhow!("expected [ADDR] SERVICE/METHOD"))),
+    };
+    let Some((service, method)) = target.split_once('/') else {
+        return Err(CliError::usage(anyhow!(
+            "expected SERVICE/METHOD, found {target:?} (see `anycall list --idl FILE`)"
+        )));
+    };
+    let Some(idl) = &a.idl else {
+        return Err(CliError::usage(anyhow!(
+            "--idl FILE is required (or --raw)"
+        )));
+    };
+    let pool = Loader::new()
+        .include_dirs(a.include.iter().cloned())
+        .load(idl.to_string_lossy())
+        .map_err(|e| anyhow!("{e}"))?;
+    let svc = pool
+        .service(service)
+        .ok_or_else(|| anyhow!("the IDL has no service `{service}`"))?;
+    if svc.method(method).is_none() {
+        return Err(anyhow!("service `{service}` has no method `{method}`").into());
+    }
+    let service = svc.full_name();
+    Ok(Plan {
+        addr,
+        service: Some(service),
+        method: Some(method.to_owned()),
+        pool: Some(pool),
+        pretty,
+    })
+}
+
+pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
+    let plan = plan(a)?;
+    let mut builder = Client::builder(plan.addr.clone())
+        .transport(a.transport.into())
+        .protocol(a.protocol.into())
+        .rpc_timeout(a.timeout)
+        .connect_timeout(a.connect_timeout)
+        .options(a.json.options());
+    if let (Some(pool), Some(service)) = (&plan.pool, &plan.service) {
+        builder = builder.idl(pool.clone()).service(service.clone());
+    }
+    let client = builder.build().context("invalid client settings")?;
+
+    if a.raw {
+        let message = read_data(a.data.as_deref())?;
+        return raw(&client, a, message).await;
+    }
+    let method = plan.method.as_deref().unwrap_or_default();
+    let interactive = a.data.is_none() && std::io::stdin().is_terminal();
+    if !interactive {
+        let data = read_data(a.data.as_deref())?;
+        return one(&client, a, &plan, method, &data).await;
+    }
+    eprintln!("{} — one JSON request per line, Ctrl-D to end", plan.addr);
+    let mut last = Ok(());
+    for line in std::io::stdin().lock().lines() {
+        let line = line.context("cannot read stdin")?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        last = one(&client, a, &plan, method, line.as_bytes()).await;
+        if let Err(e) = &last
+            && let Some(err) = &e.error
+        {
+            eprintln!("error: {err:#}");
+        }
+    }
+    last.map_err(|e| CliError::exit(e.exit, None))
+}
+
+fn request(a: &CallArgs, method: &str, data: &[u8]) -> anyhow::Result<Request> {
+    let text = std::str::from_utf8(data).context("the JSON is not UTF-8")?;
+    let mut req = Request::json(method, text);
+    for kv in &a.meta {
+        req = req.transient(kv.0.clone(), kv.1.clone());
+    }
+    for kv in &a.meta_persistent {
+        req = req.persistent(kv.0.clone(), kv.1.clone());
+    }
+    Ok(req)
+}
+
+async fn one(
+    client: &Client,
+    a: &CallArgs,
+    plan: &Plan,
+    method: &str,
+    data: &[u8],
+) -> Result<(), CliError> {
+    // Check the arguments against the IDL before touching the network.
+    if let Some(pool) = &plan.pool {
+        let m = plan
+            .service
+            .as_deref()
+            .and_then(|s| pool.service(s))
+            .and_then(|s| s.method(method))
+            .ok_or_else(|| anyhow!("no method `{method}`"))?;
+        let mut scratch = bytes::BytesMut::new();
+        anycall_codec::call::encode_call_json(
+            m,
+            data,
+            0,
+            a.protocol.into(),
+            &a.json.options(),
+            &mut scratch,
+        )
+        .context("invalid arguments")?;
+    }
+    let req = request(a, method, data)?;
+    if a.verbose {
+        verbose_request(a, plan, method, data);
+    }
+    let start = Instant::now();
+    let result = client.call(req).await;
+    let elapsed = start.elapsed();
+    let resp = match result {
+        Ok(resp) => resp,
+        Err(e) => {
+            if a.verbose {
+                eprintln!("< failed after {elapsed:.2?}");
+            }
+            return Err(match e.application() {
+                Some(ex) => CliError::exit(
+                    Exit::Remote(ex.kind().0),
+                    Some(anyhow!(
+                        "the server answered with a TApplicationException: {ex} (type {})",
+                        ex.kind().0
+                    )),
+                ),
+                None => CliError::from(
+                    anyhow::Error::new(e).context(format!("call to {} failed", plan.addr)),
+                ),
+            });
+        }
+    };
+    if a.verbose {
+        eprintln!("< reply after {elapsed:.2?}");
+        for (k, v) in &resp.backward {
+            eprintln!("< backward {k}: {v}");
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match resp.reply {
+        Reply::Success(Payload::Json(json)) => {
+            writeln!(out, "{}", render(&json, plan.pretty)?)?;
+            Ok(())
+        }
+        Reply::Void => {
+            writeln!(out, "null")?;
+            Ok(())
+        }
+        Reply::Exception {
+            name,
+            value: Payload::Json(json),
+        } => {
+            let value: serde_json::Value = serde_json::from_str(&json)?;
+            let doc = serde_json::json!({"exception": name, "value": value});
+            writeln!(out, "{}", render(&doc.to_string(), plan.pretty)?)?;
+            Err(CliError::exit(Exit::Declared, None))
+        }
+        other => Err(anyhow!("unexpected reply {other:?}").into()),
+    }
+}
+
+fn render(json: &str, pretty: bool) -> anyhow::Result<String> {
+    if !pretty {
+        return Ok(json.to_owned());
+    }
+    let v: serde_json::Value = serde_json::from_str(json)?;
+    Ok(serde_json::to_string_pretty(&v)?)
+}
+
+fn verbose_request(a: &CallArgs, plan: &Plan, method: &str, data: &[u8]) {
+    let transport = anycall_rpc::Transport::from(a.transport);
+    let protocol = anycall_rpc::Protocol::from(a.protocol);
+    eprintln!(
+        "> {} {} over {transport}, {protocol}",
+        plan.addr,
+        plan.service
+            .as_deref()
+            .map_or(method.to_owned(), |s| format!("{s}/{method}"))
+    );
+    for kv in &a.meta {
+        eprintln!("> transient {}: {}", kv.0, kv.1);
+    }
+    for kv in &a.meta_persistent {
+        eprintln!("> persistent {}: {}", kv.0, kv.1);
+    }
+    let has_meta = !a.meta.is_empty() || !a.meta_persistent.is_empty();
+    if has_meta && !transport.has_ttheader() {
+        eprintln!("> note: metainfo travels only with --transport ttheader or ttheader-framed");
+    }
+    eprintln!("> {}", String::from_utf8_lossy(data).trim());
+}
+
+async fn raw(client: &Client, a: &CallArgs, message: Vec<u8>) -> Result<(), CliError> {
+    let mut req = Request::binary(message);
+    for kv in &a.meta {
+        req = req.transient(kv.0.clone(), kv.1.clone());
+    }
+    let resp = client.call(req).await.map_err(|e| match e.application() {
+        Some(ex) => CliError::exit(Exit::Remote(ex.kind().0), Some(anyhow!("{ex}"))),
+        None => CliError::from(anyhow::Error::new(e)),
+    })?;
+    let mut out = std::io::stdout().lock();
+    if let Reply::Success(Payload::Binary(bytes)) = resp.reply {
+        out.write_all(&bytes)?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! `anycall serve` (a mock server from an IDL) and `anycall proxy`.
+
+use anycall_codec::call::Reply;
+use anycall_codec::dynamic::value::{from_json, to_json};
+use anycall_codec::{Options, Value};
+use anycall_idl::{MethodDescriptor, Pool};
+use anycall_rpc::{Context, Handler, HandlerError, Mode, Payload, Proxy, Server, ServerHandle};
+use anyhow::{Context as _, anyhow};
+
+use super::CliError;
+use super::args::{ProxyArgs, ServeArgs};
+use super::describe::load;
+use crate::mock::{MockBook, echo_reply, example_reply};
+
+/// How the mock server answers: canned replies first, then echo or values
+/// built from the IDL.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Answers {
+    /// Canned replies by method.
+    pub(crate) book: Option<MockBook>,
+    /// Copy request fields into the result where no canned reply exists.
+    pub(crate) echo: bool,
+}
+
+/// The mock server's handler (`Value` mode).
+#[derive(Debug, Clone)]
+pub(crate) struct MockHandler {
+    pub(crate) pool: Pool,
+    pub(crate) answers: Answers,
+    pub(crate) options: Options,
+}
+
+impl MockHandler {
+    fn method<'p>(
+        &'p self,
+        ctx: &Context,
+        method: &str,
+    ) -> Result<MethodDescriptor<'p>, HandlerError> {
+        let service = ctx
+            .service()
+            .and_then(|s| self.pool.service(s))
+            .ok_or_else(|| HandlerError::new(format!("no service for method `{method}`")))?;
+        service
+            .method(method)
+            .ok_or_else(|| HandlerError::new(format!("no method `{method}`")))
+    }
+
+    /// The reply for one call, as `Value`.
+    pub(crate) fn answer(
+        &self,
+        ctx: &Context,
+        method: &str,
+        args: &Value,
+    ) -> Result<Reply<Value>, HandlerError> {
+        let m = self.method(ctx, method)?;
+        let service = m.service().full_name();
+        if let Some(reply) = self
+            .answers
+            .book
+            .as_ref()
+            .and_then(|b| b.reply(&service, method))
+        {
+            return canned(m, reply, &self.options);
+        }
+        Ok(if self.answers.echo {
+            echo_reply(m, args)
+        } else {
+            example_reply(m)
+        })
+    }
+}
+
+/// A canned JSON reply converted under the method's result types.
+fn canned(
+    m: MethodDescriptor<'_>,
+    reply: &Reply<String>,
+    opts: &Options,
+) -> Result<Reply<Value>, HandlerError> {
+    let bad =
+        |e: anycall_codec::Error| HandlerError::new(format!("mock reply for `{}`: {e}", m.name()));
+    Ok(match reply {
+        Reply::Success(json) => match m.returns() {
+            Some(ty) => Reply::Success(from_json(ty, json.as_bytes(), opts).map_err(bad)?),
+            None => Reply::Void,
+        },
+        Reply::Void => Reply::Void,
+        Reply::Exception { name, value } => {
+            let f = m.exceptions().find(|f| f.name() == name).ok_or_else(|| {
+                HandlerError::new(format!("`{}` declares no exception `{name}`", m.name()))
+            })?;
+            Reply::Exception {
+                name: name.clone(),
+                value: from_json(f.ty(), value.as_bytes(), opts).map_err(bad)?,
+            }
+        }
+        Reply::Application(ex) => Reply::Application(ex.clone()),
+    })
+}
+
+impl Handler for MockHandler {
+    async fn call(
+        &self,
+        ctx: &mut Context,
+        method: &str,
+        payload: Payload,
+    ) -> Result<Reply<Payload>, HandlerError> {
+        let Payload::Value(args) = payload else {
+            return Err(HandlerError::new("the mock server runs in Value mode"));
+        };
+        if tracing::enabled!(tracing::Level::INFO) {
+            let m = self.method(ctx, method)?;
+            let request = to_json_args(m, &args, &self.options);
+            tracing::info!(
+                method = %format!("{}/{method}", ctx.service().unwrap_or("?")),
+                transport = %ctx.transport(),
+                protocol = %ctx.protocol(),
+                peer = %ctx.peer(),
+                %request,
+                "call"
+            );
+        }
+        let reply = self.answer(ctx, method, &args)?;
+        Ok(match reply {
+            Reply::Success(v) => Reply::Success(Payload::Value(v)),
+            Reply::Void => Reply::Void,
+            Reply::Exception { name, value } => Reply::Exception {
+                name,
+                value: Payload::Value(value),
+            },
+            Reply::Application(ex) => Reply::Application(ex),
+        })
+    }
+}
+
+/// The request as JSON for logs (falls back to the schema-less form).
+fn to_json_args(m: MethodDescriptor<'_>, args: &Value, opts: &Options) -> String {
+    let single = anycall_codec::call::single_struct_param(m, opts);
+    let rendered = match single {
+        Some(p) => to_json(p.ty(), args, opts),
+        None => Err(anycall_codec::Error::invalid("keyed arguments")),
+    };
+    rendered.unwrap_or_else(|_| serde_json::to_string(args).unwrap_or_default())
+}
+
+/// Starts a mock server.
+pub(crate) async fn start_mock(
+    pool: Pool,
+    answers: Answers,
+    options: Options,
+    listen: &str,
+) -> anyhow::Result<ServerHandle> {
+    let handler = MockHandler {
+        pool: pool.clone(),
+        answers,
+        options,
+    };
+    let services: Vec<String> = pool.services().map(|s| s.full_name()).collect();
+    Server::builder(Mode::Value)
+        .idl(pool)
+        .services(services)
+        .options(options)
+        .bind(listen, handler)
+        .await
+        .with_context(|| format!("cannot serve on {listen}"))
+}
+
+pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
+    let pool = load(&a.idl)?;
+    let book = match &a.mock {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let book = MockBook::parse(&text).with_context(|| format!("in {}", path.display()))?;
+            book.check(&pool)?;
+            Some(book)
+        }
+        None => None,
+    };
+    let answers = Answers { book, echo: a.echo };
+    let methods: usize = pool.services().map(|s| s.methods().count()).sum();
+    let handle = start_mock(pool, answers, a.json.options(), &a.listen).await?;
+    println!(
+        "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed; binary and compact); Ctrl-C stops",
+        handle.local_addr()
+    );
+    wait_for_signal().await?;
+    let stats = handle.stats();
+    handle.shutdown().await;
+    eprintln!(
+        "stopped: {} call(s), {} error(s), {} connection(s)",
+        stats.calls, stats.errors, stats.connections
+    );
+    Ok(())
+}
+
+pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
+    let handle = Proxy::builder(a.upstream.clone())
+        .upstream_transport(a.upstream_transport.into())
+        .rpc_timeout(a.timeout)
+        .bind(a.listen.as_str())
+        .await
+        .map_err(|e| anyhow!(e).context(format!("cannot listen on {}", a.listen)))?;
+    println!(
+        "forwarding {} -> {} ({}); Ctrl-C stops",
+        handle.local_addr(),
+        a.upstream,
+        anycall_rpc::Transport::from(a.upstream_transport)
+    );
+    wait_for_signal().await?;
+    let stats = handle.stats();
+    handle.shutdown().await;
+    eprintln!(
+        "stopped: {} call(s) forwarded, {} error(s)",
+        stats.calls, stats.errors
+    );
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn wait_for_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("cannot wait for Ctrl-C")?,
+        () = term => {}
+    }
+    Ok(())
+}
