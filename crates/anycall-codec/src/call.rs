@@ -111,17 +111,35 @@ fn write_args_json<W: Writer>(
     json: &[u8],
     opts: &Options,
 ) -> Result<()> {
+    write_args(
+        w,
+        method,
+        opts,
+        |w, ty| write_json(w, ty, json, opts),
+        |w, args| write_json_struct(w, args, json, opts),
+    )
+}
+
+/// Writes the args struct in the shape the module docs describe: the one
+/// struct parameter written by `param`, or the keyed args struct by `keyed`.
+fn write_args<W: Writer>(
+    w: &mut W,
+    method: MethodDescriptor<'_>,
+    opts: &Options,
+    param: impl FnOnce(&mut W, anycall_idl::TypeDescriptor<'_>) -> Result<()>,
+    keyed: impl FnOnce(&mut W, StructDescriptor<'_>) -> Result<()>,
+) -> Result<()> {
     let args = method.args();
     match single_struct_param(method, opts) {
         Some(p) => {
             w.write_struct_begin();
             w.write_field_begin(TType::Struct, p.id())?;
-            write_json(w, p.ty(), json, opts).map_err(|e| under_param(e, args, p.name()))?;
+            param(w, p.ty()).map_err(|e| under_param(e, args, p.name()))?;
             w.write_field_stop();
             w.write_struct_end();
             Ok(())
         }
-        None => write_json_struct(w, args, json, opts),
+        None => keyed(w, args),
     }
 }
 
@@ -153,17 +171,12 @@ fn write_args_value<W: Writer>(
     args: &Value,
     opts: &Options,
 ) -> Result<()> {
-    let desc = method.args();
-    match single_struct_param(method, opts) {
-        Some(p) => {
-            w.write_struct_begin();
-            w.write_field_begin(TType::Struct, p.id())?;
-            write_value(w, p.ty(), args, opts).map_err(|e| under_param(e, desc, p.name()))?;
-            w.write_field_stop();
-            w.write_struct_end();
-            Ok(())
-        }
-        None => match args {
+    write_args(
+        w,
+        method,
+        opts,
+        |w, ty| write_value(w, ty, args, opts),
+        |w, desc| match args {
             Value::Struct(s) => write_struct(w, desc, s, opts),
             other => Err(Error::new(
                 ErrorKind::TypeMismatch,
@@ -174,7 +187,7 @@ fn write_args_value<W: Writer>(
                 ),
             )),
         },
-    }
+    )
 }
 
 /// A decoded message header and where its body starts.

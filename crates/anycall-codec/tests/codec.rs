@@ -1,8 +1,12 @@
 //! Integration tests for anycall-codec, one module per behaviour.
 
+#[path = "codec/apache.rs"]
+mod apache;
 #[path = "codec/dynamic.rs"]
 mod dynamic;
 #[path = "codec/frame.rs"]
 mod frame;
 #[path = "codec/protocol.rs"]
 mod protocol;
+#[path = "codec/regression.rs"]
+mod regression;

@@ -1,1 +1,15 @@
 //! Integration tests for anycall-idl.
+
+#[path = "idl/golden.rs"]
+mod golden;
+
+#[path = "idl/corpus.rs"]
+mod corpus;
+#[path = "idl/errors.rs"]
+mod errors;
+#[path = "idl/pilota.rs"]
+mod pilota;
+#[path = "idl/provider.rs"]
+mod provider;
+#[path = "idl/regressions.rs"]
+mod regressions;

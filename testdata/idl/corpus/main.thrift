@@ -56,7 +56,7 @@ struct Everything {
     18: common.Status status = common.Status.DELETED,
     19: string (agw.key = "v") annotated_type,
     20: optional string aliased (go.tag = "json:\"alias_name,omitempty\""),
-    -10: i32 negative_id,
+    -1: i32 negative_id,
     string no_id,
 }
 

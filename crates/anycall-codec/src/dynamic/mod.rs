@@ -23,7 +23,13 @@ use crate::thrift::{TType, Writer};
 /// The wire type of an IDL type.
 #[inline]
 pub(crate) fn ttype_of(ty: TypeDescriptor<'_>) -> TType {
-    match ty.kind() {
+    ttype_of_kind(ty.kind())
+}
+
+/// The wire type of a type's kind.
+#[inline]
+pub(crate) fn ttype_of_kind(kind: TypeKind<'_>) -> TType {
+    match kind {
         TypeKind::Bool => TType::Bool,
         TypeKind::Byte => TType::I8,
         TypeKind::I16 => TType::I16,
@@ -174,11 +180,22 @@ pub(crate) fn check_int(n: i64, ty: TypeDescriptor<'_>) -> Result<i64> {
 /// Writes a checked integer of an integer or enum type.
 #[inline]
 pub(crate) fn write_int<W: Writer>(w: &mut W, ty: TypeDescriptor<'_>, n: i64) -> Result<()> {
-    let n = check_int(n, ty)?;
-    match ty.kind() {
-        TypeKind::Byte => w.write_i8(n as i8),
-        TypeKind::I16 => w.write_i16(n as i16),
-        TypeKind::I32 | TypeKind::Enum(_) => w.write_i32(n as i32),
+    write_int_of(w, ty.kind(), ty, n)
+}
+
+/// [`write_int`] with the type's kind already at hand.
+#[inline]
+pub(crate) fn write_int_of<W: Writer>(
+    w: &mut W,
+    kind: TypeKind<'_>,
+    ty: TypeDescriptor<'_>,
+    n: i64,
+) -> Result<()> {
+    let range = |_| out_of_range(n, ty);
+    match kind {
+        TypeKind::Byte => w.write_i8(i8::try_from(n).map_err(range)?),
+        TypeKind::I16 => w.write_i16(i16::try_from(n).map_err(range)?),
+        TypeKind::I32 | TypeKind::Enum(_) => w.write_i32(i32::try_from(n).map_err(range)?),
         TypeKind::I64 => w.write_i64(n),
         TypeKind::Double => w.write_double(n as f64),
         _ => return Err(mismatch(ty, "an integer")),
@@ -186,9 +203,10 @@ pub(crate) fn write_int<W: Writer>(w: &mut W, ty: TypeDescriptor<'_>, n: i64) ->
     Ok(())
 }
 
-/// Marks which fields of a struct were seen (one bit per field position).
+/// Marks which fields of a struct were seen (one bit per field position;
+/// a word for up to 64 fields, a vector beyond).
 pub(crate) struct Seen {
-    small: u128,
+    small: u64,
     large: Vec<bool>,
 }
 
@@ -197,7 +215,7 @@ impl Seen {
     pub(crate) fn new(len: usize) -> Self {
         Self {
             small: 0,
-            large: if len > 128 {
+            large: if len > 64 {
                 vec![false; len]
             } else {
                 Vec::new()
@@ -209,7 +227,7 @@ impl Seen {
     #[inline]
     pub(crate) fn insert(&mut self, i: usize) -> bool {
         if self.large.is_empty() {
-            let bit = 1u128 << i;
+            let bit = 1u64 << i;
             let was = self.small & bit != 0;
             self.small |= bit;
             was
@@ -221,7 +239,7 @@ impl Seen {
     #[inline]
     pub(crate) fn contains(&self, i: usize) -> bool {
         if self.large.is_empty() {
-            self.small & (1u128 << i) != 0
+            self.small & (1u64 << i) != 0
         } else {
             self.large[i]
         }

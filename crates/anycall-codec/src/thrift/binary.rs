@@ -379,8 +379,8 @@ impl Writer for BinaryWriter<'_> {
 
     #[inline]
     fn write_field_begin(&mut self, ttype: TType, id: i16) -> Result<()> {
-        self.buf.put_u8(ttype.as_u8());
-        self.buf.put_i16(id);
+        let [hi, lo] = id.to_be_bytes();
+        self.buf.put_slice(&[ttype.as_u8(), hi, lo]);
         Ok(())
     }
 
@@ -427,6 +427,7 @@ impl Writer for BinaryWriter<'_> {
     #[inline]
     fn write_binary(&mut self, value: &[u8]) -> Result<()> {
         let len = string_len_i32(value.len())?;
+        self.buf.reserve(4 + value.len());
         self.buf.put_i32(len);
         self.buf.put_slice(value);
         Ok(())
@@ -434,9 +435,8 @@ impl Writer for BinaryWriter<'_> {
 
     #[inline]
     fn write_list_begin(&mut self, elem: TType, len: usize) -> Result<()> {
-        let len = container_len_i32(len)?;
-        self.buf.put_u8(elem.as_u8());
-        self.buf.put_i32(len);
+        let [a, b, c, d] = container_len_i32(len)?.to_be_bytes();
+        self.buf.put_slice(&[elem.as_u8(), a, b, c, d]);
         Ok(())
     }
 
@@ -447,10 +447,9 @@ impl Writer for BinaryWriter<'_> {
 
     #[inline]
     fn write_map_begin(&mut self, key: TType, value: TType, len: usize) -> Result<()> {
-        let len = container_len_i32(len)?;
-        self.buf.put_u8(key.as_u8());
-        self.buf.put_u8(value.as_u8());
-        self.buf.put_i32(len);
+        let [a, b, c, d] = container_len_i32(len)?.to_be_bytes();
+        self.buf
+            .put_slice(&[key.as_u8(), value.as_u8(), a, b, c, d]);
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! JSON → Thrift bytes: a descriptor-driven `DeserializeSeed`.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -8,7 +9,7 @@ use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::dynamic::value::{root, unknown_field, write_absent, write_key_str};
-use crate::dynamic::{Seen, mismatch, ttype_of, write_int};
+use crate::dynamic::{Seen, mismatch, ttype_of, ttype_of_kind, write_int_of};
 use crate::error::{Error, ErrorKind, Limit, PathSegment, Result};
 use crate::options::{BinaryFormat, Options, UnknownFields};
 use crate::thrift::Writer;
@@ -113,8 +114,21 @@ impl<'de, W: Writer> DeserializeSeed<'de> for TypeSeed<'_, '_, '_, W> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        let kind = self.ty.kind();
+        self.deserialize_kind(kind, d)
+    }
+}
+
+impl<'p, W: Writer> TypeSeed<'_, '_, 'p, W> {
+    /// Deserializes with the type's kind already at hand.
+    #[inline]
+    fn deserialize_kind<'de, D: Deserializer<'de>>(
+        self,
+        kind: TypeKind<'p>,
+        d: D,
+    ) -> std::result::Result<(), D::Error> {
         let TypeSeed { cx, w, ty, depth } = self;
-        match ty.kind() {
+        match kind {
             TypeKind::Struct(desc) => StructSeed {
                 cx,
                 w,
@@ -147,7 +161,7 @@ impl<'de, W: Writer> DeserializeSeed<'de> for TypeSeed<'_, '_, '_, W> {
                     depth,
                 })
             }
-            _ => d.deserialize_any(ScalarVisitor { cx, w, ty }),
+            _ => d.deserialize_any(ScalarVisitor { cx, w, ty, kind }),
         }
     }
 }
@@ -157,6 +171,7 @@ struct ScalarVisitor<'c, 'w, 'p, W> {
     cx: Cx<'c>,
     w: &'w mut W,
     ty: TypeDescriptor<'p>,
+    kind: TypeKind<'p>,
 }
 
 impl<W: Writer> ScalarVisitor<'_, '_, '_, W> {
@@ -165,13 +180,15 @@ impl<W: Writer> ScalarVisitor<'_, '_, '_, W> {
     }
 
     fn int<E: de::Error>(self, n: i64) -> std::result::Result<(), E> {
-        match self.ty.kind() {
+        match self.kind {
             TypeKind::Byte
             | TypeKind::I16
             | TypeKind::I32
             | TypeKind::I64
             | TypeKind::Double
-            | TypeKind::Enum(_) => write_int(self.w, self.ty, n).map_err(|e| self.cx.fail(e)),
+            | TypeKind::Enum(_) => {
+                write_int_of(self.w, self.kind, self.ty, n).map_err(|e| self.cx.fail(e))
+            }
             _ => Err(self.found(&format!("number {n}"))),
         }
     }
@@ -185,7 +202,7 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<(), E> {
-        match self.ty.kind() {
+        match self.kind {
             TypeKind::Bool => {
                 self.w.write_bool(v);
                 Ok(())
@@ -201,7 +218,7 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
     fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<(), E> {
         match i64::try_from(v) {
             Ok(n) => self.int(n),
-            Err(_) if matches!(self.ty.kind(), TypeKind::Double) => {
+            Err(_) if matches!(self.kind, TypeKind::Double) => {
                 self.w.write_double(v as f64);
                 Ok(())
             }
@@ -213,7 +230,7 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<(), E> {
-        match self.ty.kind() {
+        match self.kind {
             TypeKind::Double => {
                 self.w.write_double(v);
                 Ok(())
@@ -231,16 +248,10 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
     fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<(), E> {
         let cx = self.cx;
         let ty = self.ty;
-        let r = match ty.kind() {
+        let r = match self.kind {
             TypeKind::String => self.w.write_string(s),
             TypeKind::Binary => match cx.opts.binary {
-                BinaryFormat::Base64 => match base64::engine::general_purpose::STANDARD.decode(s) {
-                    Ok(bytes) => self.w.write_binary(&bytes),
-                    Err(e) => Err(Error::new(
-                        ErrorKind::TypeMismatch,
-                        format!("expected base64 binary, found string {s:?} ({e})"),
-                    )),
-                },
+                BinaryFormat::Base64 => write_base64(self.w, s),
                 BinaryFormat::Text => self.w.write_binary(s.as_bytes()),
             },
             TypeKind::Uuid => match parse_uuid(s) {
@@ -305,6 +316,31 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
 
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
         Err(self.found("an object"))
+    }
+}
+
+/// Decodes base64 text and writes it as binary; values up to 1 KiB are
+/// decoded on the stack.
+fn write_base64<W: Writer>(w: &mut W, s: &str) -> Result<()> {
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let bad = |e: base64::DecodeError| {
+        Error::new(
+            ErrorKind::TypeMismatch,
+            format!("expected base64 binary, found string {s:?} ({e})"),
+        )
+    };
+    let mut stack = [0u8; 1024];
+    if base64::decoded_len_estimate(s.len()) <= stack.len() {
+        match engine.decode_slice(s, &mut stack) {
+            Ok(n) => return w.write_binary(&stack[..n]),
+            Err(base64::DecodeSliceError::DecodeError(e)) => return Err(bad(e)),
+            // Not expected under the estimate; the heap path below copes.
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {}
+        }
+    }
+    match engine.decode(s) {
+        Ok(bytes) => w.write_binary(&bytes),
+        Err(e) => Err(bad(e)),
     }
 }
 
@@ -385,7 +421,14 @@ impl<'de, W: Writer> DeserializeSeed<'de> for ElemSeed<'_, '_, '_, W> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        d.deserialize_option(ElemVisitor { inner: self.inner })
+        let kind = self.inner.ty.kind();
+        match kind {
+            TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) | TypeKind::Struct(_) => {
+                d.deserialize_option(ElemVisitor { inner: self.inner })
+            }
+            // Scalars report `null` themselves, with the same error.
+            _ => self.inner.deserialize_kind(kind, d),
+        }
     }
 }
 
@@ -498,7 +541,8 @@ impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
     }
 }
 
-/// An object key written as the map's key type; returns the key text for paths.
+/// An object key written as the map's key type; returns the key text for
+/// paths, borrowed from the input unless it had escapes.
 struct KeySeed<'c, 'w, 'p, W> {
     cx: Cx<'c>,
     w: &'w mut W,
@@ -506,29 +550,46 @@ struct KeySeed<'c, 'w, 'p, W> {
 }
 
 impl<'de, W: Writer> DeserializeSeed<'de> for KeySeed<'_, '_, '_, W> {
-    type Value = String;
+    type Value = Cow<'de, str>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<String, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Cow<'de, str>, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de, W: Writer> Visitor<'de> for KeySeed<'_, '_, '_, W> {
-    type Value = String;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map key")
-    }
-
-    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<String, E> {
+impl<W: Writer> KeySeed<'_, '_, '_, W> {
+    fn write<E: de::Error>(self, s: &str) -> std::result::Result<(), E> {
         write_key_str(
             self.w,
             self.k,
             s,
             self.cx.opts.binary == BinaryFormat::Base64,
         )
-        .map_err(|e| self.cx.fail(e.at(PathSegment::Key(format!("{s:?}")))))?;
-        Ok(s.to_owned())
+        .map_err(|e| self.cx.fail(e.at(PathSegment::Key(format!("{s:?}")))))
+    }
+}
+
+impl<'de, W: Writer> Visitor<'de> for KeySeed<'_, '_, '_, W> {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(
+        self,
+        s: &'de str,
+    ) -> std::result::Result<Cow<'de, str>, E> {
+        self.write(s)?;
+        Ok(Cow::Borrowed(s))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Cow<'de, str>, E> {
+        self.write(s)?;
+        Ok(Cow::Owned(s.to_owned()))
     }
 }
 
@@ -624,9 +685,12 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
         let StructSeed { cx, w, desc, depth } = self;
         let with_root = |e: Error| root(e, desc, depth);
         let mut seen = Seen::new(desc.len());
+        // Fields usually come in declaration order: try the one after the
+        // last match before hashing the key.
+        let mut next = 0;
         w.write_struct_begin();
         loop {
-            let key = match map.next_key_seed(FieldKey { desc }) {
+            let key = match map.next_key_seed(FieldKey { desc, next }) {
                 Ok(Some(k)) => k,
                 Ok(None) => break,
                 Err(e) => {
@@ -637,7 +701,10 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
                 }
             };
             let f = match key {
-                Key::Field(f) => f,
+                Key::Field(f) => {
+                    next = f.index() + 1;
+                    f
+                }
                 Key::Unknown(name) => {
                     if cx.opts.unknown_fields == UnknownFields::Error {
                         return Err(cx.fail(with_root(unknown_field(desc, &name))));
@@ -697,16 +764,25 @@ enum Key<'p> {
     Unknown(String),
 }
 
+/// Structs with at most this many fields are searched by comparing names
+/// when the predicted field misses; larger ones use the name index.
+const SCAN_FIELDS: usize = 16;
+
 /// Looks a JSON key up among the struct's fields without allocating.
+///
+/// The key is taken as raw bytes (serde_json unescapes them but does not
+/// check UTF-8) and compared with the predicted field `next` first; only a
+/// miss checks UTF-8 and goes through the name index.
 struct FieldKey<'p> {
     desc: StructDescriptor<'p>,
+    next: usize,
 }
 
 impl<'de, 'p> DeserializeSeed<'de> for FieldKey<'p> {
     type Value = Key<'p>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Key<'p>, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_bytes(self)
     }
 }
 
@@ -715,6 +791,25 @@ impl<'de, 'p> Visitor<'de> for FieldKey<'p> {
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
+    }
+
+    #[inline]
+    fn visit_bytes<E: de::Error>(self, b: &[u8]) -> std::result::Result<Key<'p>, E> {
+        if let Some(f) = self.desc.field(self.next)
+            && f.json_name().as_bytes() == b
+        {
+            return Ok(Key::Field(f));
+        }
+        // Small structs: comparing names beats hashing the key.
+        if self.desc.len() <= SCAN_FIELDS
+            && let Some(f) = self.desc.fields().find(|f| f.json_name().as_bytes() == b)
+        {
+            return Ok(Key::Field(f));
+        }
+        match std::str::from_utf8(b) {
+            Ok(s) => self.visit_str(s),
+            Err(_) => Err(E::custom("object key is not valid UTF-8")),
+        }
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> std::result::Result<Key<'p>, E> {
@@ -758,11 +853,12 @@ impl<'de, W: Writer> Visitor<'de> for FieldSeed<'_, '_, '_, W> {
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
         let FieldSeed { inner, field } = self;
         let cx = inner.cx;
+        let kind = inner.ty.kind();
         inner
             .w
-            .write_field_begin(ttype_of(field.ty()), field.id())
+            .write_field_begin(ttype_of_kind(kind), field.id())
             .map_err(|e| cx.fail::<D::Error>(e))?;
-        inner.deserialize(d)?;
+        inner.deserialize_kind(kind, d)?;
         Ok(true)
     }
 }

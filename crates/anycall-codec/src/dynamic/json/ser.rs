@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::dynamic::value::root;
-use crate::dynamic::{Seen, ttype_of, wire_mismatch};
+use crate::dynamic::{Seen, ttype_of, ttype_of_kind, wire_mismatch};
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::limits::Limits;
 use crate::options::{BinaryFormat, MissingRequired, NonFinite, Options};
@@ -28,7 +28,8 @@ enum Target<'p> {
 ///
 /// Serializing reads the bytes; a decoding problem makes the serializer
 /// fail, and [`JsonView::take_error`] then gives the typed error with its
-/// field path.
+/// field path. A field id that occurs twice in one struct is such a
+/// problem: JSON with a repeated key would be ambiguous.
 #[derive(Debug)]
 pub struct JsonView<'a, 'p> {
     bytes: &'a [u8],
@@ -119,7 +120,7 @@ impl<'a, 'p> JsonView<'a, 'p> {
             slot: &self.slot,
         };
         let out = match self.target {
-            Target::Type(ty) => ValueSer { cx: &cx, ty }.serialize(s),
+            Target::Type(ty) => ValueSer::new(&cx, ty).serialize(s),
             Target::Struct(desc) => StructSer {
                 cx: &cx,
                 desc,
@@ -149,7 +150,7 @@ impl<'a> JsonView<'a, '_> {
             match desc.field_by_id(id) {
                 Some(f) if tt == ttype_of(f.ty()) => {
                     self.chosen.set(Some(id));
-                    return ValueSer { cx, ty: f.ty() }.serialize(s).inspect_err(|_| {
+                    return ValueSer::new(cx, f.ty()).serialize(s).inspect_err(|_| {
                         cx.wrap(|| PathSegment::Field(f.json_name().to_owned()));
                         cx.wrap(|| PathSegment::Root(desc.name().to_owned()));
                     });
@@ -219,16 +220,28 @@ impl<'a, R: Reader<'a>> Cx<'_, '_, R> {
     }
 }
 
+/// A value of a type, by its kind (resolved once by whoever makes the view:
+/// once per list, not once per element).
 struct ValueSer<'c, 'x, 'o, 'p, R> {
     cx: &'c Cx<'x, 'o, R>,
-    ty: TypeDescriptor<'p>,
+    kind: TypeKind<'p>,
+}
+
+impl<'c, 'x, 'o, 'p, R> ValueSer<'c, 'x, 'o, 'p, R> {
+    #[inline]
+    fn new(cx: &'c Cx<'x, 'o, R>, ty: TypeDescriptor<'p>) -> Self {
+        Self {
+            cx,
+            kind: ty.kind(),
+        }
+    }
 }
 
 impl<'a, R: Reader<'a>> Serialize for ValueSer<'_, '_, '_, '_, R> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let cx = self.cx;
         let opts = cx.opts;
-        match self.ty.kind() {
+        match self.kind {
             TypeKind::Bool => s.serialize_bool(cx.read(|r| r.read_bool())?),
             TypeKind::Byte => s.serialize_i8(cx.read(|r| r.read_i8())?),
             TypeKind::I16 => s.serialize_i16(cx.read(|r| r.read_i16())?),
@@ -277,10 +290,7 @@ impl<'a, R: Reader<'a>> Serialize for ValueSer<'_, '_, '_, '_, R> {
                     }
                     BinaryFormat::Text => match std::str::from_utf8(b) {
                         Ok(t) => s.serialize_str(t),
-                        Err(_) => Err(cx.fail(Error::new(
-                            ErrorKind::TypeMismatch,
-                            "binary is not UTF-8 text (see Options::binary)",
-                        ))),
+                        Err(_) => Err(cx.fail(not_text())),
                     },
                 }
             }
@@ -307,10 +317,12 @@ impl<'a, R: Reader<'a>> Serialize for ValueSer<'_, '_, '_, '_, R> {
                 }
                 let out = if scalar_key(k) {
                     let mut m = s.serialize_map(Some(n))?;
+                    let kk = k.kind();
+                    let vs = ValueSer::new(cx, v);
                     for _ in 0..n {
-                        let key = key_text(cx, k)?;
-                        if let Err(e) = m.serialize_entry(&key, &ValueSer { cx, ty: v }) {
-                            cx.wrap(|| PathSegment::Key(format!("{key:?}")));
+                        let key = map_key(cx, kk)?;
+                        if let Err(e) = m.serialize_entry(&key, &vs) {
+                            cx.wrap(|| PathSegment::Key(key.path_text()));
                             return Err(e);
                         }
                     }
@@ -344,13 +356,23 @@ fn seq<'a, R: Reader<'a>, S: Serializer>(
         return Err(cx.fail(wire_mismatch(e, et)));
     }
     let mut sq = s.serialize_seq(Some(n))?;
+    let elem = ValueSer::new(cx, e);
     for i in 0..n {
-        if let Err(err) = sq.serialize_element(&ValueSer { cx, ty: e }) {
+        if let Err(err) = sq.serialize_element(&elem) {
             cx.wrap(|| PathSegment::Index(i));
             return Err(err);
         }
     }
     sq.end()
+}
+
+/// Binary that `BinaryFormat::Text` cannot render.
+#[cold]
+fn not_text() -> Error {
+    Error::new(
+        ErrorKind::TypeMismatch,
+        "binary is not UTF-8 text (see Options::binary)",
+    )
 }
 
 /// Key types rendered as JSON object keys; others make the map an array of pairs.
@@ -361,42 +383,89 @@ fn scalar_key(k: TypeDescriptor<'_>) -> bool {
     )
 }
 
-/// Reads a scalar map key and renders it as object-key text.
-fn key_text<'a, R: Reader<'a>, E: ser::Error>(
+/// A scalar map key as JSON object-key text; strings are borrowed from the
+/// input and numbers are formatted on the stack.
+enum MapKey<'a> {
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+    Double(f64),
+    Text(String),
+}
+
+impl MapKey<'_> {
+    /// The key as written in error paths (`items["k"]`).
+    #[cold]
+    fn path_text(&self) -> String {
+        match self {
+            MapKey::Str(s) => format!("{s:?}"),
+            MapKey::Int(n) => format!("\"{n}\""),
+            MapKey::Bool(b) => format!("\"{b}\""),
+            MapKey::Double(d) => format!("\"{}\"", double_key(*d, &mut ryu::Buffer::new())),
+            MapKey::Text(t) => format!("{t:?}"),
+        }
+    }
+}
+
+/// Finite doubles in shortest round-trip form; NaN and infinities by name.
+fn double_key(d: f64, buf: &mut ryu::Buffer) -> &str {
+    if d.is_finite() {
+        buf.format_finite(d)
+    } else if d.is_nan() {
+        "NaN"
+    } else if d > 0.0 {
+        "inf"
+    } else {
+        "-inf"
+    }
+}
+
+impl Serialize for MapKey<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            MapKey::Str(t) => s.serialize_str(t),
+            MapKey::Int(n) => s.serialize_str(itoa::Buffer::new().format(*n)),
+            MapKey::Bool(b) => s.serialize_str(if *b { "true" } else { "false" }),
+            MapKey::Double(d) => s.serialize_str(double_key(*d, &mut ryu::Buffer::new())),
+            MapKey::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+/// Reads a scalar map key of kind `kind`.
+fn map_key<'a, R: Reader<'a>, E: ser::Error>(
     cx: &Cx<'_, '_, R>,
-    k: TypeDescriptor<'_>,
-) -> std::result::Result<String, E> {
+    kind: TypeKind<'_>,
+) -> std::result::Result<MapKey<'a>, E> {
     let opts = cx.opts;
-    Ok(match k.kind() {
-        TypeKind::Bool => cx.read(|r| r.read_bool())?.to_string(),
-        TypeKind::Byte => cx.read(|r| r.read_i8())?.to_string(),
-        TypeKind::I16 => cx.read(|r| r.read_i16())?.to_string(),
-        TypeKind::I32 => cx.read(|r| r.read_i32())?.to_string(),
-        TypeKind::I64 => cx.read(|r| r.read_i64())?.to_string(),
+    Ok(match kind {
+        TypeKind::Bool => MapKey::Bool(cx.read(|r| r.read_bool())?),
+        TypeKind::Byte => MapKey::Int(cx.read(|r| r.read_i8())?.into()),
+        TypeKind::I16 => MapKey::Int(cx.read(|r| r.read_i16())?.into()),
+        TypeKind::I32 => MapKey::Int(cx.read(|r| r.read_i32())?.into()),
+        TypeKind::I64 => MapKey::Int(cx.read(|r| r.read_i64())?),
         TypeKind::Enum(e) => {
             let n = cx.read(|r| r.read_i32())?;
             match e.name_of(n) {
-                Some(name) if opts.enum_as_name => name.to_owned(),
-                _ => n.to_string(),
+                Some(name) if opts.enum_as_name => MapKey::Text(name.to_owned()),
+                _ => MapKey::Int(n.into()),
             }
         }
-        TypeKind::Double => {
-            let d = cx.read(|r| r.read_double())?;
-            if d.is_finite() {
-                ryu::Buffer::new().format_finite(d).to_owned()
-            } else {
-                d.to_string()
-            }
-        }
-        TypeKind::String => cx.read(|r| r.read_string())?.to_owned(),
+        TypeKind::Double => MapKey::Double(cx.read(|r| r.read_double())?),
+        TypeKind::String => MapKey::Str(cx.read(|r| r.read_string())?),
         TypeKind::Binary => {
             let b = cx.read(|r| r.read_binary())?;
             match opts.binary {
-                BinaryFormat::Base64 => base64::engine::general_purpose::STANDARD.encode(b),
-                BinaryFormat::Text => String::from_utf8_lossy(b).into_owned(),
+                BinaryFormat::Base64 => {
+                    MapKey::Text(base64::engine::general_purpose::STANDARD.encode(b))
+                }
+                BinaryFormat::Text => match std::str::from_utf8(b) {
+                    Ok(t) => MapKey::Str(t),
+                    Err(_) => return Err(cx.fail(not_text())),
+                },
             }
         }
-        TypeKind::Uuid => format_uuid(&cx.read(|r| r.read_uuid())?),
+        TypeKind::Uuid => MapKey::Text(format_uuid(&cx.read(|r| r.read_uuid())?)),
         TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) | TypeKind::Struct(_) => {
             return Err(cx.fail(Error::invalid("container map keys are rendered as pairs")));
         }
@@ -412,14 +481,8 @@ struct PairSer<'c, 'x, 'o, 'p, R> {
 impl<'a, R: Reader<'a>> Serialize for PairSer<'_, '_, '_, '_, R> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let mut sq = s.serialize_seq(Some(2))?;
-        sq.serialize_element(&ValueSer {
-            cx: self.cx,
-            ty: self.k,
-        })?;
-        sq.serialize_element(&ValueSer {
-            cx: self.cx,
-            ty: self.v,
-        })?;
+        sq.serialize_element(&ValueSer::new(self.cx, self.k))?;
+        sq.serialize_element(&ValueSer::new(self.cx, self.v))?;
         sq.end()
     }
 }
@@ -446,16 +509,26 @@ impl<'a, R: Reader<'a>> Serialize for StructSer<'_, '_, '_, '_, R> {
                 cx.read(|r| r.skip(tt))?;
                 continue;
             };
-            if tt != ttype_of(f.ty()) {
+            let ty = f.ty();
+            let kind = ty.kind();
+            if tt != ttype_of_kind(kind) {
                 // Kitex's generic servers may write a void result as a VOID field.
                 if tt == TType::Void && id == 0 {
                     cx.read(|r| r.skip(TType::Struct))?;
                     continue;
                 }
-                return Err(fail_root(wire_mismatch(f.ty(), tt).at_field(f.json_name())));
+                return Err(fail_root(wire_mismatch(ty, tt).at_field(f.json_name())));
             }
-            seen.insert(f.index());
-            if let Err(e) = m.serialize_entry(f.json_name(), &ValueSer { cx, ty: f.ty() }) {
+            if seen.insert(f.index()) {
+                // JSON with the key twice would be ambiguous, and the encoder
+                // refuses it.
+                let e = Error::new(
+                    ErrorKind::InvalidData,
+                    format!("field `{}` is given twice", f.json_name()),
+                );
+                return Err(fail_root(e.at_field(f.json_name())));
+            }
+            if let Err(e) = m.serialize_entry(f.json_name(), &ValueSer { cx, kind }) {
                 cx.wrap(|| PathSegment::Field(f.json_name().to_owned()));
                 if depth == 0 {
                     cx.wrap(|| PathSegment::Root(desc.name().to_owned()));
@@ -464,25 +537,37 @@ impl<'a, R: Reader<'a>> Serialize for StructSer<'_, '_, '_, '_, R> {
             }
         }
         cx.r.borrow_mut().read_struct_end();
+        if !cx.opts.read_defaults {
+            // Only required fields can make a difference.
+            if cx.opts.missing_required == MissingRequired::Error
+                && let Some(f) = desc.required_fields().find(|f| !seen.contains(f.index()))
+            {
+                return Err(fail_root(missing(f.json_name())));
+            }
+            return m.end();
+        }
         for f in desc.fields() {
             if seen.contains(f.index()) {
                 continue;
             }
             if f.is_required() && cx.opts.missing_required == MissingRequired::Error {
-                return Err(fail_root(Error::new(
-                    ErrorKind::MissingRequired,
-                    format!("missing required field `{}`", f.json_name()),
-                )));
+                return Err(fail_root(missing(f.json_name())));
             }
-            if cx.opts.read_defaults
-                && let Some(d) = f.default_value()
-            {
+            if let Some(d) = f.default_value() {
                 let v = crate::dynamic::value::const_to_value(f.ty(), d);
                 m.serialize_entry(f.json_name(), &ValueJson { v: &v, cx })?;
             }
         }
         m.end()
     }
+}
+
+#[cold]
+fn missing(name: &str) -> Error {
+    Error::new(
+        ErrorKind::MissingRequired,
+        format!("missing required field `{name}`"),
+    )
 }
 
 /// Renders a `Value` (an IDL default) with the same options as the view.

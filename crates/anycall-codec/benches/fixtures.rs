@@ -1,0 +1,269 @@
+//! Fixtures and the measured operations, shared by the `transcode`
+//! (criterion, wall time) and `instructions` (callgrind, instruction
+//! counts) benches.
+//!
+//! Fixtures come from `testdata/codec/bench/` (`bench.thrift`, struct
+//! `Request`): `1k` is `request.json` (about 1 KB of Thrift Binary), `6k`
+//! repeats its list of line items eight times, `1k-sorted` is `1k` with
+//! sorted object keys.
+//!
+//! | direction | dynamic | codegen |
+//! |---|---|---|
+//! | `json_to_thrift` | `encode_struct_json` (JSON text → bytes, no tree) | `serde_json` → structs → `encode` |
+//! | `thrift_to_json` | `JsonView` + `serde_json` writer (bytes → JSON text, no tree) | `decode` → structs → `serde_json` |
+//! | `value_encode` | `encode_struct_value` (`Value` → bytes) | structs → `encode` |
+//! | `value_decode` | `decode_struct_value` (bytes → `Value`) | bytes → `decode` → structs |
+
+use std::hint::black_box;
+use std::path::Path;
+
+use anycall_codec::call::{decode_struct_value, encode_struct_json, encode_struct_value};
+use anycall_codec::dynamic::json::{JsonView, to_json_writer};
+use anycall_codec::thrift::{BinaryReader, BinaryWriter, Protocol};
+use anycall_codec::{Limits, Options, Struct};
+use anycall_idl::{Loader, Pool, StructDescriptor};
+use bytes::BytesMut;
+
+use crate::codegen;
+
+/// One payload in both encodings.
+pub(crate) struct Fixture {
+    pub(crate) name: &'static str,
+    pub(crate) json: Vec<u8>,
+    pub(crate) thrift: BytesMut,
+}
+
+/// What is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    JsonToThrift,
+    ThriftToJson,
+    ValueEncode,
+    ValueDecode,
+}
+
+impl Direction {
+    pub(crate) const ALL: [Direction; 4] = [
+        Direction::JsonToThrift,
+        Direction::ThriftToJson,
+        Direction::ValueEncode,
+        Direction::ValueDecode,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Direction::JsonToThrift => "json_to_thrift",
+            Direction::ThriftToJson => "thrift_to_json",
+            Direction::ValueEncode => "value_encode",
+            Direction::ValueDecode => "value_decode",
+        }
+    }
+}
+
+/// Which implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Dynamic,
+    Codegen,
+}
+
+impl Side {
+    pub(crate) const ALL: [Side; 2] = [Side::Dynamic, Side::Codegen];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Side::Dynamic => "dynamic",
+            Side::Codegen => "codegen",
+        }
+    }
+}
+
+fn dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/codec/bench")
+}
+
+pub(crate) fn pool() -> Pool {
+    Loader::new()
+        .load(dir().join("bench.thrift").to_string_lossy())
+        .expect("bench.thrift loads")
+}
+
+/// The fixtures. JSON keys come in IDL order (as code generated from the
+/// IDL writes them), except in `1k-sorted`, whose object keys are sorted (as
+/// Go's `encoding/json` writes a `map[string]interface{}`).
+pub(crate) fn fixtures(pool: &Pool) -> Vec<Fixture> {
+    let text = std::fs::read(dir().join("request.json")).expect("request.json");
+    let one: codegen::Request = serde_json::from_slice(&text).expect("request.json parses");
+    let sorted = sort_keys(serde_json::from_slice(&text).expect("request.json is JSON"));
+    let mut six = one.clone();
+    for _ in 1..8 {
+        six.items.extend(one.items.iter().cloned());
+    }
+    let desc = pool.find_struct("Request").expect("Request");
+    [
+        ("1k", serde_json::to_vec(&one)),
+        ("6k", serde_json::to_vec(&six)),
+        ("1k-sorted", serde_json::to_vec(&sorted)),
+    ]
+    .into_iter()
+    .map(|(name, json)| {
+        let json = json.expect("fixture renders");
+        let mut thrift = BytesMut::new();
+        encode_struct_json(
+            desc,
+            &json,
+            Protocol::Binary,
+            &Options::default(),
+            &mut thrift,
+        )
+        .expect("fixture encodes");
+        check_same(&json, &thrift);
+        Fixture { name, json, thrift }
+    })
+    .collect()
+}
+
+/// The value with every object's keys in sorted order.
+fn sort_keys(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(o) => {
+            let mut entries: Vec<_> = o.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, sort_keys(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        }
+        serde_json::Value::Array(a) => a.into_iter().map(sort_keys).collect(),
+        other => other,
+    }
+}
+
+/// Both sides must do the same work: the dynamic bytes decode with the
+/// codegen types to what serde reads from the JSON.
+fn check_same(json: &[u8], thrift: &[u8]) {
+    let from_json: codegen::Request = serde_json::from_slice(json).expect("serde reads fixture");
+    let from_bytes =
+        codegen::Request::decode(&mut BinaryReader::new(thrift)).expect("codegen decodes");
+    assert_eq!(from_json, from_bytes, "dynamic and codegen bytes agree");
+    let mut again = BytesMut::new();
+    from_bytes
+        .encode(&mut BinaryWriter::new(&mut again))
+        .expect("codegen encodes");
+    assert_eq!(again.len(), thrift.len(), "same encoded size");
+}
+
+/// A fixture with everything each operation needs, and reused buffers.
+pub(crate) struct Prepared<'p, 'f> {
+    desc: StructDescriptor<'p>,
+    pub(crate) fx: &'f Fixture,
+    opts: Options,
+    limits: Limits,
+    value: Struct,
+    typed: codegen::Request,
+    out: BytesMut,
+    text: Vec<u8>,
+}
+
+impl<'p, 'f> Prepared<'p, 'f> {
+    pub(crate) fn new(pool: &'p Pool, fx: &'f Fixture) -> Self {
+        let desc = pool.find_struct("Request").expect("Request");
+        let opts = Options::default();
+        let limits = Limits::default();
+        let value = decode_struct_value(desc, &fx.thrift, Protocol::Binary, &opts, &limits)
+            .expect("value decodes");
+        let typed = codegen::Request::decode(&mut BinaryReader::new(&fx.thrift)).expect("decodes");
+        Self {
+            desc,
+            fx,
+            opts,
+            limits,
+            value,
+            typed,
+            out: BytesMut::with_capacity(fx.thrift.len() * 2),
+            text: Vec::with_capacity(fx.json.len() * 2),
+        }
+    }
+
+    /// Runs one operation once; returns a size so nothing is optimised away.
+    #[inline]
+    pub(crate) fn run(&mut self, d: Direction, side: Side) -> usize {
+        let fx = self.fx;
+        match (d, side) {
+            (Direction::JsonToThrift, Side::Dynamic) => {
+                self.out.clear();
+                encode_struct_json(
+                    self.desc,
+                    black_box(&fx.json),
+                    Protocol::Binary,
+                    &self.opts,
+                    &mut self.out,
+                )
+                .expect("encodes");
+                self.out.len()
+            }
+            (Direction::JsonToThrift, Side::Codegen) => {
+                self.out.clear();
+                let req: codegen::Request =
+                    serde_json::from_slice(black_box(&fx.json)).expect("parses");
+                req.encode(&mut BinaryWriter::new(&mut self.out))
+                    .expect("encodes");
+                self.out.len()
+            }
+            (Direction::ThriftToJson, Side::Dynamic) => {
+                self.text.clear();
+                let view = JsonView::new_struct(
+                    black_box(&fx.thrift),
+                    Protocol::Binary,
+                    self.desc,
+                    self.opts,
+                )
+                .limits(self.limits);
+                to_json_writer(&view, &mut self.text, false).expect("renders");
+                self.text.len()
+            }
+            (Direction::ThriftToJson, Side::Codegen) => {
+                self.text.clear();
+                let req = codegen::Request::decode(&mut BinaryReader::new(black_box(&fx.thrift)))
+                    .expect("decodes");
+                serde_json::to_writer(&mut self.text, &req).expect("renders");
+                self.text.len()
+            }
+            (Direction::ValueEncode, Side::Dynamic) => {
+                self.out.clear();
+                encode_struct_value(
+                    self.desc,
+                    black_box(&self.value),
+                    Protocol::Binary,
+                    &self.opts,
+                    &mut self.out,
+                )
+                .expect("encodes");
+                self.out.len()
+            }
+            (Direction::ValueEncode, Side::Codegen) => {
+                self.out.clear();
+                black_box(&self.typed)
+                    .encode(&mut BinaryWriter::new(&mut self.out))
+                    .expect("encodes");
+                self.out.len()
+            }
+            (Direction::ValueDecode, Side::Dynamic) => decode_struct_value(
+                self.desc,
+                black_box(&fx.thrift),
+                Protocol::Binary,
+                &self.opts,
+                &self.limits,
+            )
+            .expect("decodes")
+            .len(),
+            (Direction::ValueDecode, Side::Codegen) => {
+                codegen::Request::decode(&mut BinaryReader::new(black_box(&fx.thrift)))
+                    .expect("decodes")
+                    .items
+                    .len()
+            }
+        }
+    }
+}

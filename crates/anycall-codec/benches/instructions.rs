@@ -1,0 +1,102 @@
+//! Instruction counts of the `transcode` operations under callgrind: stable
+//! on a busy machine, where wall time is not.
+//!
+//! `cargo bench -p anycall-codec --bench instructions` runs this binary once
+//! per operation under `valgrind --tool=callgrind`, with `N` and `2N`
+//! iterations, and prints instructions per operation as
+//! `(Ir(2N) - Ir(N)) / N` (setup cancels out), with the dynamic/codegen
+//! ratio. Without valgrind on `PATH` it says so and exits successfully.
+//!
+//! Internally the binary is re-run as `instructions <direction> <side>
+//! <fixture> <iterations>`.
+
+mod codegen;
+mod fixtures;
+
+use std::process::Command;
+
+use fixtures::{Direction, Prepared, Side};
+
+const ITERATIONS: u64 = 50;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 5 {
+        return run_one(&args[1], &args[2], &args[3], &args[4]);
+    }
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        eprintln!("instructions: valgrind not found; nothing measured");
+        return;
+    }
+    let pool = fixtures::pool();
+    let fixtures = fixtures::fixtures(&pool);
+    println!(
+        "{:<16} {:>4} {:>14} {:>14} {:>8} {:>8}",
+        "direction", "fix", "dynamic Ir", "codegen Ir", "ratio", "Ir/B dyn"
+    );
+    for fx in &fixtures {
+        for d in Direction::ALL {
+            let dynamic = per_op(&args[0], d, Side::Dynamic, fx.name);
+            let codegen = per_op(&args[0], d, Side::Codegen, fx.name);
+            println!(
+                "{:<16} {:>4} {:>14} {:>14} {:>8.2} {:>8.1}",
+                d.name(),
+                fx.name,
+                dynamic,
+                codegen,
+                dynamic as f64 / codegen as f64,
+                dynamic as f64 / fx.thrift.len() as f64,
+            );
+        }
+    }
+}
+
+/// Instructions for one operation: the difference of two runs.
+fn per_op(exe: &str, d: Direction, side: Side, fixture: &str) -> u64 {
+    let a = total(exe, d, side, fixture, ITERATIONS);
+    let b = total(exe, d, side, fixture, 2 * ITERATIONS);
+    b.saturating_sub(a) / ITERATIONS
+}
+
+fn total(exe: &str, d: Direction, side: Side, fixture: &str, n: u64) -> u64 {
+    let out = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(exe)
+        .args([d.name(), side.name(), fixture, &n.to_string()])
+        .output()
+        .expect("valgrind runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "callgrind run failed:\n{stderr}");
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.split_once("Collected :")
+                .map(|(_, n)| n.trim().to_owned())
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no instruction count in:\n{stderr}"))
+}
+
+fn run_one(direction: &str, side: &str, fixture: &str, n: &str) {
+    let d = Direction::ALL
+        .into_iter()
+        .find(|d| d.name() == direction)
+        .expect("a direction");
+    let side = Side::ALL
+        .into_iter()
+        .find(|s| s.name() == side)
+        .expect("a side");
+    let n: u64 = n.parse().expect("an iteration count");
+    let pool = fixtures::pool();
+    let fixtures = fixtures::fixtures(&pool);
+    let fx = fixtures
+        .iter()
+        .find(|f| f.name == fixture)
+        .expect("a fixture");
+    let mut p = Prepared::new(&pool, fx);
+    let mut sink = 0usize;
+    for _ in 0..n {
+        sink = sink.wrapping_add(p.run(d, side));
+    }
+    std::hint::black_box(sink);
+}

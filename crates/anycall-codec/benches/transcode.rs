@@ -1,0 +1,51 @@
+//! Dynamic codec against the codegen baseline, in the same run (wall time).
+//!
+//! See `fixtures.rs` for what each direction measures. Throughput is counted
+//! in Thrift bytes for every direction, so figures compare across rows.
+//! On a shared machine wall time is noisy; the `instructions` bench gives
+//! stable instruction counts for the same operations.
+//!
+//! Run: `cargo bench -p anycall-codec --bench transcode`.
+
+mod codegen;
+mod fixtures;
+
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+use fixtures::{Direction, Prepared, Side};
+
+fn bench(c: &mut Criterion) {
+    let pool = fixtures::pool();
+    let fixtures = fixtures::fixtures(&pool);
+    for fx in &fixtures {
+        eprintln!(
+            "fixture {}: {} B JSON, {} B Thrift Binary",
+            fx.name,
+            fx.json.len(),
+            fx.thrift.len()
+        );
+        let mut p = Prepared::new(&pool, fx);
+        for d in Direction::ALL {
+            let mut g = c.benchmark_group(d.name());
+            g.throughput(Throughput::Bytes(fx.thrift.len() as u64));
+            for side in Side::ALL {
+                g.bench_function(BenchmarkId::new(side.name(), fx.name), |b| {
+                    b.iter(|| p.run(d, side));
+                });
+            }
+            g.finish();
+        }
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(40);
+    targets = bench
+}
+criterion_main!(benches);
