@@ -79,8 +79,20 @@ impl Struct {
         }
     }
 
-    /// Appends a field without looking for an earlier one (decoders know names are unique).
-    pub(crate) fn push(&mut self, name: String, value: Value) {
+    /// Appends a field without looking for an earlier one of the same
+    /// name, for callers that know their names are unique (decoders, or
+    /// code copying the fields of a descriptor). A name given twice makes
+    /// the struct fail to encode ("field is given twice").
+    ///
+    /// ```
+    /// use anycall_codec::{Struct, Value};
+    ///
+    /// let mut s = Struct::with_capacity(2);
+    /// s.push("id".to_owned(), Value::I64(7));
+    /// s.push("name".to_owned(), Value::String("x".into()));
+    /// assert_eq!(s.get("id"), Some(&Value::I64(7)));
+    /// ```
+    pub fn push(&mut self, name: String, value: Value) {
         self.fields.push((name, value));
     }
 
@@ -103,6 +115,42 @@ impl Struct {
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
+    }
+}
+
+/// The fields of a [`Struct`] by value, in order: moves values out without
+/// cloning them.
+///
+/// ```
+/// use anycall_codec::{Struct, Value};
+///
+/// let s: Struct = [("a", Value::I32(1)), ("b", Value::I32(2))].into_iter().collect();
+/// let names: Vec<String> = s.into_iter().map(|(name, _)| name).collect();
+/// assert_eq!(names, ["a", "b"]);
+/// ```
+#[derive(Debug)]
+pub struct IntoFields(std::vec::IntoIter<(String, Value)>);
+
+impl Iterator for IntoFields {
+    type Item = (String, Value);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+impl ExactSizeIterator for IntoFields {}
+
+impl IntoIterator for Struct {
+    type Item = (String, Value);
+    type IntoIter = IntoFields;
+
+    fn into_iter(self) -> IntoFields {
+        IntoFields(self.fields.into_iter())
     }
 }
 
