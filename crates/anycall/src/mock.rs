@@ -112,35 +112,30 @@ pub fn echo_reply_owned(method: MethodDescriptor<'_>, request: Value) -> Reply<V
     let Some(ty) = method.returns() else {
         return Reply::Void;
     };
-    let empty = Struct::new();
-    let top = match &request {
-        Value::Struct(s) => s,
-        _ => &empty,
+    let mut top: Vec<(String, Option<Value>)> = match request {
+        Value::Struct(s) => s.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+        _ => Vec::new(),
     };
     let TypeKind::Struct(s) = ty.kind() else {
-        let found = sources(top)
+        let found = sources(&top)
             .iter()
-            .flat_map(|(_, s)| s.iter().map(|(_, v)| v))
-            .find(|v| fits(ty, v))
-            .cloned();
+            .flat_map(|src| src.fields())
+            .find(|(_, v)| fits(ty, v))
+            .map(|(_, v)| v.clone());
         return Reply::Success(found.unwrap_or_else(|| example_value(ty)));
     };
 
     // Where each result field comes from: the first source with a field of
     // that name (JSON name, else IDL name) whose value fits.
-    let picks: Vec<Option<Pick<'_>>> = {
-        let sources = sources(top);
+    let picks: Vec<Option<Pick>> = {
+        let mut sources = sources(&top);
         s.fields()
             .map(|f| {
-                sources.iter().find_map(|&(src, st)| {
-                    let key = if st.get(f.json_name()).is_some() {
-                        f.json_name()
-                    } else {
-                        f.name()
-                    };
-                    st.get(key)
-                        .filter(|v| fits(f.ty(), v))
-                        .map(|_| Pick { src, key })
+                sources.iter_mut().enumerate().find_map(|(src, fields)| {
+                    let (at, v) = fields
+                        .find(f.json_name())
+                        .or_else(|| fields.find(f.name()))?;
+                    fits(f.ty(), v).then_some(Pick { src, at })
                 })
             })
             .collect()
@@ -152,18 +147,24 @@ pub fn echo_reply_owned(method: MethodDescriptor<'_>, request: Value) -> Reply<V
         .enumerate()
         .map(|(i, p)| {
             let p = p.as_ref()?;
-            (p.src.is_some() || picks[i + 1..].contains(&Some(*p)))
-                .then(|| lookup(top, *p).cloned())
+            (p.src > 0 || picks[i + 1..].contains(&Some(*p)))
+                .then(|| sources(&top)[p.src].nth(p.at).map(|(_, v)| v.clone()))
                 .flatten()
         })
         .collect();
-    let mut request = match request {
-        Value::Struct(s) => s,
-        _ => Struct::new(),
-    };
-    for (slot, p) in values.iter_mut().zip(&picks) {
-        if let (None, Some(Pick { src: None, key })) = (&slot, p) {
-            *slot = request.remove(key);
+    // Moved fields keep their name strings when they match the JSON name.
+    let mut names: Vec<Option<String>> = vec![None; picks.len()];
+    for ((f, slot), (name, p)) in s
+        .fields()
+        .zip(values.iter_mut())
+        .zip(names.iter_mut().zip(&picks))
+    {
+        if let (None, Some(Pick { src: 0, at })) = (&slot, p) {
+            let (key, value) = &mut top[*at];
+            *slot = value.take();
+            if key == f.json_name() {
+                *name = Some(std::mem::take(key));
+            }
         }
     }
 
@@ -179,52 +180,102 @@ pub fn echo_reply_owned(method: MethodDescriptor<'_>, request: Value) -> Reply<V
         Some(Value::Struct(e)) => Some(e),
         _ => None,
     };
-    // The example's fields in order, then copied fields it lacks.
+    // Distinct JSON names (the usual case) can be appended without a search.
+    let distinct = s
+        .fields()
+        .all(|f| s.field_by_name(f.json_name()).map(|g| g.index()) == Some(f.index()));
     let mut out = Struct::with_capacity(s.len());
+    let put = |out: &mut Struct, f: &FieldDescriptor<'_>, name: Option<String>, v: Value| {
+        let name = name.unwrap_or_else(|| f.json_name().to_owned());
+        if distinct {
+            out.push(name, v);
+        } else {
+            out.insert(name, v);
+        }
+    };
+    // The example's fields in order, then copied fields it lacks.
     let mut rest = Vec::new();
-    for (f, v) in s.fields().zip(values) {
+    for ((f, v), name) in s.fields().zip(values).zip(names) {
         match v {
-            Some(v) if in_example(&f) => out.insert(f.json_name(), v),
-            Some(v) => rest.push((f.json_name(), v)),
+            Some(v) if in_example(&f) => put(&mut out, &f, name, v),
+            Some(v) => rest.push((f, name, v)),
             None if in_example(&f) => {
                 if let Some(v) = example.and_then(|e| e.get(f.json_name())) {
-                    out.insert(f.json_name(), v.clone());
+                    put(&mut out, &f, None, v.clone());
                 }
             }
             None => {}
         }
     }
-    for (name, v) in rest {
-        out.insert(name, v);
+    for (f, name, v) in rest {
+        put(&mut out, &f, name, v);
     }
     Reply::Success(Value::Struct(out))
 }
 
-/// A request field an echo copies: in the request itself (`src: None`) or
-/// in its struct field at position `src`.
+/// A request field an echo copies: source `src` of [`sources`], field `at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Pick<'p> {
-    src: Option<usize>,
-    key: &'p str,
+struct Pick {
+    src: usize,
+    at: usize,
 }
 
-fn lookup<'a>(top: &'a Struct, p: Pick<'_>) -> Option<&'a Value> {
-    match p.src {
-        None => top.get(p.key),
-        Some(i) => match top.iter().nth(i) {
-            Some((_, Value::Struct(s))) => s.get(p.key),
-            _ => None,
-        },
+/// The fields of one source struct, searched from where the last match
+/// was: requests and results usually list their fields in the same order.
+enum Fields<'a> {
+    /// The request itself (moved-out values are `None`).
+    Top(&'a [(String, Option<Value>)], usize),
+    /// A struct inside it.
+    Nested(&'a Struct),
+}
+
+impl<'a> Fields<'a> {
+    /// The position and value of the field called `name`.
+    fn find(&mut self, name: &str) -> Option<(usize, &'a Value)> {
+        match self {
+            Fields::Top(fields, next) => {
+                let n = fields.len();
+                let hit = (0..n)
+                    .map(|i| (*next + i) % n)
+                    .find(|&i| fields[i].0 == name)?;
+                *next = hit + 1;
+                fields[hit].1.as_ref().map(|v| (hit, v))
+            }
+            Fields::Nested(s) => s
+                .iter()
+                .enumerate()
+                .find(|(_, (k, _))| *k == name)
+                .map(|(i, (_, v))| (i, v)),
+        }
+    }
+
+    fn nth(&self, at: usize) -> Option<(&'a str, &'a Value)> {
+        match self {
+            Fields::Top(fields, _) => fields
+                .get(at)
+                .and_then(|(k, v)| Some((k.as_str(), v.as_ref()?))),
+            Fields::Nested(s) => s.iter().nth(at),
+        }
+    }
+
+    fn fields(&self) -> Vec<(&'a str, &'a Value)> {
+        match self {
+            Fields::Top(fields, _) => fields
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str(), v.as_ref()?)))
+                .collect(),
+            Fields::Nested(s) => s.iter().collect(),
+        }
     }
 }
 
 /// Structs to copy from: the request itself, and each struct inside it
-/// (the parameters of a keyed request), with their positions.
-fn sources(request: &Struct) -> Vec<(Option<usize>, &Struct)> {
-    let mut out = vec![(None, request)];
-    for (i, (_, v)) in request.iter().enumerate() {
-        if let Value::Struct(inner) = v {
-            out.push((Some(i), inner));
+/// (the parameters of a keyed request).
+fn sources(request: &[(String, Option<Value>)]) -> Vec<Fields<'_>> {
+    let mut out = vec![Fields::Top(request, 0)];
+    for (_, v) in request {
+        if let Some(Value::Struct(inner)) = v {
+            out.push(Fields::Nested(inner));
         }
     }
     out
