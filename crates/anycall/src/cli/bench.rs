@@ -3,20 +3,21 @@
 //! ```text
 //! plan (IDL, method, JSON checked by encoding it once) -> one probe call (fails fast)
 //!   -> C workers, each: { ticket or deadline -> [wait for a connection slot]
-//!        -> call in the chosen mode -> latency into the worker's histogram }
-//!   -> merge the histograms -> report (text or one JSON object)
+//!        -> call in the chosen mode -> latency into the worker's buffer }
+//!   -> report (text or one JSON object)
 //! ```
 //!
 //! Every worker loop ends by count (`--requests`, one shared ticket counter)
 //! or by deadline (`--duration`); each call is bounded by the RPC timeout.
-//! Latencies are recorded per worker (no shared lock on the hot path) in
-//! microseconds, 3 significant digits, and only for calls that succeeded;
-//! QPS counts every finished call.
+//! Latencies, in microseconds and only for calls that succeeded, are
+//! buffered per worker and added to one HdrHistogram (3 significant digits)
+//! every [`FLUSH`] calls: no lock on the hot path, and memory that does not
+//! grow with the concurrency. QPS counts every finished call.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anycall_codec::call::{self, Reply};
@@ -38,8 +39,10 @@ use super::input::read_data;
 const DEFAULT_ADDR: &str = "127.0.0.1:8888";
 /// Calls made when neither `--requests` nor `--duration` is given (ghz's default).
 const DEFAULT_REQUESTS: u64 = 200;
-/// Largest latency the histograms hold: one hour, in microseconds.
+/// Largest latency the histogram holds: one hour, in microseconds.
 const MAX_LATENCY_US: u64 = 3_600_000_000;
+/// Latencies a worker buffers before adding them to the histogram.
+const FLUSH: usize = 1024;
 
 /// When the workers stop.
 #[derive(Debug, Clone, Copy)]
@@ -198,7 +201,6 @@ async fn call_once(
 /// What one worker saw.
 #[derive(Debug)]
 struct Tally {
-    latency: Histogram<u64>,
     ok: u64,
     errors: BTreeMap<&'static str, u64>,
     /// The first message of each error kind, for the report.
@@ -206,17 +208,15 @@ struct Tally {
 }
 
 impl Tally {
-    fn new() -> anyhow::Result<Self> {
-        Ok(Self {
-            latency: Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)?,
+    fn new() -> Self {
+        Self {
             ok: 0,
             errors: BTreeMap::new(),
             samples: BTreeMap::new(),
-        })
+        }
     }
 
-    fn merge(&mut self, other: Self) -> anyhow::Result<()> {
-        self.latency.add(&other.latency)?;
+    fn merge(&mut self, other: Self) {
         self.ok += other.ok;
         for (kind, n) in other.errors {
             *self.errors.entry(kind).or_default() += n;
@@ -224,7 +224,6 @@ impl Tally {
         for (kind, message) in other.samples {
             self.samples.entry(kind).or_insert(message);
         }
-        Ok(())
     }
 
     fn failed(&self) -> u64 {
@@ -244,6 +243,8 @@ struct Control {
     slots: Option<Semaphore>,
     /// Whether `done` is kept (for the progress bar).
     counting: bool,
+    /// Latencies of successful calls, in microseconds.
+    latency: Mutex<Histogram<u64>>,
 }
 
 impl Control {
@@ -254,6 +255,18 @@ impl Control {
             Stop::Duration(_) => Instant::now() < self.deadline,
         }
     }
+
+    /// Adds buffered latencies to the histogram and empties the buffer.
+    fn flush(&self, pending: &mut Vec<u64>) {
+        let mut h = self
+            .latency
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for &us in pending.iter() {
+            h.saturating_record(us);
+        }
+        pending.clear();
+    }
 }
 
 async fn worker(
@@ -262,7 +275,8 @@ async fn worker(
     work: Arc<Work>,
     control: Arc<Control>,
 ) -> anyhow::Result<Tally> {
-    let mut tally = Tally::new()?;
+    let mut tally = Tally::new();
+    let mut pending = Vec::with_capacity(FLUSH);
     while control.next() {
         let start = Instant::now();
         let slot = match &control.slots {
@@ -275,7 +289,10 @@ async fn worker(
         match result {
             Ok(()) => {
                 tally.ok += 1;
-                tally.latency.saturating_record(micros.max(1));
+                pending.push(micros.max(1));
+                if pending.len() == FLUSH {
+                    control.flush(&mut pending);
+                }
             }
             Err((kind, message)) => {
                 *tally.errors.entry(kind).or_default() += 1;
@@ -286,6 +303,7 @@ async fn worker(
             control.done.fetch_add(1, Ordering::Relaxed);
         }
     }
+    control.flush(&mut pending);
     Ok(tally)
 }
 
@@ -335,8 +353,13 @@ struct Report {
     max_us: u64,
 }
 
-fn report(a: &BenchArgs, plan: &Plan, tally: &Tally, elapsed: Duration) -> Report {
-    let h = &tally.latency;
+fn report(
+    a: &BenchArgs,
+    plan: &Plan,
+    tally: &Tally,
+    h: &Histogram<u64>,
+    elapsed: Duration,
+) -> Report {
     let requests = tally.ok + tally.failed();
     let secs = elapsed.as_secs_f64();
     let (q, empty) = (|p: f64| h.value_at_quantile(p), h.is_empty());
@@ -456,6 +479,7 @@ pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
         done: AtomicU64::new(0),
         slots,
         counting: !bar.is_hidden(),
+        latency: Mutex::new(Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)?),
     });
     let workers: Vec<_> = (0..plan.concurrency)
         .map(|_| {
@@ -485,9 +509,9 @@ pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
         })
     });
 
-    let mut total = Tally::new()?;
+    let mut total = Tally::new();
     for w in workers {
-        total.merge(w.await.context("a worker stopped")??)?;
+        total.merge(w.await.context("a worker stopped")??);
     }
     let elapsed = start.elapsed();
     if let Some(t) = ticker {
@@ -495,7 +519,11 @@ pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
     }
     bar.finish_and_clear();
 
-    let r = report(a, &plan, &total, elapsed);
+    let latency = control
+        .latency
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let r = report(a, &plan, &total, &latency, elapsed);
     match a.output {
         Output::Json => println!("{}", serde_json::to_string(&r)?),
         Output::Text => print!("{}", render_text(&r, &total.samples)),
