@@ -13,6 +13,14 @@
 //! `rawecho client --addr HOST:PORT [--size BYTES] [--concurrency C]
 //! (--requests N | --duration D)` keeps one connection per worker and
 //! prints one JSON line like `anycall bench --output json`.
+//!
+//! `rawecho rpc-server --idl FILE --reply JSON [--addr HOST:PORT]` is the
+//! other end of the split: the anycall-rpc server in binary mode (transport
+//! detection, framing, message header, routing, handler, reply frame)
+//! answering every call with one REPLY to `EchoService.Echo` encoded at
+//! start from the JSON file, so no argument is decoded and no result
+//! encoded. Between it, `anycall serve --echo` and the raw echo, bench/run
+//! tells the RPC stack's cost from the codec's.
 
 #[path = "../../load.rs"]
 mod load;
@@ -27,6 +35,7 @@ use tokio::sync::Mutex;
 
 const USAGE: &str = "usage:
   rawecho server [--addr HOST:PORT]
+  rawecho rpc-server --idl FILE --reply JSON [--addr HOST:PORT]
   rawecho client --addr HOST:PORT [--size BYTES] [--concurrency C] (--requests N | --duration D)";
 
 /// Read buffer size: a whole small frame in one read.
@@ -45,10 +54,11 @@ async fn read_frame(stream: &mut TcpStream, buf: &mut Vec<u8>) -> std::io::Resul
         if let Some(n) = frame_len(buf) {
             return Ok(Some(n));
         }
-        let at = buf.len();
-        buf.resize(at + READ_CHUNK, 0);
-        let n = stream.read(&mut buf[at..]).await?;
-        buf.truncate(at + n);
+        // Reads into spare capacity (no zeroing), as anycall's connections do.
+        if buf.capacity() - buf.len() < READ_CHUNK / 2 {
+            buf.reserve(READ_CHUNK);
+        }
+        let n = stream.read_buf(buf).await?;
         if n == 0 {
             return Ok(None);
         }
@@ -69,7 +79,17 @@ async fn server(addr: &str) -> Result<(), String> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|e| format!("bind {addr}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    announce(listener.local_addr().map_err(|e| e.to_string())?)?;
+    loop {
+        let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+        tokio::spawn(async move {
+            let _ = serve_conn(stream).await;
+        });
+    }
+}
+
+/// Prints the address once bound and exits when stdin reaches end of file.
+fn announce(local: std::net::SocketAddr) -> Result<(), String> {
     println!("listening {local}");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     std::thread::spawn(|| {
@@ -78,12 +98,52 @@ async fn server(addr: &str) -> Result<(), String> {
         while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
         std::process::exit(0);
     });
-    loop {
-        let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
-        tokio::spawn(async move {
-            let _ = serve_conn(stream).await;
-        });
+    Ok(())
+}
+
+/// Answers every call with the same REPLY message (the server sets its
+/// seq id).
+struct FixedReply(bytes::Bytes);
+
+impl anycall_rpc::Handler for FixedReply {
+    async fn call(
+        &self,
+        _ctx: &mut anycall_rpc::Context,
+        _method: &str,
+        _payload: anycall_rpc::Payload,
+    ) -> Result<anycall_rpc::Reply<anycall_rpc::Payload>, anycall_rpc::HandlerError> {
+        Ok(anycall_rpc::Reply::Success(anycall_rpc::Payload::Binary(
+            self.0.clone(),
+        )))
     }
+}
+
+async fn rpc_server(addr: &str, idl: &str, reply: &str) -> Result<(), String> {
+    let pool = anycall_idl::Loader::new()
+        .load(idl)
+        .map_err(|e| format!("{idl}: {e}"))?;
+    let echo = pool
+        .service("EchoService")
+        .and_then(|s| s.method("Echo"))
+        .ok_or("the IDL has no EchoService.Echo")?;
+    let json = std::fs::read_to_string(reply).map_err(|e| format!("{reply}: {e}"))?;
+    let mut message = bytes::BytesMut::new();
+    anycall_codec::call::encode_reply_json(
+        echo,
+        &anycall_rpc::Reply::Success(json.as_str()),
+        0,
+        anycall_rpc::Protocol::Binary,
+        &anycall_codec::Options::lenient(),
+        &mut message,
+    )
+    .map_err(|e| format!("encoding the reply: {e}"))?;
+    let handle = anycall_rpc::Server::builder(anycall_rpc::Mode::Binary)
+        .bind(addr, FixedReply(message.freeze()))
+        .await
+        .map_err(|e| format!("bind {addr}: {e}"))?;
+    announce(handle.local_addr())?;
+    std::future::pending::<()>().await;
+    Ok(())
 }
 
 /// One connection of the client: its stream and read buffer.
@@ -139,6 +199,7 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let cmd = args.next().unwrap_or_default();
     let (mut addr, mut size, mut concurrency) = (None, 1024usize, 50usize);
+    let (mut idl, mut reply) = (None, None);
     let (mut requests, mut duration) = (None, None);
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_default();
@@ -148,6 +209,8 @@ fn main() -> ExitCode {
             "--concurrency" | "-c" => concurrency = value().parse().unwrap_or(0),
             "--requests" | "-n" => requests = Some(value()),
             "--duration" | "-z" => duration = Some(value()),
+            "--idl" => idl = Some(value()),
+            "--reply" => reply = Some(value()),
             _ => {
                 eprintln!("rawecho: unknown argument {a:?}\n{USAGE}");
                 return ExitCode::from(2);
@@ -161,6 +224,11 @@ fn main() -> ExitCode {
         .expect("tokio runtime");
     let result = match (cmd.as_str(), addr) {
         ("server", addr) => rt.block_on(server(addr.as_deref().unwrap_or("127.0.0.1:0"))),
+        ("rpc-server", addr) if idl.is_some() && reply.is_some() => rt.block_on(rpc_server(
+            addr.as_deref().unwrap_or("127.0.0.1:0"),
+            idl.as_deref().unwrap_or_default(),
+            reply.as_deref().unwrap_or_default(),
+        )),
         ("client", Some(addr)) if size > 0 && concurrency > 0 => {
             match load::Stop::from_args(requests.as_deref(), duration.as_deref()) {
                 Ok(stop) => rt.block_on(client(&addr, size, concurrency, stop)),
