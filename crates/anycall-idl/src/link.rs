@@ -10,7 +10,9 @@
 //!    and methods (synthesizing `<method>_args` / `<method>_result`);
 //! 4. **values**: evaluate constants and field defaults against their types.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
+use std::fmt;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::ast::{self, ConstKind, Item, TypeKind};
@@ -30,7 +32,26 @@ const MAX_CONST_DEPTH: usize = 64;
 
 struct ParsedFile {
     source: Arc<SourceFile>,
-    doc: ast::Document,
+    /// Shared so a phase can hold a definition while it mutates the linker.
+    doc: Rc<ast::Document>,
+}
+
+/// What a list of fields belongs to, for messages (formatted only on error).
+#[derive(Clone, Copy)]
+enum Owner<'a> {
+    Struct(&'a str),
+    Params(&'a str, &'a str),
+    Throws(&'a str, &'a str),
+}
+
+impl fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Owner::Struct(name) => write!(f, "`{name}`"),
+            Owner::Params(svc, m) => write!(f, "parameters of `{svc}.{m}`"),
+            Owner::Throws(svc, m) => write!(f, "exceptions of `{svc}.{m}`"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,11 +93,11 @@ pub(crate) fn link(loader: &Loader, main: &str, options: PoolOptions) -> Result<
         loader,
         options,
         parsed: Vec::new(),
-        by_path: HashMap::new(),
+        by_path: HashMap::default(),
         files: Vec::new(),
         diags: Vec::new(),
         types: Vec::new(),
-        plain_types: HashMap::new(),
+        plain_types: HashMap::default(),
         structs: Vec::new(),
         struct_ast: Vec::new(),
         enums: Vec::new(),
@@ -89,7 +110,7 @@ pub(crate) fn link(loader: &Loader, main: &str, options: PoolOptions) -> Result<
         services: Vec::new(),
         service_ast: Vec::new(),
         service_state: Vec::new(),
-        def_spans: HashMap::new(),
+        def_spans: HashMap::default(),
     };
     let main_path = crate::load::normalize(main);
     match loader.read(&main_path) {
@@ -161,14 +182,17 @@ impl Linker<'_> {
             self.diags.push(Diagnostic::new(&source, e.span, e.message));
         }
         self.by_path.insert(path.to_owned(), id);
-        self.parsed.push(ParsedFile { source, doc });
+        self.parsed.push(ParsedFile {
+            source,
+            doc: Rc::new(doc),
+        });
         self.files.push(FileDef {
             source: self.parsed[id.idx()].source.clone(),
             module: module_name(path),
             namespaces: Vec::new(),
-            includes: HashMap::new(),
+            includes: HashMap::default(),
             include_order: Vec::new(),
-            scope: HashMap::new(),
+            scope: HashMap::default(),
             defs: Vec::new(),
         });
 
@@ -310,7 +334,7 @@ impl Linker<'_> {
                             kind: s.kind.into(),
                             fields: Vec::new(),
                             by_id: IdIndex::build(&[]),
-                            by_name: HashMap::new(),
+                            by_name: HashMap::default(),
                             required: Vec::new(),
                             annotations: Annotations::from_ast(&s.annotations),
                             span: s.name.span,
@@ -325,7 +349,7 @@ impl Linker<'_> {
                             file,
                             extends: None,
                             methods: Vec::new(),
-                            all_methods: HashMap::new(),
+                            all_methods: HashMap::default(),
                             method_order: Vec::new(),
                             annotations: Annotations::from_ast(&s.annotations),
                             span: s.name.span,
@@ -348,13 +372,13 @@ impl Linker<'_> {
     }
 
     fn build_enum(&mut self, file: FileId, item: usize) -> EnumId {
-        let Item::Enum(e) = &self.parsed[file.idx()].doc.items[item] else {
+        let doc = Rc::clone(&self.parsed[file.idx()].doc);
+        let Item::Enum(e) = &doc.items[item] else {
             unreachable!("build_enum is called on enum items");
         };
-        let e = e.clone();
         let mut values = Vec::with_capacity(e.values.len());
-        let mut by_name = HashMap::new();
-        let mut by_value = HashMap::new();
+        let mut by_name = HashMap::default();
+        let mut by_value = HashMap::default();
         let mut next: i64 = 0;
         for v in &e.values {
             let (value, span) = match v.value {
@@ -533,11 +557,11 @@ impl Linker<'_> {
         }
         self.typedef_state[td.idx()] = State::InProgress;
         let (file, item) = self.typedef_ast[td.idx()];
-        let Item::Typedef(t) = &self.parsed[file.idx()].doc.items[item] else {
+        let doc = Rc::clone(&self.parsed[file.idx()].doc);
+        let Item::Typedef(t) = &doc.items[item] else {
             unreachable!("typedef ids point at typedef items");
         };
-        let ty = t.ty.clone();
-        let resolved = self.resolve_type(file, &ty);
+        let resolved = self.resolve_type(file, &t.ty);
         if self.typedef_state[td.idx()] == State::Failed {
             return None;
         }
@@ -559,8 +583,17 @@ impl Linker<'_> {
 
     /// Builds field definitions (types resolved, defaults pending) and checks
     /// ids and names. `what` names the container in messages.
-    fn build_fields(&mut self, file: FileId, fields: &[ast::Field], what: &str) -> Vec<FieldDef> {
+    fn build_fields(
+        &mut self,
+        file: FileId,
+        fields: &[ast::Field],
+        what: Owner<'_>,
+    ) -> Vec<FieldDef> {
         let mut out: Vec<FieldDef> = Vec::with_capacity(fields.len());
+        // Duplicate checks scan small lists and index large ones.
+        let indexed = fields.len() > 32;
+        let mut by_id: HashMap<i16, usize> = HashMap::default();
+        let mut by_name: HashMap<&str, usize> = HashMap::default();
         // The id for the next field written without one. As in Apache
         // Thrift, it counts down from -1 and continues below an explicit
         // id <= 0, so `-1: i32 a, i32 b` gives `b` the id -2.
@@ -597,7 +630,12 @@ impl Linker<'_> {
                     }
                 },
             };
-            if let Some(prev) = out.iter().find(|p| p.id == id) {
+            let prev = if indexed {
+                by_id.get(&id).map(|&i| &out[i])
+            } else {
+                out.iter().find(|p| p.id == id)
+            };
+            if let Some(prev) = prev {
                 let note = format!(
                     "`{}` has id {id} at {}",
                     prev.name,
@@ -612,7 +650,12 @@ impl Linker<'_> {
                 );
                 continue;
             }
-            if let Some(prev) = out.iter().find(|p| p.name == f.name.name) {
+            let prev = if indexed {
+                by_name.get(f.name.name.as_str()).map(|&i| &out[i])
+            } else {
+                out.iter().find(|p| p.name == f.name.name)
+            };
+            if let Some(prev) = prev {
                 let note = format!("first declared at {}", self.at(file, prev.span));
                 self.err_with(
                     file,
@@ -627,6 +670,10 @@ impl Linker<'_> {
             };
             let annotations = Annotations::from_ast(&f.annotations);
             let alias = annotations.get("go.tag").and_then(go_tag_json_name);
+            if indexed {
+                by_id.insert(id, out.len());
+                by_name.insert(&f.name.name, out.len());
+            }
             out.push(FieldDef {
                 id,
                 name: f.name.name.clone(),
@@ -644,7 +691,7 @@ impl Linker<'_> {
     fn finish_struct(&mut self, id: StructId, fields: Vec<FieldDef>) {
         let s = &mut self.structs[id.idx()];
         s.by_id = IdIndex::build(&fields);
-        let mut by_name = HashMap::with_capacity(fields.len());
+        let mut by_name = HashMap::with_capacity_and_hasher(fields.len(), Default::default());
         for (i, f) in fields.iter().enumerate() {
             by_name.insert(f.name.clone(), i as u32);
         }
@@ -670,12 +717,11 @@ impl Linker<'_> {
             let Some((file, item)) = self.struct_ast[i] else {
                 continue;
             };
-            let Item::Struct(s) = &self.parsed[file.idx()].doc.items[item] else {
+            let doc = Rc::clone(&self.parsed[file.idx()].doc);
+            let Item::Struct(s) = &doc.items[item] else {
                 unreachable!("struct ids point at struct items");
             };
-            let fields_ast = s.fields.clone();
-            let what = format!("`{}`", s.name.name);
-            let fields = self.build_fields(file, &fields_ast, &what);
+            let fields = self.build_fields(file, &s.fields, Owner::Struct(&s.name.name));
             self.finish_struct(StructId(i as u32), fields);
         }
     }
@@ -706,13 +752,13 @@ impl Linker<'_> {
         }
         self.service_state[id.idx()] = State::InProgress;
         let (file, item) = self.service_ast[id.idx()];
-        let Item::Service(svc) = &self.parsed[file.idx()].doc.items[item] else {
+        let doc = Rc::clone(&self.parsed[file.idx()].doc);
+        let Item::Service(svc) = &doc.items[item] else {
             unreachable!("service ids point at service items");
         };
-        let svc = svc.clone();
 
         let mut order: Vec<MethodId> = Vec::new();
-        let mut all: HashMap<String, MethodId> = HashMap::new();
+        let mut all: HashMap<String, MethodId> = HashMap::default();
         if let Some(ext) = &svc.extends {
             match self.lookup(file, &ext.name) {
                 Ok((_, Def::Service(parent))) => {
@@ -736,7 +782,7 @@ impl Linker<'_> {
         }
 
         let mut methods = Vec::with_capacity(svc.functions.len());
-        let mut own: HashMap<String, Span> = HashMap::new();
+        let mut own: HashMap<String, Span> = HashMap::default();
         for func in &svc.functions {
             if let Some(first) = own.get(&func.name.name).copied() {
                 let note = format!("first declared at {}", self.at(file, first));
@@ -796,11 +842,7 @@ impl Linker<'_> {
             .as_ref()
             .and_then(|t| self.resolve_type(file, t));
 
-        let mut args_fields = self.build_fields(
-            file,
-            &func.params,
-            &format!("parameters of `{service}.{name}`"),
-        );
+        let mut args_fields = self.build_fields(file, &func.params, Owner::Params(service, name));
         // Parameter defaults, like field defaults; constants are evaluated
         // from their definitions, so they need not be resolved yet.
         for param in &func.params {
@@ -833,11 +875,7 @@ impl Linker<'_> {
                 span: func.name.span,
             });
         }
-        let throws = self.build_fields(
-            file,
-            &func.throws,
-            &format!("exceptions of `{service}.{name}`"),
-        );
+        let throws = self.build_fields(file, &func.throws, Owner::Throws(service, name));
         for mut f in throws {
             if f.id == 0 {
                 self.err(
@@ -897,7 +935,7 @@ impl Linker<'_> {
             kind,
             fields: Vec::new(),
             by_id: IdIndex::build(&[]),
-            by_name: HashMap::new(),
+            by_name: HashMap::default(),
             required: Vec::new(),
             annotations: Annotations::default(),
             span,
@@ -911,10 +949,10 @@ impl Linker<'_> {
     fn resolve_consts(&mut self) {
         for i in 0..self.consts.len() {
             let (file, item) = self.const_ast[i];
-            let Item::Const(c) = &self.parsed[file.idx()].doc.items[item] else {
+            let doc = Rc::clone(&self.parsed[file.idx()].doc);
+            let Item::Const(c) = &doc.items[item] else {
                 unreachable!("const ids point at const items");
             };
-            let c = c.clone();
             let Some(ty) = self.resolve_type(file, &c.ty) else {
                 continue;
             };
@@ -932,20 +970,23 @@ impl Linker<'_> {
             let Some((file, item)) = self.struct_ast[i] else {
                 continue;
             };
-            let Item::Struct(s) = &self.parsed[file.idx()].doc.items[item] else {
+            let doc = Rc::clone(&self.parsed[file.idx()].doc);
+            let Item::Struct(s) = &doc.items[item] else {
                 unreachable!("struct ids point at struct items");
             };
-            let defaults: Vec<(String, ast::ConstValue)> = s
-                .fields
-                .iter()
-                .filter_map(|f| f.default.clone().map(|d| (f.name.name.clone(), d)))
-                .collect();
-            for (name, value) in defaults {
-                let Some(pos) = self.structs[i].fields.iter().position(|f| f.name == name) else {
+            for f in &s.fields {
+                let Some(value) = &f.default else {
+                    continue;
+                };
+                let Some(pos) = self.structs[i]
+                    .fields
+                    .iter()
+                    .position(|d| d.name == f.name.name)
+                else {
                     continue;
                 };
                 let ty = self.structs[i].fields[pos].ty;
-                if let Some(v) = self.eval(file, &value, ty, 0) {
+                if let Some(v) = self.eval(file, value, ty, 0) {
                     self.structs[i].fields[pos].default = Some(v);
                 }
             }
@@ -1098,12 +1139,12 @@ impl Linker<'_> {
                 return None;
             }
             let (_, item) = self.const_ast[c.idx()];
-            let Item::Const(cd) = &self.parsed[cfile.idx()].doc.items[item] else {
+            let doc = Rc::clone(&self.parsed[cfile.idx()].doc);
+            let Item::Const(cd) = &doc.items[item] else {
                 unreachable!("const ids point at const items");
             };
-            let value = cd.value.clone();
             self.const_stack.push(c);
-            let out = self.eval(cfile, &value, ty, depth + 1);
+            let out = self.eval(cfile, &cd.value, ty, depth + 1);
             self.const_stack.pop();
             return out;
         }

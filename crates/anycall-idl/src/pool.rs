@@ -13,7 +13,7 @@
 //! return value at id 0 (`success`, absent for `void`) and every declared
 //! exception at its id.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 use std::sync::Arc;
 

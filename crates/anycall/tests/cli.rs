@@ -6,5 +6,7 @@ mod call;
 mod codec;
 #[path = "cli/describe.rs"]
 mod describe;
+#[path = "cli/peers.rs"]
+mod peers;
 #[path = "cli/support.rs"]
 mod support;
