@@ -33,7 +33,7 @@ pub fn write_struct<W: Writer>(
     value: &Struct,
     opts: &Options,
 ) -> Result<()> {
-    write_struct_at(w, desc, value, opts, 0)
+    write_struct_at(w, desc, value, opts, 0, true)
 }
 
 const MAX_DEPTH: usize = crate::limits::DEFAULT_MAX_DEPTH;
@@ -107,7 +107,7 @@ fn write_typed<W: Writer>(
             }
         }
         (TypeKind::Struct(s), Value::Struct(fields)) => {
-            write_struct_at(w, s, fields, opts, depth + 1)?;
+            write_struct_at(w, s, fields, opts, depth, false)?;
         }
         (_, other) => return Err(mismatch(ty, other.kind_name())),
     }
@@ -127,6 +127,7 @@ fn write_items<W: Writer>(
     Ok(())
 }
 
+/// Checks that one more level after `depth` stays within the limit.
 #[inline]
 fn guard(depth: usize) -> Result<()> {
     if depth >= MAX_DEPTH {
@@ -202,12 +203,16 @@ fn key_text(v: &Value) -> String {
     }
 }
 
+/// Writes a struct after `depth` levels of nesting (the struct itself is
+/// one more, as the readers count); `top` marks the outermost struct of an
+/// error path.
 fn write_struct_at<W: Writer>(
     w: &mut W,
     desc: StructDescriptor<'_>,
     value: &Struct,
     opts: &Options,
     depth: usize,
+    top: bool,
 ) -> Result<()> {
     guard(depth)?;
     let mut seen = Seen::new(desc.len());
@@ -228,19 +233,19 @@ fn write_struct_at<W: Writer>(
             .at(PathSegment::Root(desc.name().to_owned())));
         }
         w.write_field_begin(ttype_of(f.ty()), f.id())?;
-        write_typed(w, f.ty(), v, opts, depth)
+        write_typed(w, f.ty(), v, opts, depth + 1)
             .map_err(|e| e.at_field(f.json_name()))
-            .map_err(|e| root(e, desc, depth))?;
+            .map_err(|e| root(e, desc, top))?;
     }
-    write_absent(w, desc, &seen, opts).map_err(|e| root(e, desc, depth))?;
+    write_absent(w, desc, &seen, opts).map_err(|e| root(e, desc, top))?;
     w.write_field_stop();
     w.write_struct_end();
     Ok(())
 }
 
 /// Adds the struct name as the path root at the outermost struct.
-pub(crate) fn root(e: Error, desc: StructDescriptor<'_>, depth: usize) -> Error {
-    if depth == 0 {
+pub(crate) fn root(e: Error, desc: StructDescriptor<'_>, top: bool) -> Error {
+    if top {
         e.at(PathSegment::Root(desc.name().to_owned()))
     } else {
         e

@@ -60,3 +60,108 @@ fn issue3_binary_key_as_text_is_not_lossy() {
         r#"{"blobs":{"/w==":"00000000-0000-0000-0000-000000000000"}}"#
     );
 }
+
+fn deep_pool() -> anycall_idl::Pool {
+    anycall_idl::Pool::from_source(
+        "deep.thrift",
+        "struct D { 1: optional D next, 2: optional list<D> kids }",
+    )
+    .unwrap()
+}
+
+/// `{"next": {"next": ... {}}}` with `structs` objects.
+fn next_chain(structs: usize) -> String {
+    let mut json = String::new();
+    for _ in 1..structs {
+        json.push_str(r#"{"next":"#);
+    }
+    json.push_str("{}");
+    json.push_str(&"}".repeat(structs - 1));
+    json
+}
+
+/// Structs nested through `kids` lists: struct, list, struct, ... ending
+/// with an empty list, `levels` nesting levels in all.
+fn kids_chain(levels: usize) -> String {
+    let mut json = String::new();
+    let mut close = String::new();
+    for level in 1..levels {
+        if level % 2 == 1 {
+            json.push_str(r#"{"kids":"#);
+            close.insert(0, '}');
+        } else {
+            json.push('[');
+            close.insert(0, ']');
+        }
+    }
+    // The last level: an empty list inside a struct, or an empty struct
+    // inside a list.
+    json.push_str(if levels.is_multiple_of(2) { "[]" } else { "{}" });
+    json + &close
+}
+
+/// Every path must agree with the readers on how deep is too deep. The
+/// `Value` writer reached through `write_value` and the JSON encoder both
+/// counted a nested struct one level deeper than the readers do, so a
+/// struct at the deepest allowed level decoded but did not encode again.
+#[test]
+fn issue3_depth_limit_is_the_same_on_every_path() {
+    use anycall_codec::call::{encode_struct_json, encode_struct_value};
+    use anycall_codec::dynamic::value::{read_value, write_value};
+    use anycall_codec::thrift::{BinaryReader, BinaryWriter};
+    use bytes::BytesMut;
+
+    let pool = deep_pool();
+    let desc = pool.find_struct("D").unwrap();
+    let ty = desc.field_by_id(1).unwrap().ty();
+    let opts = Options::default();
+    let lim = Limits::default();
+    let max = anycall_codec::DEFAULT_MAX_DEPTH;
+
+    for (json, ok) in [
+        (next_chain(max), true),
+        (kids_chain(max), true),
+        (next_chain(max + 1), false),
+        (kids_chain(max + 1), false),
+    ] {
+        let mut bytes = BytesMut::new();
+        let encoded =
+            encode_struct_json(desc, json.as_bytes(), Protocol::Binary, &opts, &mut bytes);
+        assert_eq!(encoded.is_ok(), ok, "{json}: {encoded:?}");
+        if !ok {
+            assert!(encoded.unwrap_err().is_limit());
+            continue;
+        }
+        // Value: decode, then encode as a bare struct and as a value.
+        let v = decode_struct_value(desc, &bytes, Protocol::Binary, &opts, &lim).unwrap();
+        let mut again = BytesMut::new();
+        encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut again).unwrap();
+        assert_eq!(again, bytes);
+        let value = read_value(&mut BinaryReader::new(&bytes), ty, &opts).unwrap();
+        let mut again = BytesMut::new();
+        write_value(&mut BinaryWriter::new(&mut again), ty, &value, &opts).unwrap();
+        assert_eq!(again, bytes);
+        // JSON: render and encode again.
+        let (text, _) =
+            decode_struct_json(desc, &bytes, Protocol::Binary, &opts, &lim, false).unwrap();
+        let mut again = BytesMut::new();
+        encode_struct_json(desc, text.as_bytes(), Protocol::Binary, &opts, &mut again).unwrap();
+        assert_eq!(again, bytes);
+    }
+
+    // One level too deep on the wire (65 structs through field 1) and as a
+    // value: both refused.
+    let mut deep = [0x0c, 0, 1].repeat(max);
+    deep.extend(std::iter::repeat_n(0, max + 1));
+    let err = decode_struct_value(desc, &deep, Protocol::Binary, &opts, &lim).unwrap_err();
+    assert!(err.is_limit(), "{err}");
+    let mut v = anycall_codec::Struct::new();
+    for _ in 0..max {
+        let mut outer = anycall_codec::Struct::new();
+        outer.insert("next", anycall_codec::Value::Struct(v));
+        v = outer;
+    }
+    let mut out = BytesMut::new();
+    let err = encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut out).unwrap_err();
+    assert!(err.is_limit(), "{err}");
+}

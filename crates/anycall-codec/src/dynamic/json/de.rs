@@ -46,6 +46,7 @@ pub fn write_json_struct<W: Writer>(
             w,
             desc,
             depth: 0,
+            top: true,
         }
         .deserialize(de)
     })
@@ -133,7 +134,8 @@ impl<'p, W: Writer> TypeSeed<'_, '_, 'p, W> {
                 cx,
                 w,
                 desc,
-                depth: depth + 1,
+                depth,
+                top: false,
             }
             .deserialize(d),
             TypeKind::List(e) | TypeKind::Set(e) => {
@@ -659,7 +661,11 @@ pub(crate) struct StructSeed<'c, 'w, 'p, W> {
     pub(crate) cx: Cx<'c>,
     pub(crate) w: &'w mut W,
     pub(crate) desc: StructDescriptor<'p>,
+    /// Levels of nesting before this struct (the struct is one more, as
+    /// the readers count).
     pub(crate) depth: usize,
+    /// The outermost struct of an error path.
+    pub(crate) top: bool,
 }
 
 impl<'de, W: Writer> DeserializeSeed<'de> for StructSeed<'_, '_, '_, W> {
@@ -682,8 +688,14 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
-        let StructSeed { cx, w, desc, depth } = self;
-        let with_root = |e: Error| root(e, desc, depth);
+        let StructSeed {
+            cx,
+            w,
+            desc,
+            depth,
+            top,
+        } = self;
+        let with_root = |e: Error| root(e, desc, top);
         let mut seen = Seen::new(desc.len());
         // Fields usually come in declaration order: try the one after the
         // last match before hashing the key.
@@ -694,7 +706,7 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
                 Ok(Some(k)) => k,
                 Ok(None) => break,
                 Err(e) => {
-                    if depth == 0 {
+                    if top {
                         cx.wrap(|| PathSegment::Root(desc.name().to_owned()));
                     }
                     return Err(e);
@@ -737,7 +749,7 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
                 Ok(false) => {}
                 Err(e) => {
                     cx.wrap(|| PathSegment::Field(f.json_name().to_owned()));
-                    if depth == 0 {
+                    if top {
                         cx.wrap(|| PathSegment::Root(desc.name().to_owned()));
                     }
                     return Err(e);

@@ -496,7 +496,7 @@ struct StructSer<'c, 'x, 'o, 'p, R> {
 impl<'a, R: Reader<'a>> Serialize for StructSer<'_, '_, '_, '_, R> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let StructSer { cx, desc, depth } = *self;
-        let with_root = |e: Error| root(e, desc, depth);
+        let with_root = |e: Error| root(e, desc, depth == 0);
         let fail_root = |e: Error| cx.fail::<S::Error>(with_root(e));
         cx.read(|r| r.read_struct_begin())?;
         let mut seen = Seen::new(desc.len());
