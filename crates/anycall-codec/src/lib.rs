@@ -39,4 +39,4 @@ pub use limits::{
     Limits,
 };
 pub use options::{BinaryFormat, MissingRequired, NonFinite, Options, UnknownFields};
-pub use value::{IntoFields, Struct, Value};
+pub use value::{IntoFields, Name, Struct, Value};

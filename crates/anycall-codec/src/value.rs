@@ -12,6 +12,7 @@
 use std::fmt;
 
 use base64::Engine as _;
+use compact_str::CompactString;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
@@ -49,7 +50,109 @@ pub enum Value {
 /// A struct's fields by name, in order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Struct {
-    fields: Vec<(String, Value)>,
+    fields: Vec<(Name, Value)>,
+}
+
+/// A field name in a [`Struct`]. Names of up to 24 bytes (nearly every
+/// field name) are stored inline, so reading a struct does not allocate a
+/// string per field. Dereferences to `str`.
+///
+/// ```
+/// use anycall_codec::Name;
+///
+/// let n = Name::from("user_id");
+/// assert_eq!(n, "user_id");
+/// assert_eq!(n.len(), 7);
+/// assert_eq!(String::from(n), "user_id");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(CompactString);
+
+impl Name {
+    /// The name as a string slice.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0.as_str(), f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Self {
+        Name(CompactString::new(s))
+    }
+}
+
+impl From<&String> for Name {
+    fn from(s: &String) -> Self {
+        Name(CompactString::new(s))
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Self {
+        Name(CompactString::from(s))
+    }
+}
+
+impl From<Name> for String {
+    fn from(n: Name) -> Self {
+        n.0.into_string()
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.0.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.0.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        self.0.as_str() == other.as_str()
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.as_str())
+    }
 }
 
 impl Struct {
@@ -71,7 +174,7 @@ impl Struct {
     }
 
     /// Sets a field, replacing an earlier value of the same name.
-    pub fn insert(&mut self, name: impl Into<String>, value: Value) {
+    pub fn insert(&mut self, name: impl Into<Name>, value: Value) {
         let name = name.into();
         match self.fields.iter_mut().find(|(k, _)| *k == name) {
             Some(slot) => slot.1 = value,
@@ -88,12 +191,12 @@ impl Struct {
     /// use anycall_codec::{Struct, Value};
     ///
     /// let mut s = Struct::with_capacity(2);
-    /// s.push("id".to_owned(), Value::I64(7));
-    /// s.push("name".to_owned(), Value::String("x".into()));
+    /// s.push("id", Value::I64(7));
+    /// s.push("name", Value::String("x".into()));
     /// assert_eq!(s.get("id"), Some(&Value::I64(7)));
     /// ```
-    pub fn push(&mut self, name: String, value: Value) {
-        self.fields.push((name, value));
+    pub fn push(&mut self, name: impl Into<Name>, value: Value) {
+        self.fields.push((name.into(), value));
     }
 
     /// Removes a field, returning its value.
@@ -125,14 +228,14 @@ impl Struct {
 /// use anycall_codec::{Struct, Value};
 ///
 /// let s: Struct = [("a", Value::I32(1)), ("b", Value::I32(2))].into_iter().collect();
-/// let names: Vec<String> = s.into_iter().map(|(name, _)| name).collect();
+/// let names: Vec<String> = s.into_iter().map(|(name, _)| name.into()).collect();
 /// assert_eq!(names, ["a", "b"]);
 /// ```
 #[derive(Debug)]
-pub struct IntoFields(std::vec::IntoIter<(String, Value)>);
+pub struct IntoFields(std::vec::IntoIter<(Name, Value)>);
 
 impl Iterator for IntoFields {
-    type Item = (String, Value);
+    type Item = (Name, Value);
 
     fn next(&mut self) -> Option<Self::Item> {
         self.0.next()
@@ -146,7 +249,7 @@ impl Iterator for IntoFields {
 impl ExactSizeIterator for IntoFields {}
 
 impl IntoIterator for Struct {
-    type Item = (String, Value);
+    type Item = (Name, Value);
     type IntoIter = IntoFields;
 
     fn into_iter(self) -> IntoFields {
@@ -154,7 +257,7 @@ impl IntoIterator for Struct {
     }
 }
 
-impl<K: Into<String>> FromIterator<(K, Value)> for Struct {
+impl<K: Into<Name>> FromIterator<(K, Value)> for Struct {
     fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Self {
         let mut s = Struct::new();
         for (k, v) in iter {
@@ -166,7 +269,7 @@ impl<K: Into<String>> FromIterator<(K, Value)> for Struct {
 
 impl Value {
     /// A struct value from `(name, value)` pairs.
-    pub fn structure<K: Into<String>>(fields: impl IntoIterator<Item = (K, Value)>) -> Value {
+    pub fn structure<K: Into<Name>>(fields: impl IntoIterator<Item = (K, Value)>) -> Value {
         Value::Struct(fields.into_iter().collect())
     }
 

@@ -1070,6 +1070,38 @@ impl<'a> TypeDescriptor<'a> {
         }
     }
 
+    /// Whether two types of the same pool have the same resolved shape:
+    /// the same base type, containers of elements of the same shape, the
+    /// same struct or the same enum. Typedef names and annotations do not
+    /// count, so a value read as one type can be written as the other.
+    /// Types of different pools are never the same shape. The cost is
+    /// bounded by the size of the types (structs compare by identity).
+    ///
+    /// ```
+    /// use anycall_idl::Loader;
+    ///
+    /// let pool = Loader::new()
+    ///     .file("a.thrift", "typedef list<i32> Ints\nstruct S { 1: Ints a, 2: list<i32> b, 3: list<i64> c }")
+    ///     .load("a.thrift")
+    ///     .unwrap();
+    /// let s = pool.find_struct("S").unwrap();
+    /// let ty = |n| s.field_by_name(n).unwrap().ty();
+    /// assert!(ty("a").same_shape(ty("b")));
+    /// assert!(!ty("b").same_shape(ty("c")));
+    /// ```
+    pub fn same_shape(self, other: TypeDescriptor<'_>) -> bool {
+        if !std::ptr::eq(self.pool, other.pool) {
+            return false;
+        }
+        let p = self.pool;
+        let same = |a: TypeId, b: TypeId| p.type_by_id(a).same_shape(p.type_by_id(b));
+        match (self.def.ty, other.def.ty) {
+            (Ty::List(a), Ty::List(b)) | (Ty::Set(a), Ty::Set(b)) => same(a, b),
+            (Ty::Map(ka, va), Ty::Map(kb, vb)) => same(ka, kb) && same(va, vb),
+            (a, b) => a == b,
+        }
+    }
+
     /// The struct, if the type is struct-like.
     pub fn as_struct(self) -> Option<StructDescriptor<'a>> {
         match self.def.ty {

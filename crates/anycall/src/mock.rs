@@ -16,11 +16,11 @@
 
 use std::collections::HashMap;
 
-use anycall_codec::call::Reply;
+use anycall_codec::call::{Reply, single_struct_param};
 use anycall_codec::dynamic::value::{example_value, write_value};
 use anycall_codec::thrift::BinaryWriter;
-use anycall_codec::{Options, Struct, Value};
-use anycall_idl::{FieldDescriptor, MethodDescriptor, TypeDescriptor, TypeKind};
+use anycall_codec::{Name, Options, Struct, Value};
+use anycall_idl::{FieldDescriptor, MethodDescriptor, StructDescriptor, TypeDescriptor, TypeKind};
 use anyhow::{Context as _, anyhow, bail};
 
 /// Canned replies by method.
@@ -109,10 +109,110 @@ pub fn echo_reply(method: MethodDescriptor<'_>, request: &Value) -> Reply<Value>
 /// [`echo_reply`] taking the request by value: copied fields are moved,
 /// not cloned (a server handler owns its arguments).
 pub fn echo_reply_owned(method: MethodDescriptor<'_>, request: Value) -> Reply<Value> {
+    echo(method, request, None)
+}
+
+/// [`echo_reply_owned`] for a request as the decoder read `method`'s
+/// arguments under `opts` (the struct parameter alone, or the arguments
+/// by name; see [`single_struct_param`]): every value has its declared
+/// type, so a request field whose type has the same shape as the result
+/// field is copied without checking its value.
+pub fn echo_reply_decoded(
+    method: MethodDescriptor<'_>,
+    request: Value,
+    opts: &Options,
+) -> Reply<Value> {
+    let shape = single_struct_param(method, opts)
+        .and_then(|p| p.ty().as_struct())
+        .unwrap_or_else(|| method.args());
+    let mut request = request;
+    if let (Some(out), Value::Struct(fields)) =
+        (method.returns().and_then(|t| t.as_struct()), &mut request)
+        && let Some(reply) = echo_same_shapes(shape, out, fields)
+    {
+        return Reply::Success(Value::Struct(reply));
+    }
+    echo(method, request, Some(shape))
+}
+
+/// The common echo, without searching values: every result field either
+/// has a request field of the same name and shape (used once), or is
+/// optional without a default and has no namesake anywhere in the request
+/// type. `None` (nothing taken) when the echo needs the general rules.
+fn echo_same_shapes(
+    req: StructDescriptor<'_>,
+    out: StructDescriptor<'_>,
+    fields: &mut Struct,
+) -> Option<Struct> {
+    // Where each result field comes from, by request field index.
+    let mut from = Vec::with_capacity(out.len());
+    let mut used = vec![false; req.len()];
+    let mut present = vec![usize::MAX; req.len()];
+    for (at, (name, _)) in fields.iter().enumerate() {
+        present[req.field_by_name(name)?.index()] = at;
+    }
+    let nested: Vec<StructDescriptor<'_>> = req
+        .fields()
+        .filter_map(|g| g.ty().as_struct())
+        .collect();
+    for f in out.fields() {
+        let source = req
+            .field_by_name(f.json_name())
+            .filter(|g| present[g.index()] != usize::MAX);
+        match source {
+            Some(g) if g.ty().same_shape(f.ty()) && !std::mem::replace(&mut used[g.index()], true) => {
+                from.push(Some(present[g.index()]));
+            }
+            Some(_) => return None,
+            None => {
+                let namesake = |d: &StructDescriptor<'_>| {
+                    d.field_by_name(f.json_name()).is_some() || d.field_by_name(f.name()).is_some()
+                };
+                if !f.is_optional()
+                    || f.default_value().is_some()
+                    || req.field_by_name(f.name()).is_some()
+                    || nested.iter().any(namesake)
+                {
+                    return None;
+                }
+                from.push(None);
+            }
+        }
+    }
+    let mut taken: Vec<Option<(Name, Value)>> = std::mem::take(fields).into_iter().map(Some).collect();
+    let mut reply = Struct::with_capacity(out.len());
+    // As the general echo orders them: fields that are not optional or
+    // have a default first, then the optional ones.
+    for pass in [true, false] {
+        for (f, at) in out.fields().zip(&from) {
+            let in_example = f.default_value().is_some() || !f.is_optional();
+            if in_example != pass {
+                continue;
+            }
+            let Some((name, v)) = at.and_then(|at| taken[at].take()) else {
+                continue;
+            };
+            if name == f.json_name() {
+                reply.push(name, v);
+            } else {
+                reply.push(f.json_name(), v);
+            }
+        }
+    }
+    Some(reply)
+}
+
+/// The echo; `decoded` is the descriptor the request was read with, if it
+/// was read by the decoder.
+fn echo(
+    method: MethodDescriptor<'_>,
+    request: Value,
+    decoded: Option<StructDescriptor<'_>>,
+) -> Reply<Value> {
     let Some(ty) = method.returns() else {
         return Reply::Void;
     };
-    let mut top: Vec<(String, Option<Value>)> = match request {
+    let mut top: Vec<(Name, Option<Value>)> = match request {
         Value::Struct(s) => s.into_iter().map(|(k, v)| (k, Some(v))).collect(),
         _ => Vec::new(),
     };
@@ -127,15 +227,35 @@ pub fn echo_reply_owned(method: MethodDescriptor<'_>, request: Value) -> Reply<V
 
     // Where each result field comes from: the first source with a field of
     // that name (JSON name, else IDL name) whose value fits.
+    // For a decoded request, the descriptor of each source, in the order
+    // of `sources`: the arguments, then each struct argument.
+    let described: Vec<Option<StructDescriptor<'_>>> = if let Some(args) = decoded {
+        std::iter::once(Some(args))
+            .chain(top.iter().filter_map(|(name, v)| match v {
+                Some(Value::Struct(_)) => {
+                    Some(args.field_by_name(name).and_then(|f| f.ty().as_struct()))
+                }
+                _ => None,
+            }))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let picks: Vec<Option<Pick>> = {
         let mut sources = sources(&top);
         s.fields()
             .map(|f| {
                 sources.iter_mut().enumerate().find_map(|(src, fields)| {
-                    let (at, v) = fields
+                    let (at, name, v) = fields
                         .find(f.json_name())
                         .or_else(|| fields.find(f.name()))?;
-                    fits(f.ty(), v).then_some(Pick { src, at })
+                    let same = described
+                        .get(src)
+                        .copied()
+                        .flatten()
+                        .and_then(|d| d.field_by_name(name))
+                        .is_some_and(|g| g.ty().same_shape(f.ty()));
+                    (same || fits(f.ty(), v)).then_some(Pick { src, at })
                 })
             })
             .collect()
@@ -153,7 +273,7 @@ pub fn echo_reply_owned(method: MethodDescriptor<'_>, request: Value) -> Reply<V
         })
         .collect();
     // Moved fields keep their name strings when they match the JSON name.
-    let mut names: Vec<Option<String>> = vec![None; picks.len()];
+    let mut names: Vec<Option<Name>> = vec![None; picks.len()];
     for ((f, slot), (name, p)) in s
         .fields()
         .zip(values.iter_mut())
@@ -185,8 +305,8 @@ pub fn echo_reply_owned(method: MethodDescriptor<'_>, request: Value) -> Reply<V
         .fields()
         .all(|f| s.field_by_name(f.json_name()).map(|g| g.index()) == Some(f.index()));
     let mut out = Struct::with_capacity(s.len());
-    let put = |out: &mut Struct, f: &FieldDescriptor<'_>, name: Option<String>, v: Value| {
-        let name = name.unwrap_or_else(|| f.json_name().to_owned());
+    let put = |out: &mut Struct, f: &FieldDescriptor<'_>, name: Option<Name>, v: Value| {
+        let name = name.unwrap_or_else(|| Name::from(f.json_name()));
         if distinct {
             out.push(name, v);
         } else {
@@ -224,14 +344,14 @@ struct Pick {
 /// was: requests and results usually list their fields in the same order.
 enum Fields<'a> {
     /// The request itself (moved-out values are `None`).
-    Top(&'a [(String, Option<Value>)], usize),
+    Top(&'a [(Name, Option<Value>)], usize),
     /// A struct inside it.
     Nested(&'a Struct),
 }
 
 impl<'a> Fields<'a> {
-    /// The position and value of the field called `name`.
-    fn find(&mut self, name: &str) -> Option<(usize, &'a Value)> {
+    /// The position, name and value of the field called `name`.
+    fn find(&mut self, name: &str) -> Option<(usize, &'a str, &'a Value)> {
         match self {
             Fields::Top(fields, next) => {
                 let n = fields.len();
@@ -239,13 +359,14 @@ impl<'a> Fields<'a> {
                     .map(|i| (*next + i) % n)
                     .find(|&i| fields[i].0 == name)?;
                 *next = hit + 1;
-                fields[hit].1.as_ref().map(|v| (hit, v))
+                let (k, v) = &fields[hit];
+                v.as_ref().map(|v| (hit, k.as_str(), v))
             }
             Fields::Nested(s) => s
                 .iter()
                 .enumerate()
                 .find(|(_, (k, _))| *k == name)
-                .map(|(i, (_, v))| (i, v)),
+                .map(|(i, (k, v))| (i, k, v)),
         }
     }
 
@@ -271,7 +392,7 @@ impl<'a> Fields<'a> {
 
 /// Structs to copy from: the request itself, and each struct inside it
 /// (the parameters of a keyed request).
-fn sources(request: &[(String, Option<Value>)]) -> Vec<Fields<'_>> {
+fn sources(request: &[(Name, Option<Value>)]) -> Vec<Fields<'_>> {
     let mut out = vec![Fields::Top(request, 0)];
     for (_, v) in request {
         if let Some(Value::Struct(inner)) = v {
@@ -420,6 +541,96 @@ mod tests {
                 ("q", p(2)),
             ]))
         );
+    }
+
+    #[test]
+    fn echo_of_a_decoded_request_matches_the_checked_echo() {
+        use anycall_codec::Limits;
+        use anycall_codec::call::{decode_struct_value, encode_struct_value};
+        use anycall_codec::thrift::Protocol;
+
+        let pool = anycall_idl::Pool::from_source(
+            "d.thrift",
+            r#"
+            typedef list<i64> Ids
+            enum E { A = 1, B = 2 }
+            struct P { 1: required i32 x, 2: optional Ids ys }
+            struct Req { 1: P p, 2: i32 n, 3: map<string, P> ps, 4: list<i64> ids, 5: E e, 6: string s }
+            struct Resp { 1: P p, 2: i64 n, 3: map<string, P> ps, 4: Ids ids, 5: E e, 6: binary s, 7: optional P q }
+            service S { Resp Echo(1: Req req, 2: P q), Resp One(1: Req req), Req Same(1: Req req) }"#,
+        )
+        .unwrap();
+        let echo = pool.service("S").unwrap().method("Echo").unwrap();
+        let p = |x| {
+            Value::structure([
+                ("x", Value::I32(x)),
+                ("ys", Value::List(vec![Value::I64(x.into())])),
+            ])
+        };
+        let args = Value::structure([
+            (
+                "req",
+                Value::structure([
+                    ("p", p(1)),
+                    ("n", Value::I32(5)),
+                    ("ps", Value::Map(vec![(Value::String("k".into()), p(2))])),
+                    ("ids", Value::List(vec![Value::I64(7), Value::I64(8)])),
+                    ("e", Value::I32(2)),
+                    ("s", Value::String("text".into())),
+                ]),
+            ),
+            ("q", p(3)),
+        ]);
+        let mut wire = bytes::BytesMut::new();
+        let opts = Options::default();
+        let args = args.as_struct().unwrap();
+        encode_struct_value(echo.args(), args, Protocol::Binary, &opts, &mut wire).unwrap();
+        let decoded = decode_struct_value(
+            echo.args(),
+            &wire,
+            Protocol::Binary,
+            &opts,
+            &Limits::default(),
+        )
+        .unwrap();
+        let decoded = Value::Struct(decoded);
+        let checked = echo_reply(echo, &decoded);
+        assert_eq!(echo_reply_decoded(echo, decoded.clone(), &opts), checked);
+        // i32 -> i64 and string -> binary are copied after a check; the
+        // rest by shape.
+        let Reply::Success(Value::Struct(out)) = checked else {
+            panic!("{checked:?}");
+        };
+        assert_eq!(out.get("n"), Some(&Value::I32(5)));
+        assert_eq!(out.get("q"), Some(&p(3)));
+        assert_eq!(
+            out.get("ids"),
+            Some(&Value::List(vec![Value::I64(7), Value::I64(8)]))
+        );
+
+        // One struct parameter: the request is that struct.
+        let one = pool.service("S").unwrap().method("One").unwrap();
+        let Some(Value::Struct(req)) = decoded_args(&decoded, "req") else {
+            panic!("no req in {decoded:?}");
+        };
+        let req = Value::Struct(req);
+        let checked = echo_reply(one, &req);
+        assert_eq!(echo_reply_decoded(one, req.clone(), &opts), checked);
+        let Reply::Success(Value::Struct(out)) = checked else {
+            panic!("{checked:?}");
+        };
+        assert_eq!(out.get("p"), Some(&p(1)));
+        assert_eq!(out.get("e"), Some(&Value::I32(2)));
+
+        // The same type back: every field is copied by shape.
+        let same = pool.service("S").unwrap().method("Same").unwrap();
+        let checked = echo_reply(same, &req);
+        assert_eq!(echo_reply_decoded(same, req.clone(), &opts), checked);
+        assert_eq!(checked, Reply::Success(req));
+    }
+
+    fn decoded_args(args: &Value, name: &str) -> Option<Value> {
+        args.as_struct()?.get(name).cloned()
     }
 
     #[test]

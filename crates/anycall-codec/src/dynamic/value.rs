@@ -403,7 +403,7 @@ fn read_struct_inner<'a, R: Reader<'a>>(
         if seen.insert(f.index()) {
             out.insert(f.json_name(), v);
         } else {
-            out.push(f.json_name().to_owned(), v);
+            out.push(f.json_name(), v);
         }
     }
     r.read_struct_end();
@@ -420,7 +420,7 @@ fn read_struct_inner<'a, R: Reader<'a>>(
         if opts.read_defaults
             && let Some(d) = f.default_value()
         {
-            out.push(f.json_name().to_owned(), const_to_value(f.ty(), d));
+            out.push(f.json_name(), const_to_value(f.ty(), d));
         }
     }
     Ok(out)
@@ -501,7 +501,7 @@ fn example_at(ty: TypeDescriptor<'_>, depth: usize) -> Value {
                     None if depth >= MAX_DEPTH => continue,
                     None => example_at(f.ty(), depth + 1),
                 };
-                out.push(f.json_name().to_owned(), v);
+                out.push(f.json_name(), v);
             }
             Value::Struct(out)
         }

@@ -10,7 +10,7 @@ use anyhow::{Context as _, anyhow};
 use super::CliError;
 use super::args::{ProxyArgs, ServeArgs};
 use super::describe::load;
-use crate::mock::{MockBook, echo_reply_owned, example_reply};
+use crate::mock::{MockBook, echo_reply_decoded, example_reply};
 
 /// How the mock server answers: canned replies first, then echo or values
 /// built from the IDL.
@@ -53,17 +53,16 @@ impl MockHandler {
         args: Value,
     ) -> Result<Reply<Value>, HandlerError> {
         let m = self.method(ctx, method)?;
-        let service = m.service().full_name();
         if let Some(reply) = self
             .answers
             .book
             .as_ref()
-            .and_then(|b| b.reply(&service, method))
+            .and_then(|b| b.reply(&m.service().full_name(), method))
         {
             return canned(m, reply, &self.options);
         }
         Ok(if self.answers.echo {
-            echo_reply_owned(m, args)
+            echo_reply_decoded(m, args, &self.options)
         } else {
             example_reply(m)
         })
