@@ -39,4 +39,5 @@ pub use limits::{
     Limits,
 };
 pub use options::{BinaryFormat, MissingRequired, NonFinite, Options, UnknownFields};
+pub use compact_str::CompactString;
 pub use value::{IntoFields, Name, Struct, Value};

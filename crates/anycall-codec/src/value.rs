@@ -31,8 +31,8 @@ pub enum Value {
     I64(i64),
     /// `double`
     Double(f64),
-    /// `string`
-    String(String),
+    /// `string` (up to 24 bytes kept inline, without an allocation)
+    String(CompactString),
     /// `binary`
     Binary(Vec<u8>),
     /// `uuid`
@@ -390,7 +390,7 @@ impl Serialize for Value {
                     let mut m = s.serialize_map(Some(pairs.len()))?;
                     for (k, v) in pairs {
                         match k {
-                            Value::String(k) => m.serialize_entry(k, v)?,
+                            Value::String(k) => m.serialize_entry(k.as_str(), v)?,
                             other => {
                                 m.serialize_entry(&other.as_i64().unwrap_or(0).to_string(), v)?
                             }
@@ -450,11 +450,11 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+        Ok(Value::String(v.into()))
     }
 
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+        Ok(Value::String(v.into()))
     }
 
     fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {

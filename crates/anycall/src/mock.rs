@@ -660,7 +660,7 @@ mod tests {
                     "again",
                     Value::structure([
                         ("times", Value::I32(0)),
-                        ("message", Value::String(String::new())),
+                        ("message", Value::String(Default::default())),
                     ])
                 ),
             ]))

@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
 use crate::thrift::{Reader, TType, Writer};
 use crate::value::{Struct, Value, parse_uuid};
+use compact_str::CompactString;
 
 /// Writes `value` as a value of type `ty`.
 pub fn write_value<W: Writer>(
@@ -324,7 +325,7 @@ fn read_typed<'a, R: Reader<'a>>(
         TypeKind::I32 | TypeKind::Enum(_) => Value::I32(r.read_i32()?),
         TypeKind::I64 => Value::I64(r.read_i64()?),
         TypeKind::Double => Value::Double(r.read_double()?),
-        TypeKind::String => Value::String(r.read_string()?.to_owned()),
+        TypeKind::String => Value::String(r.read_string()?.into()),
         TypeKind::Binary => Value::Binary(r.read_binary()?.to_vec()),
         TypeKind::Uuid => Value::Uuid(r.read_uuid()?),
         TypeKind::List(e) => {
@@ -439,9 +440,9 @@ pub fn const_to_value(ty: TypeDescriptor<'_>, v: &anycall_idl::ConstValue) -> Va
         (_, C::Double(d)) => Value::Double(*d),
         (TypeKind::Binary, C::String(s)) => Value::Binary(s.as_bytes().to_vec()),
         (TypeKind::Uuid, C::String(s)) => {
-            parse_uuid(s).map_or(Value::String(s.clone()), Value::Uuid)
+            parse_uuid(s).map_or(Value::String(s.as_str().into()), Value::Uuid)
         }
-        (_, C::String(s)) => Value::String(s.clone()),
+        (_, C::String(s)) => Value::String(s.as_str().into()),
         (TypeKind::Set(e), C::List(items)) => {
             Value::Set(items.iter().map(|i| const_to_value(e, i)).collect())
         }
@@ -485,7 +486,7 @@ fn example_at(ty: TypeDescriptor<'_>, depth: usize) -> Value {
         TypeKind::Enum(e) => Value::I32(e.values().next().map_or(0, |(_, v)| v)),
         TypeKind::I64 => Value::I64(0),
         TypeKind::Double => Value::Double(0.0),
-        TypeKind::String => Value::String(String::new()),
+        TypeKind::String => Value::String(CompactString::default()),
         TypeKind::Binary => Value::Binary(Vec::new()),
         TypeKind::Uuid => Value::Uuid([0; 16]),
         TypeKind::List(_) => Value::List(Vec::new()),

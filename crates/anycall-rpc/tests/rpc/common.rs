@@ -171,7 +171,7 @@ fn echo_value(
                 .lock()
                 .unwrap()
                 .iter()
-                .map(|s| Value::String(s.clone()))
+                .map(|s| Value::String(s.as_str().into()))
                 .collect(),
         )),
         "Check" => match get("s").and_then(Value::as_str).unwrap_or("") {
@@ -186,7 +186,7 @@ fn echo_value(
                 name: "other".into(),
                 value: Value::structure([("reason", Value::String("other failure".into()))]),
             },
-            s => Reply::Success(Value::String(format!("checked: {s}"))),
+            s => Reply::Success(Value::String(format!("checked: {s}").into())),
         },
         other => return Err(HandlerError::new(format!("no such method {other}"))),
     })
