@@ -23,6 +23,7 @@ use anycall_codec::thrift::{BinaryReader, BinaryWriter, Protocol};
 use anycall_codec::{Limits, Options, Struct};
 use anycall_idl::{Loader, Pool, StructDescriptor};
 use bytes::BytesMut;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::codegen;
 
@@ -65,6 +66,12 @@ impl Direction {
 pub(crate) enum Side {
     Dynamic,
     Codegen,
+    /// The JSON text's share alone, which both other sides pay: serde_json
+    /// handing every token of the text to a visitor that keeps nothing
+    /// ([`Walk`], JSON -> Thrift), or serde_json
+    /// writing the already decoded generated struct (Thrift -> JSON). Only
+    /// for the two JSON directions.
+    Floor,
 }
 
 impl Side {
@@ -74,6 +81,7 @@ impl Side {
         match self {
             Side::Dynamic => "dynamic",
             Side::Codegen => "codegen",
+            Side::Floor => "floor",
         }
     }
 }
@@ -258,6 +266,18 @@ impl<'p, 'f> Prepared<'p, 'f> {
             )
             .expect("decodes")
             .len(),
+            (Direction::JsonToThrift, Side::Floor) => {
+                let mut de = serde_json::Deserializer::from_slice(black_box(&fx.json));
+                Walk.deserialize(&mut de).expect("parses")
+            }
+            (Direction::ThriftToJson, Side::Floor) => {
+                self.text.clear();
+                serde_json::to_writer(&mut self.text, black_box(&self.typed)).expect("renders");
+                self.text.len()
+            }
+            (Direction::ValueEncode | Direction::ValueDecode, Side::Floor) => {
+                unreachable!("no floor for the Value directions")
+            }
             (Direction::ValueDecode, Side::Codegen) => {
                 codegen::Request::decode(&mut BinaryReader::new(black_box(&fx.thrift)))
                     .expect("decodes")
@@ -265,5 +285,78 @@ impl<'p, 'f> Prepared<'p, 'f> {
                     .len()
             }
         }
+    }
+}
+
+/// Visits every token of a JSON text and keeps nothing: strings and keys
+/// arrive parsed (escapes resolved, UTF-8 checked), numbers as numbers,
+/// as in any serde-driven reader. Returns the number of tokens.
+#[derive(Clone, Copy)]
+pub(crate) struct Walk;
+
+impl<'de> DeserializeSeed<'de> for Walk {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<usize, E> {
+        Ok(black_box(v) as usize)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<usize, E> {
+        Ok(black_box(v) as usize)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
+        Ok(black_box(v) as usize)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<usize, E> {
+        Ok(black_box(v) as usize)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+        Ok(black_box(v).len())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<usize, E> {
+        Ok(1)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut n = 1;
+        while let Some(k) = seq.next_element_seed(Walk)? {
+            n += k;
+        }
+        Ok(n)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+        let mut n = 1;
+        while let Some(k) = map.next_key_seed(Key)? {
+            n += k + map.next_value_seed(Walk)?;
+        }
+        Ok(n)
+    }
+}
+
+/// An object key, parsed as a string.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_str(Walk)
     }
 }

@@ -31,21 +31,42 @@ fn main() {
     let pool = fixtures::pool();
     let fixtures = fixtures::fixtures(&pool);
     println!(
-        "{:<16} {:>4} {:>14} {:>14} {:>8} {:>8}",
-        "direction", "fix", "dynamic Ir", "codegen Ir", "ratio", "Ir/B dyn"
+        "{:<16} {:>9} {:>12} {:>12} {:>7} {:>8} {:>12} {:>11}",
+        "direction",
+        "fixture",
+        "dynamic Ir",
+        "codegen Ir",
+        "ratio",
+        "Ir/B dyn",
+        "JSON only Ir",
+        "JSON share"
     );
     for fx in &fixtures {
         for d in Direction::ALL {
             let dynamic = per_op(&args[0], d, Side::Dynamic, fx.name);
             let codegen = per_op(&args[0], d, Side::Codegen, fx.name);
+            // The JSON text's cost, paid by both sides: what is left for
+            // the Thrift side is `dynamic - floor` against `codegen - floor`.
+            let (floor, share) = match d {
+                Direction::JsonToThrift | Direction::ThriftToJson => {
+                    let floor = per_op(&args[0], d, Side::Floor, fx.name);
+                    (
+                        floor.to_string(),
+                        format!("{:.0} %", 100.0 * floor as f64 / dynamic as f64),
+                    )
+                }
+                _ => ("-".to_owned(), "-".to_owned()),
+            };
             println!(
-                "{:<16} {:>4} {:>14} {:>14} {:>8.2} {:>8.1}",
+                "{:<16} {:>9} {:>12} {:>12} {:>7.2} {:>8.1} {:>12} {:>11}",
                 d.name(),
                 fx.name,
                 dynamic,
                 codegen,
                 dynamic as f64 / codegen as f64,
                 dynamic as f64 / fx.thrift.len() as f64,
+                floor,
+                share,
             );
         }
     }
@@ -84,6 +105,7 @@ fn run_one(direction: &str, side: &str, fixture: &str, n: &str) {
         .expect("a direction");
     let side = Side::ALL
         .into_iter()
+        .chain([Side::Floor])
         .find(|s| s.name() == side)
         .expect("a side");
     let n: u64 = n.parse().expect("an iteration count");

@@ -30,7 +30,9 @@ fn bench(c: &mut Criterion) {
         for d in Direction::ALL {
             let mut g = c.benchmark_group(d.name());
             g.throughput(Throughput::Bytes(fx.thrift.len() as u64));
-            for side in Side::ALL {
+            let floor = matches!(d, Direction::JsonToThrift | Direction::ThriftToJson)
+                .then_some(Side::Floor);
+            for side in Side::ALL.into_iter().chain(floor) {
                 g.bench_function(BenchmarkId::new(side.name(), fx.name), |b| {
                     b.iter(|| p.run(d, side));
                 });

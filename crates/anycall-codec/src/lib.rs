@@ -33,11 +33,11 @@ mod options;
 pub mod thrift;
 mod value;
 
+pub use compact_str::CompactString;
 pub use error::{Error, ErrorKind, Limit, PathSegment, Result};
 pub use limits::{
     DEFAULT_MAX_CONTAINER_LEN, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_LEN,
     Limits,
 };
 pub use options::{BinaryFormat, MissingRequired, NonFinite, Options, UnknownFields};
-pub use compact_str::CompactString;
 pub use value::{IntoFields, Name, Struct, Value};

@@ -151,16 +151,16 @@ fn echo_same_shapes(
     for (at, (name, _)) in fields.iter().enumerate() {
         present[req.field_by_name(name)?.index()] = at;
     }
-    let nested: Vec<StructDescriptor<'_>> = req
-        .fields()
-        .filter_map(|g| g.ty().as_struct())
-        .collect();
+    let nested: Vec<StructDescriptor<'_>> =
+        req.fields().filter_map(|g| g.ty().as_struct()).collect();
     for f in out.fields() {
         let source = req
             .field_by_name(f.json_name())
             .filter(|g| present[g.index()] != usize::MAX);
         match source {
-            Some(g) if g.ty().same_shape(f.ty()) && !std::mem::replace(&mut used[g.index()], true) => {
+            Some(g)
+                if g.ty().same_shape(f.ty()) && !std::mem::replace(&mut used[g.index()], true) =>
+            {
                 from.push(Some(present[g.index()]));
             }
             Some(_) => return None,
@@ -179,7 +179,8 @@ fn echo_same_shapes(
             }
         }
     }
-    let mut taken: Vec<Option<(Name, Value)>> = std::mem::take(fields).into_iter().map(Some).collect();
+    let mut taken: Vec<Option<(Name, Value)>> =
+        std::mem::take(fields).into_iter().map(Some).collect();
     let mut reply = Struct::with_capacity(out.len());
     // As the general echo orders them: fields that are not optional or
     // have a default first, then the optional ones.

@@ -48,6 +48,11 @@ fn write_typed<W: Writer>(
 ) -> Result<()> {
     match (ty.kind(), value) {
         (TypeKind::Bool, Value::Bool(b)) => w.write_bool(*b),
+        // The exact widths first: no conversion, no range check.
+        (TypeKind::I32, Value::I32(n)) => w.write_i32(*n),
+        (TypeKind::I64, Value::I64(n)) => w.write_i64(*n),
+        (TypeKind::I16, Value::I16(n)) => w.write_i16(*n),
+        (TypeKind::Byte, Value::I8(n)) => w.write_i8(*n),
         (
             TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 | TypeKind::Double,
             Value::I8(_) | Value::I16(_) | Value::I32(_) | Value::I64(_),
@@ -122,8 +127,16 @@ fn write_items<W: Writer>(
     opts: &Options,
     depth: usize,
 ) -> Result<()> {
+    // Elements of the exact variant are written without the general match.
+    let kind = e.kind();
     for (i, item) in items.iter().enumerate() {
-        write_typed(w, e, item, opts, depth + 1).map_err(|err| err.at(PathSegment::Index(i)))?;
+        match (kind, item) {
+            (TypeKind::I32, Value::I32(n)) => w.write_i32(*n),
+            (TypeKind::I64, Value::I64(n)) => w.write_i64(*n),
+            (TypeKind::String, Value::String(s)) => w.write_string(s)?,
+            _ => write_typed(w, e, item, opts, depth + 1)
+                .map_err(|err| err.at(PathSegment::Index(i)))?,
+        }
     }
     Ok(())
 }
@@ -218,8 +231,12 @@ fn write_struct_at<W: Writer>(
     guard(depth)?;
     let mut seen = Seen::new(desc.len());
     w.write_struct_begin();
+    // Fields usually come in declaration order (as decoded, or built from
+    // the IDL): try the one after the last before searching by name.
+    let mut next = 0;
     for (name, v) in value.iter() {
-        let Some(f) = desc.field_by_name(name) else {
+        let guess = desc.field(next).filter(|f| f.json_name() == name);
+        let Some(f) = guess.or_else(|| desc.field_by_name(name)) else {
             if opts.unknown_fields == UnknownFields::Error {
                 return Err(unknown_field(desc, name));
             }
@@ -233,6 +250,7 @@ fn write_struct_at<W: Writer>(
             .at_field(f.json_name())
             .at(PathSegment::Root(desc.name().to_owned())));
         }
+        next = f.index() + 1;
         w.write_field_begin(ttype_of(f.ty()), f.id())?;
         write_typed(w, f.ty(), v, opts, depth + 1)
             .map_err(|e| e.at_field(f.json_name()))

@@ -566,7 +566,9 @@ fn arb_value(pool: &Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<
         K::I32 => any::<i32>().prop_map(Value::I32).boxed(),
         K::I64 => any::<i64>().prop_map(Value::I64).boxed(),
         K::Double => prop::num::f64::NORMAL.prop_map(Value::Double).boxed(),
-        K::String => "\\PC{0,40}".prop_map(|s: String| Value::String(s.into())).boxed(),
+        K::String => "\\PC{0,40}"
+            .prop_map(|s: String| Value::String(s.into()))
+            .boxed(),
         K::Binary => prop::collection::vec(any::<u8>(), 0..8)
             .prop_map(Value::Binary)
             .boxed(),
@@ -721,7 +723,10 @@ fn example_values_follow_defaults_and_zero_values() {
     let v = anycall_codec::dynamic::value::example_value(ty);
     assert_eq!(
         v,
-        Value::structure([("msg", Value::String(Default::default())), ("n", Value::I64(3))])
+        Value::structure([
+            ("msg", Value::String(Default::default())),
+            ("n", Value::I64(3))
+        ])
     );
     // It is always writable under its own type.
     let mut buf = BytesMut::new();
