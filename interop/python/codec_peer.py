@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Schema-less Thrift peer for the codec cross-check (crates/anycall-codec/tests/codec/apache.rs).
 
-Uses only Apache Thrift's own TBinaryProtocol / TCompactProtocol over a
-TMemoryBuffer: no generated code, no IDL. Reads one JSON request per line on
-stdin and answers one JSON line on stdout:
+Uses only Apache Thrift's own TBinaryProtocol / TCompactProtocol (the
+pure-Python classes, not the fastbinary extension) over a TMemoryBuffer: no
+generated code, no IDL. Needs a `thrift` with the uuid type (TType.UUID).
+Reads one JSON request per line on stdin and answers one JSON line on stdout:
 
     {"op": "decode", "protocol": "binary"|"compact", "hex": "...", "message": false}
         -> {"ok": TREE}            (a bare struct)
@@ -16,9 +17,10 @@ stdin and answers one JSON line on stdout:
     any failure -> {"error": "..."}
 
 A TREE node is {"type": NAME, "value": ...}, NAME one of bool, byte, i16,
-i32, i64, double, string, struct, map, set, list:
+i32, i64, double, string, uuid, struct, map, set, list:
 
-    scalars       value is the JSON number / bool; string (and binary) value is base64
+    scalars       value is the JSON number / bool; string (and binary) value is base64;
+                  uuid value is 32 lowercase hex digits, the 16 wire bytes in order
     struct        value is {"<field id>": node, ...} in wire order
     list, set     {"type": "list", "elem": NAME, "value": [node, ...]}
     map           {"type": "map", "key": NAME, "val": NAME, "value": [[knode, vnode], ...]}
@@ -29,6 +31,7 @@ An empty Compact map carries no element types; they read as "stop".
 import base64
 import json
 import sys
+import uuid
 
 from thrift.protocol import TBinaryProtocol, TCompactProtocol
 from thrift.Thrift import TType
@@ -47,6 +50,7 @@ NAMES = {
     TType.MAP: "map",
     TType.SET: "set",
     TType.LIST: "list",
+    TType.UUID: "uuid",
 }
 TYPES = {name: t for t, name in NAMES.items()}
 
@@ -80,6 +84,8 @@ def read(p, t):
         return {"type": "double", "value": p.readDouble()}
     if t == TType.STRING:
         return {"type": "string", "value": base64.b64encode(p.readBinary()).decode()}
+    if t == TType.UUID:
+        return {"type": "uuid", "value": p.readUuid().hex}
     if t == TType.STRUCT:
         return {"type": "struct", "value": read_struct(p)}
     if t in (TType.LIST, TType.SET):
@@ -130,6 +136,10 @@ def write(p, node):
         p.writeDouble(float(v))
     elif t == TType.STRING:
         p.writeBinary(base64.b64decode(v))
+    elif t == TType.UUID:
+        if len(v) != 32:
+            raise ValueError("uuid value %r is not 32 hex digits" % v)
+        p.writeUuid(uuid.UUID(hex=v))
     elif t == TType.STRUCT:
         write_struct(p, v)
     elif t == TType.LIST:

@@ -1,6 +1,6 @@
 //! Cross-check against Apache Thrift, an implementation written elsewhere:
-//! its Python `TBinaryProtocol` and `TCompactProtocol` (PyPI `thrift`), used
-//! schema-less by `interop/python/codec_peer.py`.
+//! its Python `TBinaryProtocol` and `TCompactProtocol` (PyPI `thrift`, the
+//! pure-Python classes), used schema-less by `interop/python/codec_peer.py`.
 //!
 //! * our bytes → Apache walks them by field id and wire type → the tree we
 //!   meant (ids, types, values), Binary and Compact;
@@ -8,12 +8,17 @@
 //! * whole CALL messages both ways, and REPLY / EXCEPTION messages from
 //!   Apache decoded by us.
 //!
-//! The expected trees are built here from the IDL and the sample JSON, not
-//! by the codec. Apache's Python library (0.20) has no `uuid` type, so the
-//! samples leave uuid fields out.
+//! Every Thrift type takes part, uuid included (wire type 16 in Binary, 13
+//! in Compact, then 16 raw bytes): as a field, as list and set elements, as
+//! map keys and values, as a call argument and as a reply's result.
 //!
-//! Needs `interop/.venv` with `thrift` (made by `scripts/interop-setup`), or
-//! an interpreter named by `INTEROP_PYTHON`.
+//! The expected trees are built here from the IDL and the sample JSON, not
+//! by the codec. A uuid's tree value is its 32 hex digits, which Apache
+//! reads and writes as `uuid.UUID(bytes=...)`, so the byte order on the
+//! wire is checked too.
+//!
+//! Needs `interop/.venv` with a `thrift` that has the uuid type (made by
+//! `scripts/interop-setup`), or an interpreter named by `INTEROP_PYTHON`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -48,12 +53,18 @@ impl Peer {
         let python = std::env::var_os("INTEROP_PYTHON")
             .map_or_else(|| root().join("interop/.venv/bin/python"), PathBuf::from);
         let has_thrift = Command::new(&python)
-            .args(["-c", "import thrift.protocol.TCompactProtocol"])
+            .args([
+                "-c",
+                "import thrift.protocol.TCompactProtocol\n\
+                 from thrift.Thrift import TType\n\
+                 TType.UUID",
+            ])
             .output()
             .is_ok_and(|o| o.status.success());
         assert!(
             has_thrift,
-            "Apache Thrift for Python is not available at {}: run scripts/interop-setup",
+            "Apache Thrift for Python with the uuid type is not available at {}: \
+             run scripts/interop-setup",
             python.display()
         );
         let mut child = Command::new(&python)
@@ -132,7 +143,8 @@ fn unhex(v: &Json) -> Vec<u8> {
 
 /// `all_types.thrift` plus a struct of negative, far apart and adjacent
 /// field ids (Compact's short and long field headers), bool fields and an
-/// empty map.
+/// empty map, a struct of uuids in every container position, and a service
+/// taking and returning uuids.
 fn pool() -> Pool {
     let dir = root().join("testdata/codec");
     let main = dir.join("apache.thrift");
@@ -148,6 +160,18 @@ struct Ids {
     32: map<string, i32> empty,
     -2: list<bool> bools,
     2: double d,
+}
+struct Uuids {
+    1: uuid one,
+    -7: uuid neg,
+    2: list<uuid> many,
+    3: set<uuid> distinct,
+    4: map<uuid, uuid> pairs,
+    5: map<uuid, list<uuid>> groups,
+    6: map<string, uuid> named,
+}
+service UuidCodec {
+    uuid Next(1: uuid after, 2: list<uuid> seen),
 }
 "#,
         )
@@ -168,7 +192,7 @@ fn wire_name(ty: TypeDescriptor<'_>) -> &'static str {
         TypeKind::Set(_) => "set",
         TypeKind::Map(..) => "map",
         TypeKind::Struct(_) => "struct",
-        TypeKind::Uuid => panic!("Apache's Python library has no uuid type"),
+        TypeKind::Uuid => "uuid",
     }
 }
 
@@ -208,14 +232,14 @@ fn tree(ty: TypeDescriptor<'_>, v: &Json) -> Json {
             json!({"type": "map", "key": wire_name(k), "val": wire_name(val), "value": pairs})
         }
         TypeKind::Struct(s) => struct_tree(s, v),
-        TypeKind::Uuid => panic!("Apache's Python library has no uuid type"),
+        TypeKind::Uuid => scalar(json!(uuid_hex(v.as_str().expect("uuid")))),
     }
 }
 
 /// A JSON object key as a tree of the map's key type.
 fn key_tree(k: TypeDescriptor<'_>, key: &str) -> Json {
     let v = match k.kind() {
-        TypeKind::String | TypeKind::Binary => json!(key),
+        TypeKind::String | TypeKind::Binary | TypeKind::Uuid => json!(key),
         TypeKind::Bool => json!(key == "true"),
         TypeKind::Double => json!(key.parse::<f64>().expect("double key")),
         _ => json!(key.parse::<i64>().expect("integer key")),
@@ -234,6 +258,16 @@ fn struct_tree(s: StructDescriptor<'_>, v: &Json) -> Json {
         })
         .collect();
     json!({"type": "struct", "value": fields})
+}
+
+/// A uuid in our JSON mapping as the 32 hex digits of its 16 wire bytes.
+fn uuid_hex(s: &str) -> String {
+    let hex: String = s.chars().filter(|&c| c != '-').collect();
+    assert!(
+        hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        "uuid sample {s}"
+    );
+    hex.to_ascii_lowercase()
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -272,8 +306,19 @@ fn expect_tree(p: Protocol, t: &Json) -> Json {
     }
 }
 
-/// Samples of `All` (uuid fields left out) and `Ids`.
+/// `U1` and `U2` have sixteen different bytes each, so any reordering on the
+/// wire shows; `NIL` and `MAX` are the extremes.
+const U1: &str = "00112233-4455-6677-8899-aabbccddeeff";
+const U2: &str = "f81d4fae-7dec-11d0-a765-00a0c91e6bf6";
+const NIL: &str = "00000000-0000-0000-0000-000000000000";
+const MAX: &str = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
+/// Samples of `All`, `Ids` and `Uuids`.
 fn samples() -> Vec<(&'static str, Json)> {
+    // 15 elements: Compact's long list header.
+    let fifteen: Vec<String> = (0..15_u64)
+        .map(|i| format!("{i:08x}-{:04x}-0000-8000-{:012x}", 0xfff0 + i, 0xa5a5 * i))
+        .collect();
     vec![
         (
             "All",
@@ -286,6 +331,7 @@ fn samples() -> Vec<(&'static str, Json)> {
                 "d": -0.0,
                 "s": "héllo \"q\" ✓\u{0}",
                 "bin": "AAH/",
+                "u": U1,
                 "color": 4,
                 "ints": [i32::MIN, 0, i32::MAX],
                 "names": ["a", "b"],
@@ -298,6 +344,7 @@ fn samples() -> Vec<(&'static str, Json)> {
                 "shape": {"radius": 2.5},
                 "point": {"x": 3, "y": 4},
                 "bools": [true, false, true, true],
+                "blobs": {"AAH/": U2, "": NIL},
             }),
         ),
         (
@@ -311,6 +358,7 @@ fn samples() -> Vec<(&'static str, Json)> {
                 "d": f64::MAX,
                 "s": "",
                 "bin": "",
+                "u": NIL,
                 "color": 1,
                 "ints": [],
                 "names": [],
@@ -322,9 +370,13 @@ fn samples() -> Vec<(&'static str, Json)> {
                 "nested": [],
                 "shape": {"point": {"x": 0, "y": 7}},
                 "bools": [],
+                "blobs": {},
             }),
         ),
-        ("All", json!({"d": 5e-324, "i64v": -1, "i32v": -1})),
+        (
+            "All",
+            json!({"d": 5e-324, "i64v": -1, "i32v": -1, "u": MAX}),
+        ),
         ("All", json!({"d": f64::MIN_POSITIVE, "b": true})),
         ("All", json!({"d": 0.1 + 0.2, "b": false})),
         ("All", json!({})),
@@ -344,6 +396,29 @@ fn samples() -> Vec<(&'static str, Json)> {
             "Ids",
             json!({"pos_flag": true, "neg_flag": false, "empty": {"k": -1}, "d": 1e300}),
         ),
+        (
+            "Uuids",
+            json!({
+                "one": U1,
+                "neg": MAX,
+                "many": [U1, NIL, U2, U1],
+                "distinct": [U2, U1],
+                "pairs": {U1: U2, NIL: MAX},
+                "groups": {U2: [U1, U2], U1: []},
+                "named": {"x": U1, "": NIL},
+            }),
+        ),
+        (
+            "Uuids",
+            json!({
+                "neg": NIL,
+                "many": fifteen,
+                "distinct": [],
+                "pairs": {},
+                "groups": {MAX: [NIL]},
+            }),
+        ),
+        ("Uuids", json!({})),
     ]
 }
 
@@ -443,7 +518,6 @@ fn apache_bytes_render_exactly() {
 #[test]
 fn call_messages_both_ways() {
     let pool = pool();
-    let svc = pool.service("Codec").expect("Codec");
     let mut peer = Peer::start();
     let opts = Options::default();
     let lim = Limits::default();
@@ -452,8 +526,9 @@ fn call_messages_both_ways() {
         "points": [{"x": 1, "y": 2}, {"x": -3, "y": 7}],
     });
     let cases = [
-        ("Echo", req.clone(), json!({"req": req}), 1, 42),
+        ("Codec", "Echo", req.clone(), json!({"req": req}), 1, 42),
         (
+            "Codec",
             "Add",
             json!({"a": -1, "b": i64::MAX}),
             json!({"a": -1, "b": i64::MAX}),
@@ -461,6 +536,7 @@ fn call_messages_both_ways() {
             i32::MIN,
         ),
         (
+            "Codec",
             "Fire",
             json!({"event": "boom"}),
             json!({"event": "boom"}),
@@ -468,16 +544,28 @@ fn call_messages_both_ways() {
             0,
         ),
         (
+            "Codec",
             "Check",
             json!({"flag": false}),
             json!({"flag": false}),
             1,
             i32::MAX,
         ),
-        ("Ping", json!({}), json!({}), 1, -1),
+        ("Codec", "Ping", json!({}), json!({}), 1, -1),
+        (
+            "UuidCodec",
+            "Next",
+            json!({"after": U2, "seen": [U1, NIL]}),
+            json!({"after": U2, "seen": [U1, NIL]}),
+            1,
+            9,
+        ),
     ];
-    for (method, args, keyed, mtype, seq) in cases {
-        let m = svc.method(method).expect("method");
+    for (svc, method, args, keyed, mtype, seq) in cases {
+        let m = pool
+            .service(svc)
+            .and_then(|s| s.method(method))
+            .expect("method");
         let body = struct_tree(m.args(), &keyed);
         for p in PROTOCOLS {
             // Ours → Apache.
@@ -519,6 +607,10 @@ fn apache_replies_decode() {
     let svc = pool.service("Codec").expect("Codec");
     let echo = svc.method("Echo").expect("Echo");
     let ping = svc.method("Ping").expect("Ping");
+    let next = pool
+        .service("UuidCodec")
+        .and_then(|s| s.method("Next"))
+        .expect("Next");
     let mut peer = Peer::start();
     let opts = Options::default();
     let lim = Limits::default();
@@ -558,6 +650,18 @@ fn apache_replies_decode() {
         assert_eq!(
             decode_reply_json(ping, &bytes, p, &opts, &lim, false).expect("reply"),
             Reply::Void
+        );
+
+        // A uuid result, its wire bytes given literally.
+        let uuid = json!({"type": "struct", "value": {
+            "0": {"type": "uuid", "value": "f81d4fae7dec11d0a76500a0c91e6bf6"}}});
+        let bytes = peer.encode_message(
+            p,
+            &json!({"name": "Next", "type": 2, "seqid": 8, "body": uuid}),
+        );
+        assert_eq!(
+            decode_reply_json(next, &bytes, p, &opts, &lim, false).expect("reply"),
+            Reply::Success(r#""f81d4fae-7dec-11d0-a765-00a0c91e6bf6""#.to_owned())
         );
 
         // TApplicationException: 1: string message, 2: i32 type.
