@@ -3,9 +3,10 @@
 //! counts) benches.
 //!
 //! Fixtures come from `testdata/codec/bench/` (`bench.thrift`, struct
-//! `Request`): `1k` is `request.json` (about 1 KB of Thrift Binary), `6k`
-//! repeats its list of line items eight times, `1k-sorted` is `1k` with
-//! sorted object keys.
+//! `Request`): `1k` is `request.json` (about 1 KB of Thrift Binary),
+//! `100b` keeps its ids and a short user, `6k` and `150k` repeat its list
+//! of line items 11 and 320 times (about 6.4 KB and 150 KB of JSON),
+//! `1k-sorted` is `1k` with sorted object keys.
 //!
 //! | direction | dynamic | codegen |
 //! |---|---|---|
@@ -103,14 +104,29 @@ pub(crate) fn fixtures(pool: &Pool) -> Vec<Fixture> {
     let text = std::fs::read(dir().join("request.json")).expect("request.json");
     let one: codegen::Request = serde_json::from_slice(&text).expect("request.json parses");
     let sorted = sort_keys(serde_json::from_slice(&text).expect("request.json is JSON"));
-    let mut six = one.clone();
-    for _ in 1..8 {
-        six.items.extend(one.items.iter().cloned());
-    }
+    let with_items = |copies: usize| {
+        let mut r = one.clone();
+        for _ in 1..copies {
+            r.items.extend(one.items.iter().cloned());
+        }
+        r
+    };
+    // About 100 bytes: ids, a short user, no containers.
+    let mut small = one.clone();
+    small.user.email.clear();
+    small.user.address = codegen::Address::default();
+    small.user.tags.clear();
+    small.items.clear();
+    small.headers.clear();
+    small.signature.clear();
+    small.counters.clear();
+    small.note = None;
     let desc = pool.find_struct("Request").expect("Request");
     [
+        ("100b", serde_json::to_vec(&small)),
         ("1k", serde_json::to_vec(&one)),
-        ("6k", serde_json::to_vec(&six)),
+        ("6k", serde_json::to_vec(&with_items(11))),
+        ("150k", serde_json::to_vec(&with_items(320))),
         ("1k-sorted", serde_json::to_vec(&sorted)),
     ]
     .into_iter()
