@@ -1,5 +1,5 @@
 //! `call`, `serve` and `proxy` through the real binary: every exit code,
-//! stdin input, raw forwarding.
+//! stdin input, one request per line on a terminal, raw forwarding.
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -286,4 +286,95 @@ fn completions_are_printed() {
     let out = call(&["completions", "bash"], b"");
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("anycall"));
+}
+
+/// Runs `anycall <args>` on a pseudo-terminal (Python's `pty`, echo off),
+/// types `input` into it, and returns what the terminal showed (stdout and
+/// stderr together) and the exit code.
+fn on_terminal(args: &[&str], input: &[u8]) -> (String, Option<i32>) {
+    const HARNESS: &str = r#"
+import os, pty, sys, termios
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+attrs = termios.tcgetattr(fd)
+attrs[3] &= ~termios.ECHO
+termios.tcsetattr(fd, termios.TCSANOW, attrs)
+os.write(fd, sys.stdin.buffer.read())
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+    use std::io::Write as _;
+    let mut child = Command::new("python3")
+        .arg("-c")
+        .arg(HARNESS)
+        .arg(env!("CARGO_BIN_EXE_anycall"))
+        .args(args)
+        .current_dir(testdata(""))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3 runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait for python3");
+    (
+        String::from_utf8_lossy(&out.stdout).replace('\r', ""),
+        out.status.code(),
+    )
+}
+
+#[test]
+fn on_a_terminal_call_takes_one_request_per_line_until_ctrl_d() {
+    let server = serve(&["--echo"]);
+    // Ctrl-D (0x04) at the start of a line is end of input on a terminal.
+    let (shown, code) = on_terminal(
+        &[
+            "call",
+            "--idl",
+            "codec/all_types.thrift",
+            &server.addr,
+            "Codec/Add",
+            "-o",
+            "json",
+        ],
+        b"{\"a\": 11, \"b\": 2}\n\n{\"a\": \"x\"}\n{\"a\": 23, \"b\": 5}\n\x04",
+    );
+    let lines: Vec<&str> = shown.lines().map(str::trim).collect();
+    assert!(
+        lines[0].contains("one JSON request per line"),
+        "no prompt first: {shown}"
+    );
+    // The bad line is reported and the session goes on; the empty line is skipped.
+    let replies: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.parse::<i64>().is_ok())
+        .collect();
+    assert_eq!(replies, ["11", "23"], "{shown}");
+    let error = lines
+        .iter()
+        .position(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("no error line: {shown}"));
+    let first = lines.iter().position(|l| *l == "11").expect("first reply");
+    let second = lines.iter().position(|l| *l == "23").expect("second reply");
+    assert!(first < error && error < second, "{shown}");
+    assert!(lines[error].contains("Add_args.a: expected i32"), "{shown}");
+    // The last request succeeded: exit 0.
+    assert_eq!(code, Some(0), "{shown}");
 }
