@@ -370,7 +370,8 @@ pub(crate) struct ProxyArgs {
 /// How `bench` builds each request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum BenchMode {
-    /// JSON in, JSON out, transcoded on every call.
+    /// JSON in, JSON out, transcoded on every call (the request text is
+    /// sent without its whitespace, as clients send it).
     Json,
     /// A `Value` built once, encoded on every call; replies decoded to `Value`.
     Value,

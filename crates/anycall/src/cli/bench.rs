@@ -124,7 +124,7 @@ fn plan(a: &BenchArgs) -> Result<Plan, CliError> {
     call::encode_call_json(desc, &json, 0, protocol, &options, &mut message)
         .context("invalid arguments")?;
     let work = match a.mode {
-        BenchMode::Json => Work::Json(json),
+        BenchMode::Json => Work::Json(compact(&json)),
         BenchMode::Binary => Work::Binary(message.freeze()),
         BenchMode::Value => {
             let limits = Limits::default();
@@ -532,4 +532,50 @@ pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
         return Err(anyhow!("no call succeeded").into());
     }
     Ok(())
+}
+
+/// `json` without the whitespace between its tokens (strings kept as they
+/// are): a file written for people becomes the text a client would send.
+/// The text is valid JSON (it was encoded once already).
+fn compact(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in json {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            continue;
+        }
+        out.push(b);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+
+    #[test]
+    fn compact_drops_whitespace_between_tokens_only() {
+        let text = br#"{
+  "a b": [1, 2 ,	3],
+  "q": "say \"hi there\" \\",
+  "n": { "x" : null }
+}"#;
+        let out = compact(text);
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"a b":[1,2,3],"q":"say \"hi there\" \\","n":{"x":null}}"#
+        );
+        let a: serde_json::Value = serde_json::from_slice(text).unwrap();
+        let b: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(a, b);
+    }
 }
