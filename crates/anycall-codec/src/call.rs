@@ -50,6 +50,28 @@ pub enum Reply<T> {
     Application(TApplicationException),
 }
 
+impl<T> Reply<T> {
+    /// The same reply with its success or exception value converted by `f`.
+    ///
+    /// ```
+    /// use anycall_codec::call::Reply;
+    ///
+    /// assert_eq!(Reply::Success(2).map(|n| n * 10), Reply::Success(20));
+    /// assert_eq!(Reply::<i32>::Void.map(|n| n * 10), Reply::Void);
+    /// ```
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
+        match self {
+            Reply::Success(v) => Reply::Success(f(v)),
+            Reply::Void => Reply::Void,
+            Reply::Exception { name, value } => Reply::Exception {
+                name,
+                value: f(value),
+            },
+            Reply::Application(ex) => Reply::Application(ex),
+        }
+    }
+}
+
 /// Whether the arguments use the single-struct shape (see the module docs).
 pub fn single_struct_param<'p>(
     method: MethodDescriptor<'p>,

@@ -519,10 +519,7 @@ impl Client {
                 let (exchange, header) = self
                     .exchange(Body::Json(desc, args.as_bytes()), &metainfo, timeout)
                     .await?;
-                (
-                    map_reply(self.decode_json(desc, exchange)?, Payload::Json),
-                    header,
-                )
+                (self.decode_json(desc, exchange)?.map(Payload::Json), header)
             }
             Payload::Value(args) => {
                 let pool = self.pool()?;
@@ -531,7 +528,7 @@ impl Client {
                     .exchange(Body::Value(desc, args), &metainfo, timeout)
                     .await?;
                 (
-                    map_reply(self.decode_value(desc, exchange)?, Payload::Value),
+                    self.decode_value(desc, exchange)?.map(Payload::Value),
                     header,
                 )
             }
@@ -983,17 +980,5 @@ fn no_application<T>(reply: Reply<T>) -> Result<Reply<T>> {
     match reply {
         Reply::Application(ex) => Err(Error::from_application(ex)),
         other => Ok(other),
-    }
-}
-
-fn map_reply<T>(reply: Reply<T>, f: impl Fn(T) -> Payload) -> Reply<Payload> {
-    match reply {
-        Reply::Success(v) => Reply::Success(f(v)),
-        Reply::Void => Reply::Void,
-        Reply::Exception { name, value } => Reply::Exception {
-            name,
-            value: f(value),
-        },
-        Reply::Application(ex) => Reply::Application(ex),
     }
 }

@@ -58,13 +58,9 @@ impl Handler for EchoService {
         match payload {
             Payload::Json(args) => {
                 let args: Json = serde_json::from_str(&args)?;
-                Ok(map(echo_json(&self.fired, method, &args)?, |v| {
-                    Payload::Json(v.to_string())
-                }))
+                Ok(echo_json(&self.fired, method, &args)?.map(|v| Payload::Json(v.to_string())))
             }
-            Payload::Value(args) => {
-                Ok(map(echo_value(&self.fired, method, &args)?, Payload::Value))
-            }
+            Payload::Value(args) => Ok(echo_value(&self.fired, method, &args)?.map(Payload::Value)),
             Payload::Binary(message) => self.binary(method, &message),
         }
     }
@@ -101,18 +97,6 @@ impl EchoService {
             &mut out,
         )?;
         Ok(Reply::Success(Payload::Binary(out.freeze())))
-    }
-}
-
-fn map<T, U>(reply: Reply<T>, f: impl Fn(T) -> U) -> Reply<U> {
-    match reply {
-        Reply::Success(v) => Reply::Success(f(v)),
-        Reply::Void => Reply::Void,
-        Reply::Exception { name, value } => Reply::Exception {
-            name,
-            value: f(value),
-        },
-        Reply::Application(ex) => Reply::Application(ex),
     }
 }
 

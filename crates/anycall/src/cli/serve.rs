@@ -119,15 +119,7 @@ impl Handler for MockHandler {
             );
         }
         let reply = self.answer(ctx, method, args)?;
-        Ok(match reply {
-            Reply::Success(v) => Reply::Success(Payload::Value(v)),
-            Reply::Void => Reply::Void,
-            Reply::Exception { name, value } => Reply::Exception {
-                name,
-                value: Payload::Value(value),
-            },
-            Reply::Application(ex) => Reply::Application(ex),
-        })
+        Ok(reply.map(Payload::Value))
     }
 }
 

@@ -54,15 +54,7 @@ impl Handler for Echo {
             }
             _ => echo_reply(desc, &args),
         };
-        Ok(match reply {
-            Reply::Success(v) => Reply::Success(Payload::Value(v)),
-            Reply::Void => Reply::Void,
-            Reply::Exception { name, value } => Reply::Exception {
-                name,
-                value: Payload::Value(value),
-            },
-            Reply::Application(ex) => Reply::Application(ex),
-        })
+        Ok(reply.map(Payload::Value))
     }
 }
 
