@@ -33,10 +33,8 @@ use tokio::sync::Semaphore;
 use super::CliError;
 use super::args::{BenchArgs, BenchMode, Output};
 use super::describe::load;
-use super::input::read_data;
+use super::input::{addr_and_method, find_method, read_data};
 
-/// Default address when none is given (Kitex's default port).
-const DEFAULT_ADDR: &str = "127.0.0.1:8888";
 /// Calls made when neither `--requests` nor `--duration` is given (ghz's default).
 const DEFAULT_REQUESTS: u64 = 200;
 /// Largest latency the histogram holds: one hour, in microseconds.
@@ -78,16 +76,7 @@ struct Plan {
 }
 
 fn plan(a: &BenchArgs) -> Result<Plan, CliError> {
-    let (addr, target) = match a.positional.as_slice() {
-        [target] => (DEFAULT_ADDR.to_owned(), target.clone()),
-        [addr, target] => (addr.clone(), target.clone()),
-        _ => return Err(CliError::usage(anyhow!("expected [ADDR] SERVICE/METHOD"))),
-    };
-    let Some((service, method)) = target.split_once('/') else {
-        return Err(CliError::usage(anyhow!(
-            "expected SERVICE/METHOD, found {target:?} (see `anycall list --idl FILE`)"
-        )));
-    };
+    let (addr, service, method) = addr_and_method(&a.positional)?;
     if a.concurrency == 0 {
         return Err(CliError::usage(anyhow!("--concurrency must be at least 1")));
     }
@@ -106,14 +95,9 @@ fn plan(a: &BenchArgs) -> Result<Plan, CliError> {
         (None, None) => Stop::Requests(DEFAULT_REQUESTS),
     };
     let pool = load(&a.idl)?;
-    let svc = pool
-        .service(service)
-        .ok_or_else(|| anyhow!("the IDL has no service `{service}`"))?;
-    let desc = svc
-        .method(method)
-        .ok_or_else(|| anyhow!("service `{service}` has no method `{method}`"))?;
+    let desc = find_method(&pool, &service, &method)?;
     if desc.is_oneway() {
-        return Err(anyhow!("`{target}` is oneway: there is no reply to time").into());
+        return Err(anyhow!("`{service}/{method}` is oneway: there is no reply to time").into());
     }
 
     // Encoding once checks the JSON against the IDL before any connection.
@@ -141,11 +125,11 @@ fn plan(a: &BenchArgs) -> Result<Plan, CliError> {
             Work::Value(value)
         }
     };
-    let service = svc.full_name();
+    let service = desc.service().full_name();
     Ok(Plan {
         addr,
         service,
-        method: method.to_owned(),
+        method,
         pool: pool.clone(),
         work: Arc::new(work),
         stop,

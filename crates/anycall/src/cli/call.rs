@@ -4,16 +4,14 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::time::Instant;
 
 use anycall_codec::call::Reply;
-use anycall_idl::{Loader, Pool};
+use anycall_idl::Pool;
 use anycall_rpc::{Client, Payload, Request};
 use anyhow::{Context as _, anyhow};
 
 use super::args::{CallArgs, JsonOutput};
-use super::input::{read_data, stdout_is_tty};
+use super::describe::load_idl;
+use super::input::{DEFAULT_ADDR, addr_and_method, find_method, read_data, stdout_is_tty};
 use super::{CliError, Exit};
-
-/// Default address when none is given (Kitex's default port).
-const DEFAULT_ADDR: &str = "127.0.0.1:8888";
 
 /// What `call` was asked to do, checked.
 struct Plan {
@@ -53,36 +51,18 @@ fn plan(a: &CallArgs) -> Result<Plan, CliError> {
             pretty,
         });
     }
-    let (addr, target) = match a.positional.as_slice() {
-        [target] => (DEFAULT_ADDR.to_owned(), target.clone()),
-        [addr, target] => (addr.clone(), target.clone()),
-        _ => return Err(CliError::usage(anyhow!("expected [ADDR] SERVICE/METHOD"))),
-    };
-    let Some((service, method)) = target.split_once('/') else {
-        return Err(CliError::usage(anyhow!(
-            "expected SERVICE/METHOD, found {target:?} (see `anycall list --idl FILE`)"
-        )));
-    };
+    let (addr, service, method) = addr_and_method(&a.positional)?;
     let Some(idl) = &a.idl else {
         return Err(CliError::usage(anyhow!(
             "--idl FILE is required (or --raw)"
         )));
     };
-    let pool = Loader::new()
-        .include_dirs(a.include.iter().cloned())
-        .load(idl.to_string_lossy())
-        .map_err(|e| anyhow!("{e}"))?;
-    let svc = pool
-        .service(service)
-        .ok_or_else(|| anyhow!("the IDL has no service `{service}`"))?;
-    if svc.method(method).is_none() {
-        return Err(anyhow!("service `{service}` has no method `{method}`").into());
-    }
-    let service = svc.full_name();
+    let pool = load_idl(idl, &a.include)?;
+    let service = find_method(&pool, &service, &method)?.service().full_name();
     Ok(Plan {
         addr,
         service: Some(service),
-        method: Some(method.to_owned()),
+        method: Some(method),
         pool: Some(pool),
         pretty,
     })

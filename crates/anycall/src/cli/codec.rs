@@ -14,7 +14,7 @@ use bytes::BytesMut;
 use super::CliError;
 use super::args::{DecodeArgs, EncodeArgs, JsonOutput, MessageArg};
 use super::describe::load;
-use super::input::{from_hex, read_data, read_stdin, stdout_is_tty, to_hex};
+use super::input::{find_method, from_hex, read_data, read_stdin, stdout_is_tty, to_hex};
 
 enum Target<'p> {
     Struct(StructDescriptor<'p>),
@@ -22,14 +22,8 @@ enum Target<'p> {
 }
 
 fn target<'p>(pool: &'p Pool, name: &str) -> anyhow::Result<Target<'p>> {
-    if let Some((svc, method)) = name.split_once('/') {
-        let s = pool
-            .service(svc)
-            .ok_or_else(|| anyhow!("no service named `{svc}`"))?;
-        let m = s
-            .method(method)
-            .ok_or_else(|| anyhow!("service `{svc}` has no method `{method}`"))?;
-        return Ok(Target::Method(m));
+    if let Some((service, method)) = name.split_once('/') {
+        return find_method(pool, service, method).map(Target::Method);
     }
     pool.find_struct(name)
         .map(Target::Struct)

@@ -1,6 +1,7 @@
 //! `anycall describe` and `anycall list`.
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use anycall_idl::{Loader, Pool};
 
@@ -9,10 +10,14 @@ use super::args::{DescribeArgs, IdlArgs, ListArgs, Output};
 use crate::describe::{self, Description, Target};
 
 pub(crate) fn load(idl: &IdlArgs) -> Result<Pool, CliError> {
-    let path = idl.idl.to_string_lossy();
+    load_idl(&idl.idl, &idl.include)
+}
+
+/// Loads the IDL file `idl`, searching `include` for its includes.
+pub(crate) fn load_idl(idl: &Path, include: &[PathBuf]) -> Result<Pool, CliError> {
     Loader::new()
-        .include_dirs(idl.include.iter().cloned())
-        .load(&path)
+        .include_dirs(include.iter().cloned())
+        .load(idl.to_string_lossy())
         .map_err(|e| CliError::from(anyhow::anyhow!("{e}")))
 }
 

@@ -2,7 +2,41 @@
 
 use std::io::{IsTerminal, Read};
 
-use anyhow::Context as _;
+use anycall_idl::{MethodDescriptor, Pool};
+use anyhow::{Context as _, anyhow};
+
+use super::CliError;
+
+/// The server address when none is given (Kitex's default port).
+pub(crate) const DEFAULT_ADDR: &str = "127.0.0.1:8888";
+
+/// `[ADDR] SERVICE/METHOD` from the positional arguments: the address
+/// (default [`DEFAULT_ADDR`]), the service and the method.
+pub(crate) fn addr_and_method(positional: &[String]) -> Result<(String, String, String), CliError> {
+    let (addr, target) = match positional {
+        [target] => (DEFAULT_ADDR, target),
+        [addr, target] => (addr.as_str(), target),
+        _ => return Err(CliError::usage(anyhow!("expected [ADDR] SERVICE/METHOD"))),
+    };
+    let Some((service, method)) = target.split_once('/') else {
+        return Err(CliError::usage(anyhow!(
+            "expected SERVICE/METHOD, found {target:?} (see `anycall list --idl FILE`)"
+        )));
+    };
+    Ok((addr.to_owned(), service.to_owned(), method.to_owned()))
+}
+
+/// A method of a service in `pool`, or an error naming the one missing.
+pub(crate) fn find_method<'p>(
+    pool: &'p Pool,
+    service: &str,
+    method: &str,
+) -> anyhow::Result<MethodDescriptor<'p>> {
+    pool.service(service)
+        .ok_or_else(|| anyhow!("the IDL has no service `{service}`"))?
+        .method(method)
+        .ok_or_else(|| anyhow!("service `{service}` has no method `{method}`"))
+}
 
 /// Reads `-d` data: inline text, `@FILE`, or `@-` (stdin). `None` reads stdin.
 pub(crate) fn read_data(data: Option<&str>) -> anyhow::Result<Vec<u8>> {
