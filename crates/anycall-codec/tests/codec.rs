@@ -6,6 +6,8 @@ mod apache;
 mod dynamic;
 #[path = "codec/frame.rs"]
 mod frame;
+#[path = "codec/hex.rs"]
+mod hex;
 #[path = "codec/protocol.rs"]
 mod protocol;
 #[path = "codec/regression.rs"]

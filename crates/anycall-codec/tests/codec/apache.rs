@@ -35,6 +35,8 @@ use base64::Engine as _;
 use bytes::BytesMut;
 use serde_json::{Value as Json, json};
 
+use crate::hex;
+
 const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
 
 fn root() -> PathBuf {
@@ -134,11 +136,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(v: &Json) -> Vec<u8> {
-    let s = v.as_str().expect("hex string");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
+    hex::parse(v.as_str().expect("hex string"))
 }
 
 /// `all_types.thrift` plus a struct of negative, far apart and adjacent

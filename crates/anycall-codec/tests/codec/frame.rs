@@ -17,35 +17,10 @@ use anycall_codec::frame::{
 use anycall_codec::{Error, ErrorKind, Limit};
 use bytes::{BufMut, BytesMut};
 
+use crate::hex;
+
 // ---------------------------------------------------------------------------
 // helpers
-
-/// Parses hex text: whitespace-separated byte pairs, `#` starts a comment.
-fn unhex(text: &str) -> Vec<u8> {
-    let digits: String = text
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or(""))
-        .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
-        .collect();
-    assert!(digits.len().is_multiple_of(2), "odd number of hex digits");
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("hex digit"))
-        .collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .chunks(16)
-        .map(|line| {
-            line.iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 fn golden_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -71,7 +46,7 @@ fn check_golden(name: &str, description: &str, actual: &[u8]) {
                 .collect();
         }
         fs::create_dir_all(path.parent().expect("parent")).expect("create testdata/frame");
-        fs::write(&path, format!("{comments}{}\n", hex(actual))).expect("write golden");
+        fs::write(&path, format!("{comments}{}\n", hex::lines(actual))).expect("write golden");
         return;
     }
     let text = fs::read_to_string(&path).unwrap_or_else(|err| {
@@ -81,15 +56,15 @@ fn check_golden(name: &str, description: &str, actual: &[u8]) {
         )
     });
     assert_eq!(
-        hex(actual),
-        hex(&unhex(&text)),
+        hex::lines(actual),
+        hex::lines(&hex::parse(&text)),
         "golden {name} differs; rerun with UPDATE_GOLDEN=1 if the change is intended"
     );
 }
 
 /// Reads a golden fixture's bytes.
 fn golden_bytes(name: &str) -> Vec<u8> {
-    unhex(&fs::read_to_string(golden_path(name)).expect("golden fixture"))
+    hex::parse(&fs::read_to_string(golden_path(name)).expect("golden fixture"))
 }
 
 /// `Echo`, seq 1, args `{1: "hi"}` in strict binary (spec §10).
@@ -97,12 +72,12 @@ const ECHO_CALL: &str =
     "80 01 00 01  00 00 00 04  45 63 68 6f  00 00 00 01  0b 00 01 00 00 00 02 68 69  00";
 
 fn echo() -> Vec<u8> {
-    unhex(ECHO_CALL)
+    hex::parse(ECHO_CALL)
 }
 
 /// The same call in the compact protocol (spec §10).
 fn compact_echo() -> Vec<u8> {
-    unhex("82 21 01 04 45 63 68 6f  18 02 68 69  00")
+    hex::parse("82 21 01 04 45 63 68 6f  18 02 68 69  00")
 }
 
 fn encode(transport: Transport, header: Option<&TTHeader>, payload: &[u8]) -> Vec<u8> {
@@ -270,8 +245,8 @@ fn int_key_names_follow_the_spec() {
 fn golden_framed_echo() {
     let bytes = encode(Transport::Framed, None, &echo());
     assert_eq!(
-        hex(&bytes),
-        hex(&unhex(&format!("00 00 00 1a {ECHO_CALL}")))
+        hex::lines(&bytes),
+        hex::lines(&hex::parse(&format!("00 00 00 1a {ECHO_CALL}")))
     );
     check_golden(
         "framed_echo",
@@ -289,7 +264,7 @@ fn golden_ttheader_no_info() {
     let header = TTHeader::new(1);
     let bytes = encode(Transport::TTHeader, Some(&header), &echo());
     let spec = format!("00 00 00 28  10 00 00 00  00 00 00 01  00 01  00 00 00 00  {ECHO_CALL}");
-    assert_eq!(hex(&bytes), hex(&unhex(&spec)));
+    assert_eq!(hex::lines(&bytes), hex::lines(&hex::parse(&spec)));
     check_golden(
         "ttheader_no_info",
         "TTHeader, seq 1, no info (header area 00 00 00 00, HEADER SIZE 1), Echo call",
@@ -310,7 +285,7 @@ fn golden_ttheader_to_method() {
         "00 00 00 34  10 00 00 00  00 00 00 01  00 04
          00 00  10 00 01  00 09 00 04 45 63 68 6f  00 00 00  {ECHO_CALL}"
     );
-    assert_eq!(hex(&bytes), hex(&unhex(&spec)));
+    assert_eq!(hex::lines(&bytes), hex::lines(&hex::parse(&spec)));
     check_golden(
         "ttheader_to_method",
         "TTHeader, seq 1, INTKEYVALUE {9 ToMethod: \"Echo\"} + 3 padding bytes, Echo call",
@@ -328,7 +303,7 @@ fn golden_ttheader_framed() {
     let spec = format!(
         "00 00 00 2c  10 00 00 00  00 00 00 01  00 01  00 00 00 00  00 00 00 1a  {ECHO_CALL}"
     );
-    assert_eq!(hex(&bytes), hex(&unhex(&spec)));
+    assert_eq!(hex::lines(&bytes), hex::lines(&hex::parse(&spec)));
     check_golden(
         "ttheader_framed",
         "TTHeaderFramed, seq 1, no info, inner length 0x1a, Echo call",
@@ -393,7 +368,7 @@ fn golden_streaming_header_frame() {
         &bytes,
     );
     // The spec's bytes write key 27 before key 9.
-    let spec = unhex(
+    let spec = hex::parse(
         "00 00 00 2a  10 00 00 02  00 00 00 01  00 08
          10 00  01 00 01 00 03 69 73 6e 00 03 53 76 63
          10 00 02  00 1b 00 01 32  00 09 00 04 45 63 68 6f  00",
@@ -773,7 +748,7 @@ fn ttheader_decoder_tells_ttheader_from_ttheader_framed() {
 #[test]
 fn ttheader_framed_kitex_protobuf() {
     // Spec §10's Kitex protobuf call behind a TTHeader: always framed.
-    let message = unhex("90 01 00 01  00 00 00 04 45 63 68 6f  00 00 00 01  0a 02 68 69");
+    let message = hex::parse("90 01 00 01  00 00 00 04 45 63 68 6f  00 00 00 01  0a 02 68 69");
     let bytes = encode(Transport::TTHeaderFramed, Some(&TTHeader::new(1)), &message);
     let frame = decode_one(Transport::TTHeader, &bytes);
     assert_eq!(frame.transport, Transport::TTHeaderFramed);
@@ -810,7 +785,7 @@ fn unrecognised_ttheader_payload_is_invalid() {
 #[test]
 fn streaming_payload_is_not_sniffed() {
     // A bare struct whose bytes 4..6 look like a binary message header.
-    let data = unhex("0b 00 01 00 80 01 00 00 00 00");
+    let data = hex::parse("0b 00 01 00 80 01 00 00 00 00");
     let mut header = streaming_header();
     header.insert_int(int_key::FRAME_TYPE, stream_frame_type::DATA);
     let bytes = encode(Transport::TTHeader, Some(&header), &data);
@@ -869,7 +844,8 @@ fn buffered_messages_of_either_protocol_back_to_back() {
 #[test]
 fn buffered_oversize_message_is_rejected_before_the_body() {
     // Echo with a 65,536-byte string announced, and none of it sent.
-    let head = unhex("80 01 00 01  00 00 00 04 45 63 68 6f  00 00 00 01  0b 00 01 00 01 00 00");
+    let head =
+        hex::parse("80 01 00 01  00 00 00 04 45 63 68 6f  00 00 00 01  0b 00 01 00 01 00 00");
     let mut src = BytesMut::from(&head[..]);
     let err = FrameDecoder::new(Transport::Buffered)
         .with_limits(FrameLimits {
@@ -1020,7 +996,7 @@ fn detection_table() {
     let mut framed_compact = vec![0, 0, 0, 13];
     framed_compact.extend_from_slice(&compact);
     let framed_protobuf =
-        unhex("00 00 00 14  90 01 00 01  00 00 00 04 45 63 68 6f  00 00 00 01  0a 02 68 69");
+        hex::parse("00 00 00 14  90 01 00 01  00 00 00 04 45 63 68 6f  00 00 00 01  0a 02 68 69");
     let cases: Vec<(&str, Vec<u8>, Detected, usize)> = vec![
         ("grpc", HTTP2_PREFACE.to_vec(), Detected::Grpc, 24),
         ("ttheader", ttheader, Detected::TTHeader, 8),

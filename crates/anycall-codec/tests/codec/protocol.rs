@@ -16,6 +16,8 @@ use anycall_codec::{Error, ErrorKind, Limit, Limits};
 use bytes::BytesMut;
 use proptest::prelude::*;
 
+use crate::hex;
+
 // ---------------------------------------------------------------------------
 // golden fixtures
 // ---------------------------------------------------------------------------
@@ -26,34 +28,6 @@ fn fixture_path(name: &str) -> PathBuf {
         .join(format!("{name}.hex"))
 }
 
-/// Hex text to bytes: `#` starts a comment, whitespace is ignored.
-fn parse_hex(text: &str) -> Vec<u8> {
-    let digits: String = text
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or(""))
-        .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
-        .collect();
-    assert!(digits.len().is_multiple_of(2), "odd number of hex digits");
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).expect("hex digit"))
-        .collect()
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    let lines: Vec<String> = bytes
-        .chunks(16)
-        .map(|chunk| {
-            chunk
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
-    lines.join("\n")
-}
-
 fn load(name: &str) -> Vec<u8> {
     let path = fixture_path(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
@@ -62,7 +36,7 @@ fn load(name: &str) -> Vec<u8> {
             path.display()
         )
     });
-    parse_hex(&text)
+    hex::parse(&text)
 }
 
 fn blessing() -> bool {
@@ -75,11 +49,11 @@ fn blessing() -> bool {
 fn golden(name: &str, description: &str, actual: &[u8]) {
     let path = fixture_path(name);
     if blessing() {
-        let current = std::fs::read_to_string(&path).ok().map(|t| parse_hex(&t));
+        let current = std::fs::read_to_string(&path).ok().map(|t| hex::parse(&t));
         if current.as_deref() != Some(actual) {
             let text = format!(
                 "# {description}\n# written by the encoder; rewrite with UPDATE_GOLDEN=1\n{}\n",
-                to_hex(actual)
+                hex::lines(actual)
             );
             std::fs::write(&path, text).expect("write fixture");
         }
@@ -87,8 +61,8 @@ fn golden(name: &str, description: &str, actual: &[u8]) {
     }
     let expected = load(name);
     assert_eq!(
-        to_hex(actual),
-        to_hex(&expected),
+        hex::lines(actual),
+        hex::lines(&expected),
         "{name}.hex differs from the encoder output"
     );
 }
