@@ -38,7 +38,7 @@ use anycall_codec::thrift::{
 };
 use anycall_codec::{Limits, Options, Value};
 use anycall_idl::{MethodDescriptor, Pool};
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use tokio::net::TcpStream;
 
 use crate::conn::{Conn, encode_frame, frame_decoder};
@@ -887,22 +887,8 @@ fn write_message(
                 )
             })
         }
-        Body::Binary(message) => {
-            let at = dst.len();
-            match protocol {
-                Protocol::Binary => {
-                    dst.put_slice(message);
-                    thrift::set_seq_id(&mut dst[at..], seq)
-                }
-                Protocol::Compact => {
-                    let mut msg = BytesMut::from(*message);
-                    let result = thrift::set_compact_seq_id(&mut msg, seq);
-                    dst.put_slice(&msg);
-                    result
-                }
-            }
-            .map_err(|e| Error::codec("rewriting the seq id", e))
-        }
+        Body::Binary(message) => thrift::put_with_seq_id(protocol, message, seq, dst)
+            .map_err(|e| Error::codec("rewriting the seq id", e)),
     }
 }
 

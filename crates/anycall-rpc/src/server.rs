@@ -31,7 +31,7 @@ use anycall_codec::thrift::{
 };
 use anycall_codec::{Limits, Options, Value};
 use anycall_idl::{MethodDescriptor, Pool};
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
@@ -931,22 +931,12 @@ fn write_binary_reply(
     let Reply::Success(Payload::Binary(message)) = result else {
         return Err("a binary handler must return a whole reply message".to_owned());
     };
-    let at = dst.len();
-    match protocol_of(&message) {
-        Some(Protocol::Binary) => {
-            dst.put_slice(&message);
-            thrift::set_seq_id(&mut dst[at..], seq_id).map_err(|e| e.to_string())
-        }
-        Some(Protocol::Compact) => {
-            let mut msg = BytesMut::from(&message[..]);
-            thrift::set_compact_seq_id(&mut msg, seq_id).map_err(|e| e.to_string())?;
-            dst.put_slice(&msg);
-            Ok(())
-        }
-        None => Err(format!(
+    let Some(message_protocol) = protocol_of(&message) else {
+        return Err(format!(
             "the handler's reply is not a {protocol:?} thrift message"
-        )),
-    }
+        ));
+    };
+    thrift::put_with_seq_id(message_protocol, &message, seq_id, dst).map_err(|e| e.to_string())
 }
 
 fn json_reply(result: &Reply<Payload>) -> std::result::Result<Reply<&str>, String> {

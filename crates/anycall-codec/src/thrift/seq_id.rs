@@ -11,7 +11,7 @@
 //!
 //! The buffer must start with the message: no frame length, no TTHeader.
 
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
 
 use crate::error::{Error, Result};
 
@@ -20,6 +20,7 @@ use super::message::{
     BINARY_VERSION_1, BINARY_VERSION_MASK, COMPACT_PROTOCOL_ID, COMPACT_VERSION,
     COMPACT_VERSION_MASK,
 };
+use super::Protocol;
 use super::util::{negative_len, truncated};
 
 const HEADER: &str = "thrift message header";
@@ -115,5 +116,36 @@ pub fn set_compact_seq_id(msg: &mut BytesMut, seq_id: i32) -> Result<()> {
         msg.truncate(len - (old_len - new_len));
     }
     msg[start..start + new_len].copy_from_slice(&tmp[..new_len]);
+    Ok(())
+}
+
+/// Appends `msg` to `dst` with its seq id replaced by `seq_id`, in one copy
+/// (a compact message may come out up to 4 bytes longer or shorter). On
+/// error nothing is appended. Errors as for [`get_seq_id`] and
+/// [`get_compact_seq_id`].
+pub fn put_with_seq_id(
+    protocol: Protocol,
+    msg: &[u8],
+    seq_id: i32,
+    dst: &mut BytesMut,
+) -> Result<()> {
+    match protocol {
+        Protocol::Binary => {
+            let at = binary_seq_id_offset(msg)?;
+            dst.reserve(msg.len());
+            dst.put_slice(&msg[..at]);
+            dst.put_i32(seq_id);
+            dst.put_slice(&msg[at + 4..]);
+        }
+        Protocol::Compact => {
+            let (_, old_len) = compact_seq_id(msg)?;
+            let mut varint = [0u8; 10];
+            let n = encode_varint(seq_id.cast_unsigned().into(), &mut varint);
+            dst.reserve(msg.len() + n);
+            dst.put_slice(&msg[..2]);
+            dst.put_slice(&varint[..n]);
+            dst.put_slice(&msg[2 + old_len..]);
+        }
+    }
     Ok(())
 }

@@ -10,7 +10,8 @@ use anycall_codec::thrift::{
     BinaryReader, BinaryWriter, CompactReader, CompactWriter, MessageHeader, MessageScanner,
     MessageType, Protocol, ProtocolReader, ProtocolWriter, Reader, TApplicationException,
     TApplicationExceptionType, TType, Writer, get_compact_seq_id, get_seq_id, message_len,
-    protocol_of, read_message_header, set_compact_seq_id, set_seq_id, skip, write_message_header,
+    protocol_of, put_with_seq_id, read_message_header, set_compact_seq_id, set_seq_id, skip,
+    write_message_header,
 };
 use anycall_codec::{Error, ErrorKind, Limit, Limits};
 use bytes::BytesMut;
@@ -1321,4 +1322,33 @@ fn compact_seq_id_get_and_set() {
             .is_truncated()
     );
     assert_eq!(&short[..], &[0x82, 0x21]);
+}
+
+#[test]
+fn put_with_seq_id_matches_rewriting_in_place() {
+    for (protocol, name) in [
+        (Protocol::Binary, "spec_binary_echo_call"),
+        (Protocol::Compact, "spec_compact_echo_call"),
+    ] {
+        let original = load(name);
+        for seq in [1, 0, -1, 300, i32::MAX, i32::MIN] {
+            let mut expected = BytesMut::from(&original[..]);
+            match protocol {
+                Protocol::Binary => set_seq_id(&mut expected, seq).unwrap(),
+                Protocol::Compact => set_compact_seq_id(&mut expected, seq).unwrap(),
+            }
+            let mut dst = BytesMut::from(&b"prefix"[..]);
+            put_with_seq_id(protocol, &original, seq, &mut dst).unwrap();
+            assert_eq!(&dst[..6], b"prefix");
+            assert_eq!(&dst[6..], &expected[..], "{protocol:?} seq {seq}");
+        }
+        // A message of the other protocol: an error, nothing appended.
+        let other = match protocol {
+            Protocol::Binary => load("spec_compact_echo_call"),
+            Protocol::Compact => load("spec_binary_echo_call"),
+        };
+        let mut dst = BytesMut::new();
+        assert!(put_with_seq_id(protocol, &other, 7, &mut dst).is_err());
+        assert!(dst.is_empty());
+    }
 }
