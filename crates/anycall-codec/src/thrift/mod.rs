@@ -64,9 +64,7 @@ pub use message::{
     MessageHeader, MessageType, protocol_of, read_message_header, write_message_header,
 };
 pub use reader::{ProtocolReader, Reader};
-pub use seq_id::{
-    get_compact_seq_id, get_seq_id, put_with_seq_id, set_compact_seq_id, set_seq_id,
-};
+pub use seq_id::{get_compact_seq_id, get_seq_id, put_with_seq_id, set_compact_seq_id, set_seq_id};
 pub use skip::{MessageScanner, message_len, skip};
 pub use ttype::{Protocol, TType};
 pub use writer::{Mark, ProtocolWriter, Writer};

@@ -15,12 +15,12 @@ use bytes::{BufMut, BytesMut};
 
 use crate::error::{Error, Result};
 
+use super::Protocol;
 use super::compact::{decode_varint32, encode_varint, varint_error};
 use super::message::{
     BINARY_VERSION_1, BINARY_VERSION_MASK, COMPACT_PROTOCOL_ID, COMPACT_VERSION,
     COMPACT_VERSION_MASK,
 };
-use super::Protocol;
 use super::util::{negative_len, truncated};
 
 const HEADER: &str = "thrift message header";

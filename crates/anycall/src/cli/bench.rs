@@ -95,7 +95,7 @@ fn plan(a: &BenchArgs) -> Result<Plan, CliError> {
         (None, None) => Stop::Requests(DEFAULT_REQUESTS),
     };
     let pool = load(&a.idl)?;
-    let desc = find_method(&pool, &service, &method)?;
+    let (svc, desc) = find_method(&pool, &service, &method)?;
     if desc.is_oneway() {
         return Err(anyhow!("`{service}/{method}` is oneway: there is no reply to time").into());
     }
@@ -125,7 +125,7 @@ fn plan(a: &BenchArgs) -> Result<Plan, CliError> {
             Work::Value(value)
         }
     };
-    let service = desc.service().full_name();
+    let service = svc.full_name();
     Ok(Plan {
         addr,
         service,

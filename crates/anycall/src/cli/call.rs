@@ -58,7 +58,7 @@ fn plan(a: &CallArgs) -> Result<Plan, CliError> {
         )));
     };
     let pool = load_idl(idl, &a.include)?;
-    let service = find_method(&pool, &service, &method)?.service().full_name();
+    let service = find_method(&pool, &service, &method)?.0.full_name();
     Ok(Plan {
         addr,
         service: Some(service),

@@ -23,7 +23,7 @@ enum Target<'p> {
 
 fn target<'p>(pool: &'p Pool, name: &str) -> anyhow::Result<Target<'p>> {
     if let Some((service, method)) = name.split_once('/') {
-        return find_method(pool, service, method).map(Target::Method);
+        return find_method(pool, service, method).map(|(_, m)| Target::Method(m));
     }
     pool.find_struct(name)
         .map(Target::Struct)

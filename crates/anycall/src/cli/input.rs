@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Read};
 
-use anycall_idl::{MethodDescriptor, Pool};
+use anycall_idl::{MethodDescriptor, Pool, ServiceDescriptor};
 use anyhow::{Context as _, anyhow};
 
 use super::CliError;
@@ -26,16 +26,21 @@ pub(crate) fn addr_and_method(positional: &[String]) -> Result<(String, String, 
     Ok((addr.to_owned(), service.to_owned(), method.to_owned()))
 }
 
-/// A method of a service in `pool`, or an error naming the one missing.
+/// A service in `pool` and one of its methods (declared or inherited), or
+/// an error naming the one missing. The service is the one named, not the
+/// one an inherited method is declared in.
 pub(crate) fn find_method<'p>(
     pool: &'p Pool,
     service: &str,
     method: &str,
-) -> anyhow::Result<MethodDescriptor<'p>> {
-    pool.service(service)
-        .ok_or_else(|| anyhow!("the IDL has no service `{service}`"))?
+) -> anyhow::Result<(ServiceDescriptor<'p>, MethodDescriptor<'p>)> {
+    let svc = pool
+        .service(service)
+        .ok_or_else(|| anyhow!("the IDL has no service `{service}`"))?;
+    let m = svc
         .method(method)
-        .ok_or_else(|| anyhow!("service `{service}` has no method `{method}`"))
+        .ok_or_else(|| anyhow!("service `{service}` has no method `{method}`"))?;
+    Ok((svc, m))
 }
 
 /// Reads `-d` data: inline text, `@FILE`, or `@-` (stdin). `None` reads stdin.
@@ -95,4 +100,40 @@ pub(crate) fn from_hex(text: &[u8]) -> anyhow::Result<Vec<u8>> {
             u8::from_str_radix(s, 16).with_context(|| format!("invalid hex {s:?} at byte {i}"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_method_keeps_the_named_service_for_inherited_methods() {
+        let pool = Pool::from_source(
+            "s.thrift",
+            "service Base { void Ping() }\nservice Child extends Base { i32 Add(1: i32 a) }",
+        )
+        .unwrap();
+        let (svc, m) = find_method(&pool, "Child", "Ping").unwrap();
+        assert_eq!(svc.name(), "Child");
+        assert_eq!(m.name(), "Ping");
+        assert_eq!(m.service().name(), "Base");
+        let err = find_method(&pool, "Child", "Nope").unwrap_err();
+        assert_eq!(err.to_string(), "service `Child` has no method `Nope`");
+        let err = find_method(&pool, "Other", "Ping").unwrap_err();
+        assert_eq!(err.to_string(), "the IDL has no service `Other`");
+    }
+
+    #[test]
+    fn addr_and_method_default_the_address() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (addr, s, m) = addr_and_method(&args(&["S/M"])).unwrap();
+        assert_eq!(
+            (addr.as_str(), s.as_str(), m.as_str()),
+            (DEFAULT_ADDR, "S", "M")
+        );
+        let (addr, ..) = addr_and_method(&args(&["h:1", "S/M"])).unwrap();
+        assert_eq!(addr, "h:1");
+        assert!(addr_and_method(&args(&["h:1", "SM"])).is_err());
+        assert!(addr_and_method(&args(&[])).is_err());
+    }
 }
