@@ -456,10 +456,10 @@ impl Client {
     pub async fn call_json(&self, method: &str, args: &[u8]) -> Result<Reply<String>> {
         let pool = self.pool()?;
         let desc = self.method(&pool, method)?;
-        let (exchange, _) = self
+        let exchange = self
             .exchange(Body::Json(desc, args), &Metainfo::default(), None)
             .await?;
-        self.decode_json(desc, exchange)
+        self.decode_json(desc, exchange.reply)
     }
 
     /// Calls `method` with `Value` arguments. Errors as for
@@ -467,10 +467,10 @@ impl Client {
     pub async fn call_value(&self, method: &str, args: &Value) -> Result<Reply<Value>> {
         let pool = self.pool()?;
         let desc = self.method(&pool, method)?;
-        let (exchange, _) = self
+        let exchange = self
             .exchange(Body::Value(desc, args), &Metainfo::default(), None)
             .await?;
-        self.decode_value(desc, exchange)
+        self.decode_value(desc, exchange.reply)
     }
 
     /// Sends a whole encoded CALL or ONEWAY message and returns the whole
@@ -484,7 +484,7 @@ impl Client {
     /// [`call_json`](Client::call_json).
     pub async fn call_binary(&self, message: impl Into<Bytes>) -> Result<Bytes> {
         let message = message.into();
-        let (exchange, _) = self
+        let exchange = self
             .exchange(Body::Binary(&message), &Metainfo::default(), None)
             .await?;
         binary_reply(&message, exchange.reply)
@@ -502,10 +502,10 @@ impl Client {
         } = request;
         let (reply, header) = match &payload {
             Payload::Binary(message) => {
-                let (exchange, header) = self
+                let Exchange { reply, header } = self
                     .exchange(Body::Binary(message), &metainfo, timeout)
                     .await?;
-                let reply = binary_reply(message, exchange.reply)?;
+                let reply = binary_reply(message, reply)?;
                 let reply = if reply.is_empty() {
                     Reply::Void
                 } else {
@@ -516,21 +516,18 @@ impl Client {
             Payload::Json(args) => {
                 let pool = self.pool()?;
                 let desc = self.method(&pool, method.as_deref().unwrap_or_default())?;
-                let (exchange, header) = self
+                let Exchange { reply, header } = self
                     .exchange(Body::Json(desc, args.as_bytes()), &metainfo, timeout)
                     .await?;
-                (self.decode_json(desc, exchange)?.map(Payload::Json), header)
+                (self.decode_json(desc, reply)?.map(Payload::Json), header)
             }
             Payload::Value(args) => {
                 let pool = self.pool()?;
                 let desc = self.method(&pool, method.as_deref().unwrap_or_default())?;
-                let (exchange, header) = self
+                let Exchange { reply, header } = self
                     .exchange(Body::Value(desc, args), &metainfo, timeout)
                     .await?;
-                (
-                    self.decode_value(desc, exchange)?.map(Payload::Value),
-                    header,
-                )
+                (self.decode_value(desc, reply)?.map(Payload::Value), header)
             }
         };
         Ok(Response {
@@ -553,23 +550,19 @@ impl Client {
     }
 
     /// Sends a whole message and returns the raw reply message (EXCEPTION
-    /// messages included) with the caller's seq id restored, and the reply
-    /// TTHeader. `None` for oneway.
+    /// messages included) with the wire seq id, and the reply TTHeader.
+    /// `None` for oneway. The server answering the caller sets the
+    /// caller's seq id when it writes the reply.
     pub(crate) async fn forward(
         &self,
         message: &[u8],
         metainfo: &Metainfo,
         service: Option<&str>,
     ) -> Result<(Option<Bytes>, Option<TTHeader>)> {
-        let (exchange, header) = self
+        let Exchange { reply, header } = self
             .exchange_as(Body::Binary(message), metainfo, None, service)
             .await?;
-        let Some(reply) = exchange.reply else {
-            return Ok((None, header));
-        };
-        let protocol = protocol_of(message).unwrap_or(Protocol::Binary);
-        let seq = message_seq_id(protocol, message)?;
-        Ok((Some(with_seq_id(protocol, reply, seq)?), header))
+        Ok((reply, header))
     }
 
     fn pool(&self) -> Result<Pool> {
@@ -596,8 +589,12 @@ impl Client {
         })
     }
 
-    fn decode_json(&self, desc: MethodDescriptor<'_>, exchange: Exchange) -> Result<Reply<String>> {
-        let Some(reply) = exchange.reply else {
+    fn decode_json(
+        &self,
+        desc: MethodDescriptor<'_>,
+        reply: Option<Bytes>,
+    ) -> Result<Reply<String>> {
+        let Some(reply) = reply else {
             return Ok(Reply::Void);
         };
         let config = &self.inner.config;
@@ -613,8 +610,12 @@ impl Client {
         no_application(reply)
     }
 
-    fn decode_value(&self, desc: MethodDescriptor<'_>, exchange: Exchange) -> Result<Reply<Value>> {
-        let Some(reply) = exchange.reply else {
+    fn decode_value(
+        &self,
+        desc: MethodDescriptor<'_>,
+        reply: Option<Bytes>,
+    ) -> Result<Reply<Value>> {
+        let Some(reply) = reply else {
             return Ok(Reply::Void);
         };
         let config = &self.inner.config;
@@ -634,9 +635,8 @@ impl Client {
         body: Body<'_>,
         metainfo: &Metainfo,
         timeout: Option<Duration>,
-    ) -> Result<(Exchange, Option<TTHeader>)> {
-        let service = self.inner.service.clone();
-        self.exchange_as(body, metainfo, timeout, service.as_deref())
+    ) -> Result<Exchange> {
+        self.exchange_as(body, metainfo, timeout, self.inner.service.as_deref())
             .await
     }
 
@@ -646,16 +646,11 @@ impl Client {
         metainfo: &Metainfo,
         timeout: Option<Duration>,
         service: Option<&str>,
-    ) -> Result<(Exchange, Option<TTHeader>)> {
+    ) -> Result<Exchange> {
         let timeout = timeout.unwrap_or(self.inner.config.rpc_timeout);
-        match tokio::time::timeout(timeout, self.round_trip(body, metainfo, service)).await {
-            Ok(result) => {
-                let exchange = result?;
-                let header = exchange.header.clone();
-                Ok((exchange, header))
-            }
-            Err(_) => Err(Error::timeout(timeout)),
-        }
+        tokio::time::timeout(timeout, self.round_trip(body, metainfo, service))
+            .await
+            .unwrap_or_else(|_| Err(Error::timeout(timeout)))
     }
 
     async fn round_trip(
@@ -668,7 +663,7 @@ impl Client {
         // What the message is, before any connection is taken.
         let (method, oneway, protocol) = match &body {
             Body::Json(desc, _) | Body::Value(desc, _) => {
-                (desc.name().to_owned(), desc.is_oneway(), config.protocol)
+                (desc.name(), desc.is_oneway(), config.protocol)
             }
             Body::Binary(message) => {
                 let protocol = protocol_of(message).ok_or_else(|| {
@@ -685,7 +680,7 @@ impl Client {
                         )));
                     }
                 };
-                (header.name.to_owned(), oneway, protocol)
+                (header.name, oneway, protocol)
             }
         };
 
@@ -694,7 +689,7 @@ impl Client {
         let header = config
             .transport
             .has_ttheader()
-            .then(|| self.request_header(seq, &method, oneway, protocol, metainfo, service));
+            .then(|| self.request_header(seq, method, oneway, protocol, metainfo, service));
         let conn = &mut pooled.conn;
         let encoded = encode_frame(
             config.transport,
@@ -719,7 +714,7 @@ impl Client {
                 header: None,
             });
         }
-        let addr = self.addr(&pooled).to_owned();
+        let addr = self.addr(&pooled);
         let frame = match pooled.conn.read_frame().await {
             Ok(Some(frame)) => frame,
             Ok(None) => {
@@ -728,12 +723,12 @@ impl Client {
                     format!("{addr} closed the connection before replying"),
                 ));
             }
-            Err(err) => return Err(read_error(&addr, err)),
+            Err(err) => return Err(read_error(addr, err)),
         };
         let Frame {
             header, payload, ..
         } = frame;
-        check_reply(&payload, protocol, seq, &method, &config.limits)
+        check_reply(&payload, protocol, seq, method, &config.limits)
             .map_err(|e| Error::protocol(format!("bad reply from {addr}: {e}")))?;
         pooled.conn.shrink_read_buffer();
         self.checkin(pooled);
@@ -930,7 +925,7 @@ fn message_seq_id(protocol: Protocol, message: &[u8]) -> Result<i32> {
 }
 
 /// `reply` with its seq id replaced by `seq`, copying only when shared.
-pub(crate) fn with_seq_id(protocol: Protocol, reply: Bytes, seq: i32) -> Result<Bytes> {
+fn with_seq_id(protocol: Protocol, reply: Bytes, seq: i32) -> Result<Bytes> {
     let mut reply = reply
         .try_into_mut()
         .unwrap_or_else(|shared| BytesMut::from(&shared[..]));

@@ -134,16 +134,11 @@ impl Handler for Forward {
         let Payload::Binary(message) = payload else {
             return Err(HandlerError::new("the proxy forwards binary messages only"));
         };
-        let metainfo = Metainfo {
-            backward: Default::default(),
-            ..ctx.metainfo().clone()
-        };
-        let service = ctx.service().map(str::to_owned);
-        match self
+        let forwarded = self
             .client
-            .forward(&message, &metainfo, service.as_deref())
-            .await
-        {
+            .forward(&message, ctx.metainfo(), ctx.service())
+            .await;
+        match forwarded {
             Ok((reply, header)) => {
                 if let Some(header) = &header {
                     for (k, v) in Metainfo::read_backward(header) {
