@@ -203,10 +203,10 @@ pub(crate) fn write_int_of<W: Writer>(
     Ok(())
 }
 
-/// Marks which fields of a struct were seen (one bit per field position;
-/// a word for up to 64 fields, a vector beyond).
+/// Marks which fields of a struct were seen (one bit per field position:
+/// two words, without an allocation, for up to 128 fields; a vector beyond).
 pub(crate) struct Seen {
-    small: u64,
+    small: [u64; 2],
     large: Vec<bool>,
 }
 
@@ -214,8 +214,8 @@ impl Seen {
     #[inline]
     pub(crate) fn new(len: usize) -> Self {
         Self {
-            small: 0,
-            large: if len > 64 {
+            small: [0; 2],
+            large: if len > 128 {
                 vec![false; len]
             } else {
                 Vec::new()
@@ -227,9 +227,9 @@ impl Seen {
     #[inline]
     pub(crate) fn insert(&mut self, i: usize) -> bool {
         if self.large.is_empty() {
-            let bit = 1u64 << i;
-            let was = self.small & bit != 0;
-            self.small |= bit;
+            let (word, bit) = (&mut self.small[i >> 6], 1u64 << (i & 63));
+            let was = *word & bit != 0;
+            *word |= bit;
             was
         } else {
             std::mem::replace(&mut self.large[i], true)
@@ -239,7 +239,7 @@ impl Seen {
     #[inline]
     pub(crate) fn contains(&self, i: usize) -> bool {
         if self.large.is_empty() {
-            self.small & (1u64 << i) != 0
+            self.small[i >> 6] & (1u64 << (i & 63)) != 0
         } else {
             self.large[i]
         }

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anycall_codec::call::{
     Reply, decode_args_json, decode_args_value, decode_reply_json, decode_reply_value,
-    decode_struct_json, encode_call_json, encode_call_value, encode_reply_json, encode_reply_value,
-    encode_struct_json, encode_struct_value, read_envelope,
+    decode_struct_json, decode_struct_value, encode_call_json, encode_call_value,
+    encode_reply_json, encode_reply_value, encode_struct_json, encode_struct_value, read_envelope,
 };
 use anycall_codec::dynamic::json::{JsonView, to_json_string, write_json};
 use anycall_codec::dynamic::value::{read_value, write_value};
@@ -760,4 +760,64 @@ fn value_json_conversions_follow_the_json_rules() {
         to_json(all, &v, &Options::default()).unwrap(),
         r#"{"bin":"aGk=","color":4,"by_id":{"5":[1]}}"#
     );
+}
+
+/// Structs of every width the field tracking handles differently (one
+/// word, two words, a vector): all fields round-trip through JSON and
+/// `Value`, a repeated last field and a missing last required field are
+/// reported.
+#[test]
+fn wide_structs_round_trip_and_report_their_last_fields() {
+    for n in [3usize, 64, 65, 128, 129, 200] {
+        let fields: String = (1..=n)
+            .map(|i| format!("{i}: required i32 f{i}, "))
+            .collect();
+        let pool = Pool::from_source("w.thrift", &format!("struct W {{ {fields} }}")).unwrap();
+        let desc = pool.find_struct("W").unwrap();
+        let opts = Options::default();
+        let json: serde_json::Map<String, serde_json::Value> =
+            (1..=n).map(|i| (format!("f{i}"), json!(i))).collect();
+        let text = serde_json::to_vec(&json).unwrap();
+
+        let mut bytes = BytesMut::new();
+        encode_struct_json(desc, &text, Protocol::Binary, &opts, &mut bytes).unwrap();
+        let (back, _) = decode_struct_json(
+            desc,
+            &bytes,
+            Protocol::Binary,
+            &opts,
+            &Limits::default(),
+            false,
+        )
+        .unwrap();
+        let back: serde_json::Value = serde_json::from_str(&back).unwrap();
+        assert_eq!(back, serde_json::Value::Object(json.clone()), "{n} fields");
+
+        let value =
+            decode_struct_value(desc, &bytes, Protocol::Binary, &opts, &Limits::default()).unwrap();
+        assert_eq!(value.len(), n);
+        let mut again = BytesMut::new();
+        encode_struct_value(desc, &value, Protocol::Binary, &opts, &mut again).unwrap();
+        assert_eq!(again, bytes, "{n} fields");
+
+        let last = format!("f{n}");
+        let mut twice = value.clone();
+        twice.push(last.as_str(), Value::I32(1));
+        let err = encode_struct_value(desc, &twice, Protocol::Binary, &opts, &mut BytesMut::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("is given twice"), "{n}: {err}");
+
+        let mut short = json.clone();
+        short.remove(&last);
+        let err = encode_struct_json(
+            desc,
+            &serde_json::to_vec(&short).unwrap(),
+            Protocol::Binary,
+            &opts,
+            &mut BytesMut::new(),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MissingRequired, "{n}: {err}");
+        assert!(err.to_string().contains(&last), "{n}: {err}");
+    }
 }
