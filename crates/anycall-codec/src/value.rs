@@ -53,9 +53,9 @@ pub struct Struct {
     fields: Vec<(Name, Value)>,
 }
 
-/// A field name in a [`Struct`]. Names of up to 24 bytes (nearly every
-/// field name) are stored inline, so reading a struct does not allocate a
-/// string per field. Dereferences to `str`.
+/// A field name in a [`Struct`]: a [`CompactString`], which keeps names of
+/// up to 24 bytes (nearly every field name) inline, so reading a struct
+/// does not allocate a string per field. Dereferences to `str`.
 ///
 /// ```
 /// use anycall_codec::Name;
@@ -65,95 +65,7 @@ pub struct Struct {
 /// assert_eq!(n.len(), 7);
 /// assert_eq!(String::from(n), "user_id");
 /// ```
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Name(CompactString);
-
-impl Name {
-    /// The name as a string slice.
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl std::ops::Deref for Name {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl AsRef<str> for Name {
-    fn as_ref(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl std::borrow::Borrow<str> for Name {
-    fn borrow(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
-impl fmt::Debug for Name {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0.as_str(), f)
-    }
-}
-
-impl fmt::Display for Name {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_str())
-    }
-}
-
-impl From<&str> for Name {
-    fn from(s: &str) -> Self {
-        Name(CompactString::new(s))
-    }
-}
-
-impl From<&String> for Name {
-    fn from(s: &String) -> Self {
-        Name(CompactString::new(s))
-    }
-}
-
-impl From<String> for Name {
-    fn from(s: String) -> Self {
-        Name(CompactString::from(s))
-    }
-}
-
-impl From<Name> for String {
-    fn from(n: Name) -> Self {
-        n.0.into_string()
-    }
-}
-
-impl PartialEq<str> for Name {
-    fn eq(&self, other: &str) -> bool {
-        self.0.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for Name {
-    fn eq(&self, other: &&str) -> bool {
-        self.0.as_str() == *other
-    }
-}
-
-impl PartialEq<String> for Name {
-    fn eq(&self, other: &String) -> bool {
-        self.0.as_str() == other.as_str()
-    }
-}
-
-impl Serialize for Name {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.0.as_str())
-    }
-}
+pub type Name = CompactString;
 
 impl Struct {
     /// An empty struct.
@@ -471,7 +383,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut s = Struct::with_capacity(map.size_hint().unwrap_or(0).min(64));
-        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+        while let Some((k, v)) = map.next_entry::<Name, Value>()? {
             s.insert(k, v);
         }
         Ok(Value::Struct(s))
