@@ -11,7 +11,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use compact_str::CompactString;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -276,9 +275,10 @@ impl Serialize for Value {
             Value::I64(n) => s.serialize_i64(*n),
             Value::Double(d) => s.serialize_f64(*d),
             Value::String(v) => s.serialize_str(v),
-            Value::Binary(b) => {
-                s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b))
-            }
+            Value::Binary(b) => s.collect_str(&base64::display::Base64Display::new(
+                b,
+                &base64::engine::general_purpose::STANDARD,
+            )),
             Value::Uuid(u) => s.serialize_str(&format_uuid(u)),
             Value::List(items) | Value::Set(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;

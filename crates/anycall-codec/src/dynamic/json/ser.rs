@@ -285,9 +285,10 @@ impl<'a, R: Reader<'a>> Serialize for ValueSer<'_, '_, '_, '_, R> {
             TypeKind::Binary => {
                 let b = cx.read(|r| r.read_binary())?;
                 match opts.binary {
-                    BinaryFormat::Base64 => {
-                        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b))
-                    }
+                    BinaryFormat::Base64 => s.collect_str(&base64::display::Base64Display::new(
+                        b,
+                        &base64::engine::general_purpose::STANDARD,
+                    )),
                     BinaryFormat::Text => match std::str::from_utf8(b) {
                         Ok(t) => s.serialize_str(t),
                         Err(_) => Err(cx.fail(not_text())),
