@@ -165,18 +165,6 @@ pub(crate) fn out_of_range(n: impl std::fmt::Display, ty: TypeDescriptor<'_>) ->
     )
 }
 
-/// Checks an i64 against an integer type's range (enums are i32).
-#[inline]
-pub(crate) fn check_int(n: i64, ty: TypeDescriptor<'_>) -> Result<i64> {
-    let ok = match ty.kind() {
-        TypeKind::Byte => i8::try_from(n).is_ok(),
-        TypeKind::I16 => i16::try_from(n).is_ok(),
-        TypeKind::I32 | TypeKind::Enum(_) => i32::try_from(n).is_ok(),
-        _ => true,
-    };
-    if ok { Ok(n) } else { Err(out_of_range(n, ty)) }
-}
-
 /// Writes a checked integer of an integer or enum type.
 #[inline]
 pub(crate) fn write_int<W: Writer>(w: &mut W, ty: TypeDescriptor<'_>, n: i64) -> Result<()> {

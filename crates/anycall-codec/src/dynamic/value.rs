@@ -9,7 +9,7 @@
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
 use super::{
-    Seen, check_int, mismatch, ttype_of, wire_mismatch, write_const, write_int, write_zero,
+    Seen, mismatch, ttype_of, wire_mismatch, write_const, write_int, write_int_of, write_zero,
 };
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
@@ -46,22 +46,25 @@ fn write_typed<W: Writer>(
     opts: &Options,
     depth: usize,
 ) -> Result<()> {
-    match (ty.kind(), value) {
+    let kind = ty.kind();
+    match (kind, value) {
         (TypeKind::Bool, Value::Bool(b)) => w.write_bool(*b),
         // The exact widths first: no conversion, no range check.
         (TypeKind::I32, Value::I32(n)) => w.write_i32(*n),
         (TypeKind::I64, Value::I64(n)) => w.write_i64(*n),
         (TypeKind::I16, Value::I16(n)) => w.write_i16(*n),
         (TypeKind::Byte, Value::I8(n)) => w.write_i8(*n),
+        // Any other width, range-checked (enums are i32).
         (
-            TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 | TypeKind::Double,
+            TypeKind::Byte
+            | TypeKind::I16
+            | TypeKind::I32
+            | TypeKind::I64
+            | TypeKind::Double
+            | TypeKind::Enum(_),
             Value::I8(_) | Value::I16(_) | Value::I32(_) | Value::I64(_),
-        ) => write_int(w, ty, value.as_i64().unwrap_or(0))?,
+        ) => write_int_of(w, kind, ty, value.as_i64().unwrap_or(0))?,
         (TypeKind::Double, Value::Double(d)) => w.write_double(*d),
-        (TypeKind::Enum(_), Value::I8(_) | Value::I16(_) | Value::I32(_) | Value::I64(_)) => {
-            let n = check_int(value.as_i64().unwrap_or(0), ty)?;
-            w.write_i32(n as i32);
-        }
         (TypeKind::Enum(e), Value::String(name)) => match e.value(name) {
             Some(n) => w.write_i32(n),
             None => {
