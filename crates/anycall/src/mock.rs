@@ -103,17 +103,11 @@ pub fn example_reply(method: MethodDescriptor<'_>) -> Reply<Value> {
 /// [`example_reply`]. A non-struct return value is taken from a request
 /// field (or parameter) of the same type, when there is one.
 pub fn echo_reply(method: MethodDescriptor<'_>, request: &Value) -> Reply<Value> {
-    echo_reply_owned(method, request.clone())
+    echo(method, request.clone(), None)
 }
 
-/// [`echo_reply`] taking the request by value: copied fields are moved,
-/// not cloned (a server handler owns its arguments).
-pub fn echo_reply_owned(method: MethodDescriptor<'_>, request: Value) -> Reply<Value> {
-    echo(method, request, None)
-}
-
-/// [`echo_reply_owned`] for a request as the decoder read `method`'s
-/// arguments under `opts` (the struct parameter alone, or the arguments
+/// [`echo_reply`] for a request, taken by value, as the decoder read
+/// `method`'s arguments under `opts` (the struct parameter alone, or the arguments
 /// by name; see [`single_struct_param`]): every value has its declared
 /// type, so a request field whose type has the same shape as the result
 /// field is copied without checking its value.
@@ -144,24 +138,22 @@ fn echo_same_shapes(
     out: StructDescriptor<'_>,
     fields: &mut Struct,
 ) -> Option<Struct> {
-    // Where each result field comes from, by request field index.
-    let mut from = Vec::with_capacity(out.len());
-    let mut used = vec![false; req.len()];
-    let mut present = vec![usize::MAX; req.len()];
+    // Where each request field is in `fields`, by request field index.
+    const ABSENT: usize = usize::MAX;
+    const USED: usize = usize::MAX - 1;
+    let mut present = vec![ABSENT; req.len()];
     for (at, (name, _)) in fields.iter().enumerate() {
         present[req.field_by_name(name)?.index()] = at;
     }
-    let nested: Vec<StructDescriptor<'_>> =
-        req.fields().filter_map(|g| g.ty().as_struct()).collect();
+    // Where each result field comes from.
+    let mut from = Vec::with_capacity(out.len());
     for f in out.fields() {
         let source = req
             .field_by_name(f.json_name())
-            .filter(|g| present[g.index()] != usize::MAX);
+            .filter(|g| present[g.index()] != ABSENT);
         match source {
-            Some(g)
-                if g.ty().same_shape(f.ty()) && !std::mem::replace(&mut used[g.index()], true) =>
-            {
-                from.push(Some(present[g.index()]));
+            Some(g) if g.ty().same_shape(f.ty()) && present[g.index()] != USED => {
+                from.push(Some(std::mem::replace(&mut present[g.index()], USED)));
             }
             Some(_) => return None,
             None => {
@@ -171,7 +163,10 @@ fn echo_same_shapes(
                 if !f.is_optional()
                     || f.default_value().is_some()
                     || req.field_by_name(f.name()).is_some()
-                    || nested.iter().any(namesake)
+                    || req
+                        .fields()
+                        .filter_map(|g| g.ty().as_struct())
+                        .any(|d| namesake(&d))
                 {
                     return None;
                 }
