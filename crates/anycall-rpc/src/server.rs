@@ -63,7 +63,8 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct Context {
     service: Option<String>,
-    method: String,
+    /// Shared with the handler call, which takes it beside `&mut Context`.
+    method: Arc<str>,
     seq_id: i32,
     peer: SocketAddr,
     transport: Transport,
@@ -676,33 +677,36 @@ async fn handle_frame<H: Handler>(
         MessageType::Call | MessageType::Oneway => {}
         other => return Err(format!("expected a call, got a {other} message")),
     }
-    let method = msg.name.to_owned();
+    let method: Arc<str> = Arc::from(msg.name);
     let seq_id = msg.seq_id;
     let pool = shared.idl.as_ref().map(Idl::pool);
     let isn = header
         .as_ref()
         .and_then(|h| h.str_value(str_key::IDL_SERVICE_NAME))
         .map(str::to_owned);
+    // Without a route to a service, the context names the `isn` sent.
+    let unrouted = Route {
+        service: None,
+        method: None,
+    };
     let route = match (&pool, shared.mode) {
         // A binary server serves whatever comes; an IDL only tells oneway.
-        (Some(pool), Mode::Binary) => Ok(route(shared, pool, isn.as_deref(), &method).unwrap_or(
-            Route {
-                service: isn.clone(),
-                method: None,
-            },
-        )),
+        (Some(pool), Mode::Binary) => {
+            Ok(route(shared, pool, isn.as_deref(), &method).unwrap_or(unrouted))
+        }
         (Some(pool), _) => route(shared, pool, isn.as_deref(), &method),
-        (None, _) => Ok(Route {
-            service: isn.clone(),
-            method: None,
-        }),
+        (None, _) => Ok(unrouted),
+    };
+    let (service, route) = match route {
+        Ok(Route { service, method }) => (service, Ok(method)),
+        Err(ex) => (None, Err(ex)),
     };
     let oneway = msg.message_type == MessageType::Oneway
         || route
             .as_ref()
-            .is_ok_and(|r| r.method.is_some_and(|m| m.is_oneway()));
+            .is_ok_and(|m| m.is_some_and(|m| m.is_oneway()));
     let mut ctx = Context {
-        service: route.as_ref().ok().and_then(|r| r.service.clone()).or(isn),
+        service: service.or(isn),
         method,
         seq_id,
         peer,
@@ -724,13 +728,13 @@ async fn handle_frame<H: Handler>(
     };
 
     // Routing and argument decoding, then the handler.
-    let desc = match (shared.mode, route) {
-        (_, Err(ex)) => {
+    let desc = match route {
+        Err(ex) => {
             bump(&shared.counters.errors);
             reply.exception(conn, &ctx, &ex);
             return Ok(());
         }
-        (_, Ok(route)) => route.method,
+        Ok(desc) => desc,
     };
     let args = match (shared.mode, desc) {
         (Mode::Binary, _) => Ok(Payload::Binary(payload.clone())),
@@ -766,7 +770,7 @@ async fn handle_frame<H: Handler>(
         }
     };
     bump(&shared.counters.calls);
-    let method = ctx.method.clone();
+    let method = Arc::clone(&ctx.method);
     let result = shared.handler.call(&mut ctx, &method, args).await;
     match result {
         Ok(Reply::Application(ex)) => {
