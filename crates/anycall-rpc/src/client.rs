@@ -312,6 +312,7 @@ impl ClientBuilder {
                     })
                     .collect(),
                 next: AtomicUsize::new(0),
+                fixed_header: fixed_header(&self.config),
                 config: self.config,
                 idl: self.idl,
                 service,
@@ -366,6 +367,8 @@ struct Inner {
     config: Config,
     idl: Option<Idl>,
     service: Option<String>,
+    /// The TTHeader int keys that are the same on every call.
+    fixed_header: Vec<(u16, Bytes)>,
 }
 
 struct Host {
@@ -747,35 +750,25 @@ impl Client {
         metainfo: &Metainfo,
         service: Option<&str>,
     ) -> TTHeader {
-        let config = &self.inner.config;
         let mut header = TTHeader::new(seq);
         header.protocol_id = match protocol {
             Protocol::Binary => ProtocolId::ThriftBinary,
             Protocol::Compact => ProtocolId::ThriftCompact,
         };
-        let transport_type = match config.transport {
-            Transport::TTHeaderFramed => "framed",
-            _ => "unframed",
-        };
+        for (key, value) in &self.inner.fixed_header {
+            header.insert_int_bytes(*key, value.clone());
+        }
         header
-            .insert_int(int_key::TRANSPORT_TYPE, transport_type)
-            .insert_int(int_key::FROM_SERVICE, &config.caller)
             .insert_int(int_key::TO_METHOD, method)
-            .insert_int(
-                int_key::RPC_TIMEOUT,
-                config.rpc_timeout.as_millis().to_string(),
-            )
-            .insert_int(
-                int_key::CONNECT_TIMEOUT,
-                config.connect_timeout.as_millis().to_string(),
-            )
             .set_msg_type(if oneway {
                 MessageType::Oneway.as_u8()
             } else {
                 MessageType::Call.as_u8()
             });
-        if let Some(dest) = config.dest_service.as_deref().or(service) {
-            header.insert_int(int_key::TO_SERVICE, dest);
+        if self.inner.config.dest_service.is_none()
+            && let Some(service) = service
+        {
+            header.insert_int(int_key::TO_SERVICE, service);
         }
         if let Some(service) = service {
             header.insert_str(str_key::IDL_SERVICE_NAME, service);
@@ -955,6 +948,31 @@ fn binary_reply(request: &[u8], reply: Option<Bytes>) -> Result<Bytes> {
     }
     let seq = message_seq_id(protocol_of(request).unwrap_or(protocol), request)?;
     with_seq_id(protocol, reply, seq)
+}
+
+/// The TTHeader int keys a client sends unchanged on every call: its
+/// transport, name, timeouts and configured destination service.
+fn fixed_header(config: &Config) -> Vec<(u16, Bytes)> {
+    let transport_type: &'static [u8] = match config.transport {
+        Transport::TTHeaderFramed => b"framed",
+        _ => b"unframed",
+    };
+    let mut fixed = vec![
+        (int_key::TRANSPORT_TYPE, Bytes::from_static(transport_type)),
+        (int_key::FROM_SERVICE, Bytes::from(config.caller.clone())),
+        (
+            int_key::RPC_TIMEOUT,
+            Bytes::from(config.rpc_timeout.as_millis().to_string()),
+        ),
+        (
+            int_key::CONNECT_TIMEOUT,
+            Bytes::from(config.connect_timeout.as_millis().to_string()),
+        ),
+    ];
+    if let Some(dest) = &config.dest_service {
+        fixed.push((int_key::TO_SERVICE, Bytes::from(dest.clone())));
+    }
+    fixed
 }
 
 fn no_application<T>(reply: Reply<T>) -> Result<Reply<T>> {

@@ -353,8 +353,13 @@ impl TTHeader {
 
     /// Sets an int key to a string value, replacing any earlier one.
     pub fn insert_int(&mut self, key: u16, value: impl AsRef<[u8]>) -> &mut Self {
-        self.int_kvs
-            .insert(key, Bytes::copy_from_slice(value.as_ref()));
+        self.insert_int_bytes(key, Bytes::copy_from_slice(value.as_ref()))
+    }
+
+    /// Sets an int key to `value` without copying it, replacing any
+    /// earlier value (for values prepared once and sent on every call).
+    pub fn insert_int_bytes(&mut self, key: u16, value: Bytes) -> &mut Self {
+        self.int_kvs.insert(key, value);
         self
     }
 
@@ -422,7 +427,7 @@ impl TTHeader {
 
     /// Sets int key [`int_key::MSG_TYPE`] the way Kitex writes it (ASCII decimal).
     pub fn set_msg_type(&mut self, msg_type: u8) -> &mut Self {
-        self.insert_int(int_key::MSG_TYPE, msg_type.to_string())
+        self.insert_int_bytes(int_key::MSG_TYPE, Bytes::from(msg_type.to_string()))
     }
 
     /// Bytes this header occupies on the wire: the 14 fixed bytes plus the
