@@ -9,8 +9,9 @@ use anycall_codec::thrift::{Reader, TType, Writer};
 use anycall_codec::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-/// Maps hash with foldhash, as generated code hashes with ahash.
-pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+/// Maps hash with foldhash, as generated code hashes with ahash (with a
+/// fixed seed, so instruction counts repeat from run to run).
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -97,13 +97,20 @@ pub(crate) fn pool() -> Pool {
         .expect("bench.thrift loads")
 }
 
+/// The fixture names, smallest first.
+pub(crate) const NAMES: [&str; 5] = ["100b", "1k", "6k", "150k", "1k-sorted"];
+
 /// The fixtures. JSON keys come in IDL order (as code generated from the
 /// IDL writes them), except in `1k-sorted`, whose object keys are sorted (as
 /// Go's `encoding/json` writes a `map[string]interface{}`).
 pub(crate) fn fixtures(pool: &Pool) -> Vec<Fixture> {
+    NAMES.into_iter().map(|name| fixture(pool, name)).collect()
+}
+
+/// One fixture of [`NAMES`], built alone.
+pub(crate) fn fixture(pool: &Pool, name: &'static str) -> Fixture {
     let text = std::fs::read(dir().join("request.json")).expect("request.json");
     let one: codegen::Request = serde_json::from_slice(&text).expect("request.json parses");
-    let sorted = sort_keys(serde_json::from_slice(&text).expect("request.json is JSON"));
     let with_items = |copies: usize| {
         let mut r = one.clone();
         for _ in 1..copies {
@@ -111,40 +118,41 @@ pub(crate) fn fixtures(pool: &Pool) -> Vec<Fixture> {
         }
         r
     };
-    // About 100 bytes: ids, a short user, no containers.
-    let mut small = one.clone();
-    small.user.email.clear();
-    small.user.address = codegen::Address::default();
-    small.user.tags.clear();
-    small.items.clear();
-    small.headers.clear();
-    small.signature.clear();
-    small.counters.clear();
-    small.note = None;
+    let json = match name {
+        "100b" => {
+            // About 100 bytes: ids, a short user, no containers.
+            let mut small = one.clone();
+            small.user.email.clear();
+            small.user.address = codegen::Address::default();
+            small.user.tags.clear();
+            small.items.clear();
+            small.headers.clear();
+            small.signature.clear();
+            small.counters.clear();
+            small.note = None;
+            serde_json::to_vec(&small)
+        }
+        "1k" => serde_json::to_vec(&one),
+        "6k" => serde_json::to_vec(&with_items(11)),
+        "150k" => serde_json::to_vec(&with_items(320)),
+        "1k-sorted" => serde_json::to_vec(&sort_keys(
+            serde_json::from_slice(&text).expect("request.json is JSON"),
+        )),
+        other => panic!("no fixture named {other}"),
+    }
+    .expect("fixture renders");
     let desc = pool.find_struct("Request").expect("Request");
-    [
-        ("100b", serde_json::to_vec(&small)),
-        ("1k", serde_json::to_vec(&one)),
-        ("6k", serde_json::to_vec(&with_items(11))),
-        ("150k", serde_json::to_vec(&with_items(320))),
-        ("1k-sorted", serde_json::to_vec(&sorted)),
-    ]
-    .into_iter()
-    .map(|(name, json)| {
-        let json = json.expect("fixture renders");
-        let mut thrift = BytesMut::new();
-        encode_struct_json(
-            desc,
-            &json,
-            Protocol::Binary,
-            &Options::default(),
-            &mut thrift,
-        )
-        .expect("fixture encodes");
-        check_same(&json, &thrift);
-        Fixture { name, json, thrift }
-    })
-    .collect()
+    let mut thrift = BytesMut::new();
+    encode_struct_json(
+        desc,
+        &json,
+        Protocol::Binary,
+        &Options::default(),
+        &mut thrift,
+    )
+    .expect("fixture encodes");
+    check_same(&json, &thrift);
+    Fixture { name, json, thrift }
 }
 
 /// The value with every object's keys in sorted order.

@@ -115,12 +115,12 @@ fn run_one(direction: &str, side: &str, fixture: &str, n: &str) {
         .expect("a side");
     let n: u64 = n.parse().expect("an iteration count");
     let pool = fixtures::pool();
-    let fixtures = fixtures::fixtures(&pool);
-    let fx = fixtures
-        .iter()
-        .find(|f| f.name == fixture)
+    let name = fixtures::NAMES
+        .into_iter()
+        .find(|&n| n == fixture)
         .expect("a fixture");
-    let mut p = Prepared::new(&pool, fx);
+    let fx = fixtures::fixture(&pool, name);
+    let mut p = Prepared::new(&pool, &fx);
     // One untimed run first: buffers reach their working size.
     p.run(d, side);
     std::hint::black_box(hot_loop(&mut p, d, side, n));
