@@ -612,15 +612,14 @@ async fn serve_connection<H: Handler>(
             }
         }
     };
-    let transport = match detected {
-        Detected::Grpc | Detected::TTHeaderStreaming => {
-            bump(&shared.counters.bad_frames);
-            tracing::warn!(%peer, protocol = ?detected, "closing connection: protocol not supported");
-            return;
-        }
-        Detected::TTHeader => Transport::TTHeader,
-        Detected::Framed(_) => Transport::Framed,
-        Detected::Buffered(_) => Transport::Buffered,
+    // gRPC and TTHeader Streaming are detected, not served.
+    let Some(transport) = detected
+        .transport()
+        .filter(|_| detected != Detected::TTHeaderStreaming)
+    else {
+        bump(&shared.counters.bad_frames);
+        tracing::warn!(%peer, protocol = ?detected, "closing connection: protocol not supported");
+        return;
     };
     conn.reader = frame_decoder(transport, shared.max_frame_size);
     tracing::debug!(%peer, %transport, "connection open");
