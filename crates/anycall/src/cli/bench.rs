@@ -157,28 +157,46 @@ fn error_kind(e: &Error) -> &'static str {
     }
 }
 
+/// Why one call failed; rendered only for the first of each kind.
+enum Failure {
+    Rpc(Error),
+    Declared(String),
+}
+
+impl Failure {
+    fn kind(&self) -> &'static str {
+        match self {
+            Failure::Rpc(e) => error_kind(e),
+            Failure::Declared(_) => "exception",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Failure::Rpc(e) => format!("{e:#}"),
+            Failure::Declared(name) => format!("declared exception `{name}`"),
+        }
+    }
+}
+
+/// A reply that is a declared exception counts as a failure.
+fn settled<T>(reply: Result<Reply<T>, Error>) -> Result<(), Failure> {
+    match reply.map_err(Failure::Rpc)? {
+        Reply::Exception { name, .. } => Err(Failure::Declared(name)),
+        _ => Ok(()),
+    }
+}
+
 /// One call in the plan's mode.
-async fn call_once(
-    client: &Client,
-    method: &str,
-    work: &Work,
-) -> Result<(), (&'static str, String)> {
-    let failed = |e: Error| (error_kind(&e), format!("{e:#}"));
-    let declared = |name: String| ("exception", format!("declared exception `{name}`"));
+async fn call_once(client: &Client, method: &str, work: &Work) -> Result<(), Failure> {
     match work {
-        Work::Json(args) => match client.call_json(method, args).await.map_err(failed)? {
-            Reply::Exception { name, .. } => Err(declared(name)),
-            _ => Ok(()),
-        },
-        Work::Value(args) => match client.call_value(method, args).await.map_err(failed)? {
-            Reply::Exception { name, .. } => Err(declared(name)),
-            _ => Ok(()),
-        },
+        Work::Json(args) => settled(client.call_json(method, args).await),
+        Work::Value(args) => settled(client.call_value(method, args).await),
         Work::Binary(message) => client
             .call_binary(message.clone())
             .await
             .map(drop)
-            .map_err(failed),
+            .map_err(Failure::Rpc),
     }
 }
 
@@ -278,9 +296,13 @@ async fn worker(
                     control.flush(&mut pending);
                 }
             }
-            Err((kind, message)) => {
+            Err(failure) => {
+                let kind = failure.kind();
                 *tally.errors.entry(kind).or_default() += 1;
-                tally.samples.entry(kind).or_insert(message);
+                tally
+                    .samples
+                    .entry(kind)
+                    .or_insert_with(|| failure.message());
             }
         }
         if control.counting {
@@ -448,7 +470,7 @@ pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
     // at once instead of as a run of errors.
     call_once(&client, &method, &work)
         .await
-        .map_err(|(kind, message)| anyhow!("the first call failed ({kind}): {message}"))?;
+        .map_err(|f| anyhow!("the first call failed ({}): {}", f.kind(), f.message()))?;
 
     let slots = (plan.connections < plan.concurrency).then(|| Semaphore::new(plan.connections));
     let bar = progress(plan.stop);
