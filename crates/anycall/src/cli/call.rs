@@ -83,7 +83,7 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
 
     if a.raw {
         let message = read_data(a.data.as_deref())?;
-        return raw(&client, a, message).await;
+        return raw(&client, a, &plan, message).await;
     }
     let method = plan.method.as_deref().unwrap_or_default();
     let interactive = a.data.is_none() && std::io::stdin().is_terminal();
@@ -110,14 +110,33 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
 
 fn request(a: &CallArgs, method: &str, data: &[u8]) -> anyhow::Result<Request> {
     let text = std::str::from_utf8(data).context("the JSON is not UTF-8")?;
-    let mut req = Request::json(method, text);
+    Ok(with_meta(Request::json(method, text), a))
+}
+
+/// `req` with the `--meta` and `--meta-persistent` values.
+fn with_meta(mut req: Request, a: &CallArgs) -> Request {
     for kv in &a.meta {
         req = req.transient(kv.0.clone(), kv.1.clone());
     }
     for kv in &a.meta_persistent {
         req = req.persistent(kv.0.clone(), kv.1.clone());
     }
-    Ok(req)
+    req
+}
+
+/// A failed call as the command's error: a `TApplicationException` exits
+/// with 64 + its type.
+fn call_failed(e: anycall_rpc::Error, addr: &str) -> CliError {
+    match e.application() {
+        Some(ex) => CliError::exit(
+            Exit::Remote(ex.kind().0),
+            Some(anyhow!(
+                "the server answered with a TApplicationException: {ex} (type {})",
+                ex.kind().0
+            )),
+        ),
+        None => CliError::from(anyhow::Error::new(e).context(format!("call to {addr} failed"))),
+    }
 }
 
 async fn one(
@@ -159,18 +178,7 @@ async fn one(
             if a.verbose {
                 eprintln!("< failed after {elapsed:.2?}");
             }
-            return Err(match e.application() {
-                Some(ex) => CliError::exit(
-                    Exit::Remote(ex.kind().0),
-                    Some(anyhow!(
-                        "the server answered with a TApplicationException: {ex} (type {})",
-                        ex.kind().0
-                    )),
-                ),
-                None => CliError::from(
-                    anyhow::Error::new(e).context(format!("call to {} failed", plan.addr)),
-                ),
-            });
+            return Err(call_failed(e, &plan.addr));
         }
     };
     if a.verbose {
@@ -233,15 +241,11 @@ fn verbose_request(a: &CallArgs, plan: &Plan, method: &str, data: &[u8]) {
     eprintln!("> {}", String::from_utf8_lossy(data).trim());
 }
 
-async fn raw(client: &Client, a: &CallArgs, message: Vec<u8>) -> Result<(), CliError> {
-    let mut req = Request::binary(message);
-    for kv in &a.meta {
-        req = req.transient(kv.0.clone(), kv.1.clone());
-    }
-    let resp = client.call(req).await.map_err(|e| match e.application() {
-        Some(ex) => CliError::exit(Exit::Remote(ex.kind().0), Some(anyhow!("{ex}"))),
-        None => CliError::from(anyhow::Error::new(e)),
-    })?;
+async fn raw(client: &Client, a: &CallArgs, plan: &Plan, message: Vec<u8>) -> Result<(), CliError> {
+    let resp = client
+        .call(with_meta(Request::binary(message), a))
+        .await
+        .map_err(|e| call_failed(e, &plan.addr))?;
     let mut out = std::io::stdout().lock();
     if let Reply::Success(Payload::Binary(bytes)) = resp.reply {
         out.write_all(&bytes)?;
