@@ -302,24 +302,14 @@ pub(crate) struct CallArgs {
     /// stdin is read; on a terminal, one JSON request per line (interactive).
     #[arg(short = 'd', long = "data", value_name = "JSON|@FILE|@-")]
     pub(crate) data: Option<String>,
-    /// Transport framing.
-    #[arg(long, value_enum, default_value_t = TransportArg::Framed)]
-    pub(crate) transport: TransportArg,
-    /// Thrift protocol.
-    #[arg(long, value_enum, default_value_t = ProtocolArg::Binary)]
-    pub(crate) protocol: ProtocolArg,
+    #[command(flatten)]
+    pub(crate) client: ClientArgs,
     /// Transient metainfo `key=value` (TTHeader transports; repeatable).
     #[arg(long = "meta", value_name = "KEY=VALUE")]
     pub(crate) meta: Vec<KeyValue>,
     /// Persistent metainfo `key=value` (TTHeader transports; repeatable).
     #[arg(long = "meta-persistent", value_name = "KEY=VALUE")]
     pub(crate) meta_persistent: Vec<KeyValue>,
-    /// RPC timeout (e.g. 500ms, 2s).
-    #[arg(long, value_parser = parse_duration, default_value = "5s")]
-    pub(crate) timeout: Duration,
-    /// Connect timeout.
-    #[arg(long, value_parser = parse_duration, default_value = "1s")]
-    pub(crate) connect_timeout: Duration,
     /// Output format (default: pretty on a terminal, compact otherwise).
     #[arg(long, short = 'o', value_enum)]
     pub(crate) output: Option<JsonOutput>,
@@ -379,6 +369,35 @@ pub(crate) enum BenchMode {
     Binary,
 }
 
+/// How `call` and `bench` reach the server.
+#[derive(Debug, Args)]
+pub(crate) struct ClientArgs {
+    /// Transport framing.
+    #[arg(long, value_enum, default_value_t = TransportArg::Framed)]
+    pub(crate) transport: TransportArg,
+    /// Thrift protocol.
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Binary)]
+    pub(crate) protocol: ProtocolArg,
+    /// RPC timeout of each call (e.g. 500ms, 2s).
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    pub(crate) timeout: Duration,
+    /// Connect timeout.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    pub(crate) connect_timeout: Duration,
+}
+
+impl ClientArgs {
+    /// A client builder for `hosts` with these settings and the JSON options.
+    pub(crate) fn builder(&self, hosts: &str, json: &JsonArgs) -> anycall_rpc::ClientBuilder {
+        anycall_rpc::Client::builder(hosts)
+            .transport(self.transport.into())
+            .protocol(self.protocol.into())
+            .rpc_timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .options(json.options())
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
     /// [ADDR] SERVICE/METHOD. ADDR is one or more host:port separated by
@@ -393,12 +412,8 @@ pub(crate) struct BenchArgs {
     /// How each request is built (see below).
     #[arg(long, value_enum, default_value_t = BenchMode::Json)]
     pub(crate) mode: BenchMode,
-    /// Transport framing.
-    #[arg(long, value_enum, default_value_t = TransportArg::Framed)]
-    pub(crate) transport: TransportArg,
-    /// Thrift protocol.
-    #[arg(long, value_enum, default_value_t = ProtocolArg::Binary)]
-    pub(crate) protocol: ProtocolArg,
+    #[command(flatten)]
+    pub(crate) client: ClientArgs,
     /// Stop after this many calls [default: 200 when --duration is not given].
     #[arg(short = 'n', long, conflicts_with = "duration")]
     pub(crate) requests: Option<u64>,
@@ -413,12 +428,6 @@ pub(crate) struct BenchArgs {
     /// (calls do not share a connection).
     #[arg(long)]
     pub(crate) connections: Option<usize>,
-    /// RPC timeout of each call.
-    #[arg(long, value_parser = parse_duration, default_value = "5s")]
-    pub(crate) timeout: Duration,
-    /// Connect timeout.
-    #[arg(long, value_parser = parse_duration, default_value = "1s")]
-    pub(crate) connect_timeout: Duration,
     /// Report format.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Text)]
     pub(crate) output: Output,

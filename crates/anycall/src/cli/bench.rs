@@ -102,7 +102,7 @@ fn plan(a: &BenchArgs) -> Result<Plan, CliError> {
 
     // Encoding once checks the JSON against the IDL before any connection.
     let json = read_data(Some(&a.data))?;
-    let protocol = a.protocol.into();
+    let protocol = a.client.protocol.into();
     let options = a.json.options();
     let mut message = BytesMut::new();
     call::encode_call_json(desc, &json, 0, protocol, &options, &mut message)
@@ -377,7 +377,7 @@ fn report(
             BenchMode::Value => "value",
             BenchMode::Binary => "binary",
         },
-        transport: anycall_rpc::Transport::from(a.transport).to_string(),
+        transport: anycall_rpc::Transport::from(a.client.transport).to_string(),
         concurrency: plan.concurrency,
         connections: plan.connections,
         requests,
@@ -452,12 +452,9 @@ fn render_text(r: &Report, samples: &BTreeMap<&'static str, String>) -> String {
 
 pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
     let plan = plan(a)?;
-    let client = Client::builder(plan.addr.clone())
-        .transport(a.transport.into())
-        .protocol(a.protocol.into())
-        .rpc_timeout(a.timeout)
-        .connect_timeout(a.connect_timeout)
-        .options(a.json.options())
+    let client = a
+        .client
+        .builder(&plan.addr, &a.json)
         .idl(plan.pool.clone())
         .service(plan.service.clone())
         .max_idle_per_host(plan.connections)

@@ -70,12 +70,7 @@ fn plan(a: &CallArgs) -> Result<Plan, CliError> {
 
 pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
     let plan = plan(a)?;
-    let mut builder = Client::builder(plan.addr.clone())
-        .transport(a.transport.into())
-        .protocol(a.protocol.into())
-        .rpc_timeout(a.timeout)
-        .connect_timeout(a.connect_timeout)
-        .options(a.json.options());
+    let mut builder = a.client.builder(&plan.addr, &a.json);
     if let (Some(pool), Some(service)) = (&plan.pool, &plan.service) {
         builder = builder.idl(pool.clone()).service(service.clone());
     }
@@ -159,7 +154,7 @@ async fn one(
             m,
             data,
             0,
-            a.protocol.into(),
+            a.client.protocol.into(),
             &a.json.options(),
             &mut scratch,
         )
@@ -219,8 +214,8 @@ fn render(json: &str, pretty: bool) -> anyhow::Result<String> {
 }
 
 fn verbose_request(a: &CallArgs, plan: &Plan, method: &str, data: &[u8]) {
-    let transport = anycall_rpc::Transport::from(a.transport);
-    let protocol = anycall_rpc::Protocol::from(a.protocol);
+    let transport = anycall_rpc::Transport::from(a.client.transport);
+    let protocol = anycall_rpc::Protocol::from(a.client.protocol);
     eprintln!(
         "> {} {} over {transport}, {protocol}",
         plan.addr,
