@@ -9,7 +9,8 @@
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
 use super::{
-    Seen, mismatch, ttype_of, wire_mismatch, write_const, write_int, write_int_of, write_zero,
+    Seen, mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_const, write_int, write_int_of,
+    write_zero,
 };
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
@@ -46,7 +47,18 @@ fn write_typed<W: Writer>(
     opts: &Options,
     depth: usize,
 ) -> Result<()> {
-    let kind = ty.kind();
+    write_kind(w, ty, ty.kind(), value, opts, depth)
+}
+
+/// [`write_typed`] with the type's kind already at hand.
+fn write_kind<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    kind: TypeKind<'_>,
+    value: &Value,
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
     match (kind, value) {
         (TypeKind::Bool, Value::Bool(b)) => w.write_bool(*b),
         // The exact widths first: no conversion, no range check.
@@ -137,7 +149,7 @@ fn write_items<W: Writer>(
             (TypeKind::I32, Value::I32(n)) => w.write_i32(*n),
             (TypeKind::I64, Value::I64(n)) => w.write_i64(*n),
             (TypeKind::String, Value::String(s)) => w.write_string(s)?,
-            _ => write_typed(w, e, item, opts, depth + 1)
+            _ => write_kind(w, e, kind, item, opts, depth + 1)
                 .map_err(|err| err.at(PathSegment::Index(i)))?,
         }
     }
@@ -254,8 +266,10 @@ fn write_struct_at<W: Writer>(
             .at(PathSegment::Root(desc.name().to_owned())));
         }
         next = f.index() + 1;
-        w.write_field_begin(ttype_of(f.ty()), f.id())?;
-        write_typed(w, f.ty(), v, opts, depth + 1)
+        let ty = f.ty();
+        let kind = ty.kind();
+        w.write_field_begin(ttype_of_kind(kind), f.id())?;
+        write_kind(w, ty, kind, v, opts, depth + 1)
             .map_err(|e| e.at_field(f.json_name()))
             .map_err(|e| root(e, desc, top))?;
     }
@@ -339,7 +353,12 @@ fn read_typed<'a, R: Reader<'a>>(
     ty: TypeDescriptor<'_>,
     opts: &Options,
 ) -> Result<Value> {
-    Ok(match ty.kind() {
+    read_kind(r, ty.kind(), opts)
+}
+
+/// [`read_typed`] with the type's kind already at hand.
+fn read_kind<'a, R: Reader<'a>>(r: &mut R, kind: TypeKind<'_>, opts: &Options) -> Result<Value> {
+    Ok(match kind {
         TypeKind::Bool => Value::Bool(r.read_bool()?),
         TypeKind::Byte => Value::I8(r.read_i8()?),
         TypeKind::I16 => Value::I16(r.read_i16()?),
@@ -390,12 +409,13 @@ fn read_items<'a, R: Reader<'a>>(
     n: usize,
     opts: &Options,
 ) -> Result<Vec<Value>> {
-    if n > 0 && et != ttype_of(e) {
+    let kind = e.kind();
+    if n > 0 && et != ttype_of_kind(kind) {
         return Err(wire_mismatch(e, et));
     }
     let mut items = Vec::with_capacity(n);
     for i in 0..n {
-        items.push(read_typed(r, e, opts).map_err(|err| err.at(PathSegment::Index(i)))?);
+        items.push(read_kind(r, kind, opts).map_err(|err| err.at(PathSegment::Index(i)))?);
     }
     Ok(items)
 }
@@ -413,7 +433,9 @@ fn read_struct_inner<'a, R: Reader<'a>>(
             r.skip(tt)?;
             continue;
         };
-        if tt != ttype_of(f.ty()) {
+        let ty = f.ty();
+        let kind = ty.kind();
+        if tt != ttype_of_kind(kind) {
             // Kitex's generic servers may write a void result as a VOID field.
             if tt == TType::Void && id == 0 {
                 r.skip(TType::Struct)?;
@@ -421,7 +443,7 @@ fn read_struct_inner<'a, R: Reader<'a>>(
             }
             return Err(wire_mismatch(f.ty(), tt).at_field(f.json_name()));
         }
-        let v = read_typed(r, f.ty(), opts).map_err(|e| e.at_field(f.json_name()))?;
+        let v = read_kind(r, kind, opts).map_err(|e| e.at_field(f.json_name()))?;
         if seen.insert(f.index()) {
             out.insert(f.json_name(), v);
         } else {
