@@ -191,6 +191,30 @@ pub(crate) fn write_int_of<W: Writer>(
     Ok(())
 }
 
+/// Decodes base64 text and writes it as binary; values up to 1 KiB are
+/// decoded on the stack. `bad` words the error for text that is not base64.
+pub(crate) fn write_base64<W: Writer>(
+    w: &mut W,
+    s: &str,
+    bad: impl Fn(base64::DecodeError) -> Error,
+) -> Result<()> {
+    use base64::Engine as _;
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let mut stack = [0u8; 1024];
+    if base64::decoded_len_estimate(s.len()) <= stack.len() {
+        match engine.decode_slice(s, &mut stack) {
+            Ok(n) => return w.write_binary(&stack[..n]),
+            Err(base64::DecodeSliceError::DecodeError(e)) => return Err(bad(e)),
+            // Not expected under the estimate; the heap path below copes.
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {}
+        }
+    }
+    match engine.decode(s) {
+        Ok(bytes) => w.write_binary(&bytes),
+        Err(e) => Err(bad(e)),
+    }
+}
+
 /// Marks which fields of a struct were seen (one bit per field position:
 /// two words, without an allocation, for up to 128 fields; a vector beyond).
 pub(crate) struct Seen {

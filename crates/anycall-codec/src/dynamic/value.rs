@@ -9,8 +9,8 @@
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
 use super::{
-    Seen, mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_const, write_int, write_int_of,
-    write_zero,
+    Seen, mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int,
+    write_int_of, write_zero,
 };
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
@@ -175,11 +175,7 @@ pub(crate) fn write_key_str<W: Writer>(
 ) -> Result<()> {
     match k.kind() {
         TypeKind::Binary if base64 => {
-            use base64::Engine as _;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(s)
-                .map_err(|_| mismatch(k, &format!("key {s:?} (not base64)")))?;
-            w.write_binary(&bytes)?;
+            write_base64(w, s, |_| mismatch(k, &format!("key {s:?} (not base64)")))?;
         }
         TypeKind::String | TypeKind::Binary => w.write_string(s)?,
         TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 => {

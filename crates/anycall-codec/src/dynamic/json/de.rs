@@ -5,11 +5,10 @@ use std::cell::RefCell;
 use std::fmt;
 
 use anycall_idl::{FieldDescriptor, StructDescriptor, TypeDescriptor, TypeKind};
-use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::dynamic::value::{root, unknown_field, write_absent, write_key_str};
-use crate::dynamic::{Seen, mismatch, ttype_of, ttype_of_kind, write_int_of};
+use crate::dynamic::{Seen, mismatch, ttype_of, ttype_of_kind, write_base64, write_int_of};
 use crate::error::{Error, ErrorKind, Limit, PathSegment, Result};
 use crate::options::{BinaryFormat, Options, UnknownFields};
 use crate::thrift::Writer;
@@ -253,7 +252,12 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
         let r = match self.kind {
             TypeKind::String => self.w.write_string(s),
             TypeKind::Binary => match cx.opts.binary {
-                BinaryFormat::Base64 => write_base64(self.w, s),
+                BinaryFormat::Base64 => write_base64(self.w, s, |e| {
+                    Error::new(
+                        ErrorKind::TypeMismatch,
+                        format!("expected base64 binary, found string {s:?} ({e})"),
+                    )
+                }),
                 BinaryFormat::Text => self.w.write_binary(s.as_bytes()),
             },
             TypeKind::Uuid => match parse_uuid(s) {
@@ -318,31 +322,6 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
 
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
         Err(self.found("an object"))
-    }
-}
-
-/// Decodes base64 text and writes it as binary; values up to 1 KiB are
-/// decoded on the stack.
-fn write_base64<W: Writer>(w: &mut W, s: &str) -> Result<()> {
-    let engine = &base64::engine::general_purpose::STANDARD;
-    let bad = |e: base64::DecodeError| {
-        Error::new(
-            ErrorKind::TypeMismatch,
-            format!("expected base64 binary, found string {s:?} ({e})"),
-        )
-    };
-    let mut stack = [0u8; 1024];
-    if base64::decoded_len_estimate(s.len()) <= stack.len() {
-        match engine.decode_slice(s, &mut stack) {
-            Ok(n) => return w.write_binary(&stack[..n]),
-            Err(base64::DecodeSliceError::DecodeError(e)) => return Err(bad(e)),
-            // Not expected under the estimate; the heap path below copes.
-            Err(base64::DecodeSliceError::OutputSliceTooSmall) => {}
-        }
-    }
-    match engine.decode(s) {
-        Ok(bytes) => w.write_binary(&bytes),
-        Err(e) => Err(bad(e)),
     }
 }
 
