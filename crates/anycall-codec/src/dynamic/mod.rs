@@ -191,6 +191,31 @@ pub(crate) fn write_int_of<W: Writer>(
     Ok(())
 }
 
+/// The error for a required field that is absent.
+#[cold]
+pub(crate) fn missing(name: &str) -> Error {
+    Error::new(
+        ErrorKind::MissingRequired,
+        format!("missing required field `{name}`"),
+    )
+}
+
+/// After reading a struct: the error for its first required field not in
+/// `seen`, when `opts` makes missing required fields errors.
+pub(crate) fn check_required(
+    desc: anycall_idl::StructDescriptor<'_>,
+    seen: &Seen,
+    opts: &crate::options::Options,
+) -> Result<()> {
+    if opts.missing_required != crate::options::MissingRequired::Error {
+        return Ok(());
+    }
+    match desc.required_fields().find(|f| !seen.contains(f.index())) {
+        Some(f) => Err(missing(f.json_name())),
+        None => Ok(()),
+    }
+}
+
 /// Decodes base64 text and writes it as binary; values up to 1 KiB are
 /// decoded on the stack. `bad` words the error for text that is not base64.
 pub(crate) fn write_base64<W: Writer>(

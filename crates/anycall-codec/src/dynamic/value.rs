@@ -9,8 +9,8 @@
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
 use super::{
-    Seen, mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int,
-    write_int_of, write_zero,
+    Seen, check_required, mismatch, missing, ttype_of, ttype_of_kind, wire_mismatch, write_base64,
+    write_const, write_int, write_int_of, write_zero,
 };
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
@@ -305,10 +305,7 @@ pub(crate) fn write_absent<W: Writer>(
         }
         if f.is_required() {
             if opts.missing_required == MissingRequired::Error {
-                return Err(Error::new(
-                    ErrorKind::MissingRequired,
-                    format!("missing required field `{}`", f.json_name()),
-                ));
+                return Err(missing(f.json_name()));
             }
             w.write_field_begin(ttype_of(f.ty()), f.id())?;
             match f.default_value() {
@@ -447,20 +444,12 @@ fn read_struct_inner<'a, R: Reader<'a>>(
         }
     }
     r.read_struct_end();
-    for f in desc.fields() {
-        if seen.contains(f.index()) {
-            continue;
-        }
-        if f.is_required() && opts.missing_required == MissingRequired::Error {
-            return Err(Error::new(
-                ErrorKind::MissingRequired,
-                format!("missing required field `{}`", f.json_name()),
-            ));
-        }
-        if opts.read_defaults
-            && let Some(d) = f.default_value()
-        {
-            out.push(f.json_name(), const_to_value(f.ty(), d));
+    check_required(desc, &seen, opts)?;
+    if opts.read_defaults {
+        for f in desc.fields().filter(|f| !seen.contains(f.index())) {
+            if let Some(d) = f.default_value() {
+                out.push(f.json_name(), const_to_value(f.ty(), d));
+            }
         }
     }
     Ok(out)

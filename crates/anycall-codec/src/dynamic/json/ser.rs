@@ -7,10 +7,10 @@ use base64::Engine as _;
 use serde::ser::{self, Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::dynamic::value::root;
-use crate::dynamic::{Seen, ttype_of, ttype_of_kind, wire_mismatch};
+use crate::dynamic::{Seen, check_required, ttype_of, ttype_of_kind, wire_mismatch};
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::limits::Limits;
-use crate::options::{BinaryFormat, MissingRequired, NonFinite, Options};
+use crate::options::{BinaryFormat, NonFinite, Options};
 use crate::thrift::{BinaryReader, CompactReader, Protocol, Reader, TType};
 use crate::value::format_uuid;
 
@@ -538,37 +538,17 @@ impl<'a, R: Reader<'a>> Serialize for StructSer<'_, '_, '_, '_, R> {
             }
         }
         cx.r.borrow_mut().read_struct_end();
-        if !cx.opts.read_defaults {
-            // Only required fields can make a difference.
-            if cx.opts.missing_required == MissingRequired::Error
-                && let Some(f) = desc.required_fields().find(|f| !seen.contains(f.index()))
-            {
-                return Err(fail_root(missing(f.json_name())));
-            }
-            return m.end();
-        }
-        for f in desc.fields() {
-            if seen.contains(f.index()) {
-                continue;
-            }
-            if f.is_required() && cx.opts.missing_required == MissingRequired::Error {
-                return Err(fail_root(missing(f.json_name())));
-            }
-            if let Some(d) = f.default_value() {
-                let v = crate::dynamic::value::const_to_value(f.ty(), d);
-                m.serialize_entry(f.json_name(), &ValueJson { v: &v, cx })?;
+        check_required(desc, &seen, cx.opts).map_err(fail_root)?;
+        if cx.opts.read_defaults {
+            for f in desc.fields().filter(|f| !seen.contains(f.index())) {
+                if let Some(d) = f.default_value() {
+                    let v = crate::dynamic::value::const_to_value(f.ty(), d);
+                    m.serialize_entry(f.json_name(), &ValueJson { v: &v, cx })?;
+                }
             }
         }
         m.end()
     }
-}
-
-#[cold]
-fn missing(name: &str) -> Error {
-    Error::new(
-        ErrorKind::MissingRequired,
-        format!("missing required field `{name}`"),
-    )
 }
 
 /// Renders a `Value` (an IDL default) with the same options as the view.
