@@ -10,6 +10,8 @@ mod interop;
 mod loopback;
 #[path = "rpc/memory.rs"]
 mod memory;
+#[path = "rpc/peers.rs"]
+mod peers;
 #[path = "rpc/proxy.rs"]
 mod proxy;
 #[path = "rpc/scripted.rs"]

@@ -11,111 +11,13 @@
 //! Binary); Apache's THeader (0x0FFF) is not TTHeader (Python cells use
 //! Buffered and Framed).
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anycall_rpc::{Client, Mode, Protocol, Server, ServerHandle, Transport};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
-use crate::common::{ClientMode, EchoService, echo_pool, keyed, repo_root, run_script};
-
-const SETUP_HINT: &str = "run scripts/interop-setup to build the interop peers";
-
-fn peer_path(var: &str, default: &str) -> PathBuf {
-    let path = std::env::var_os(var).map_or_else(|| repo_root().join(default), PathBuf::from);
-    assert!(
-        path.exists(),
-        "interop peer {} not found ({var}); {SETUP_HINT}",
-        path.display()
-    );
-    path
-}
-
-fn volo_peer() -> Command {
-    Command::new(peer_path(
-        "INTEROP_VOLO_PEER",
-        "interop/target/release/volo-peer",
-    ))
-}
-
-fn python_peer() -> Command {
-    let python = peer_path("INTEROP_PYTHON", "interop/.venv/bin/python");
-    let script = peer_path("INTEROP_PYTHON_PEER", "interop/python/peer.py");
-    let mut cmd = Command::new(python);
-    cmd.arg(script);
-    cmd
-}
-
-/// A peer server process, killed when dropped.
-struct PeerServer {
-    addr: String,
-    _child: Child,
-}
-
-/// Starts `cmd server ...` and waits for its `listening HOST:PORT` line.
-async fn start_server(mut cmd: Command, args: &[&str]) -> PeerServer {
-    cmd.arg("server")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn peer: {e}; {SETUP_HINT}"));
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("peer server starts within 60 s")
-        .expect("peer stdout")
-        .expect("peer printed a line");
-    let addr = line
-        .strip_prefix("listening ")
-        .unwrap_or_else(|| panic!("unexpected first line from peer: {line:?}"))
-        .trim()
-        .to_owned();
-    PeerServer {
-        addr,
-        _child: child,
-    }
-}
-
-/// Runs `cmd client ...` to completion; asserts exit 0 and that every JSON
-/// line says `"ok": true`. Returns the number of calls.
-async fn run_client(mut cmd: Command, args: &[&str], cell: &str) -> usize {
-    cmd.arg("client")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{cell}: peer client did not finish in 120 s"))
-        .unwrap_or_else(|e| panic!("{cell}: spawn peer client: {e}; {SETUP_HINT}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let mut calls = 0;
-    for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
-        let v: serde_json::Value =
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("{cell}: bad line {line:?}: {e}"));
-        assert_eq!(v["ok"], true, "{cell}: {line}\n{stderr}");
-        calls += 1;
-    }
-    assert!(
-        out.status.success(),
-        "{cell}: peer client failed\n{stdout}\n{stderr}"
-    );
-    assert!(
-        calls >= 10,
-        "{cell}: only {calls} calls\n{stdout}\n{stderr}"
-    );
-    calls
-}
+use crate::common::{ClientMode, EchoService, echo_pool, keyed, run_script};
+use crate::peers::{python_peer, run_client, start_server, volo_peer};
 
 /// The anycall client in JSON, `Value` and binary modes against `addr`.
 async fn anycall_client_cells(addr: &str, transport: Transport, protocol: Protocol, peer: &str) {

@@ -1,0 +1,108 @@
+//! Peer processes of the interop tests: finding the programs that
+//! `scripts/interop-setup` builds, starting a peer server and waiting for its
+//! `listening HOST:PORT` line, running a peer client to its end and checking
+//! its JSON lines (interop/README.md gives the contract).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::common::repo_root;
+
+pub(crate) const SETUP_HINT: &str = "run scripts/interop-setup to build the interop peers";
+
+pub(crate) fn peer_path(var: &str, default: &str) -> PathBuf {
+    let path = std::env::var_os(var).map_or_else(|| repo_root().join(default), PathBuf::from);
+    assert!(
+        path.exists(),
+        "interop peer {} not found ({var}); {SETUP_HINT}",
+        path.display()
+    );
+    path
+}
+
+pub(crate) fn volo_peer() -> Command {
+    Command::new(peer_path(
+        "INTEROP_VOLO_PEER",
+        "interop/target/release/volo-peer",
+    ))
+}
+
+pub(crate) fn python_peer() -> Command {
+    let python = peer_path("INTEROP_PYTHON", "interop/.venv/bin/python");
+    let script = peer_path("INTEROP_PYTHON_PEER", "interop/python/peer.py");
+    let mut cmd = Command::new(python);
+    cmd.arg(script);
+    cmd
+}
+
+/// A peer server process, killed when dropped.
+pub(crate) struct PeerServer {
+    pub(crate) addr: String,
+    _child: Child,
+}
+
+/// Starts `cmd server ...` and waits for its `listening HOST:PORT` line.
+pub(crate) async fn start_server(mut cmd: Command, args: &[&str]) -> PeerServer {
+    cmd.arg("server")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn peer: {e}; {SETUP_HINT}"));
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("peer server starts within 60 s")
+        .expect("peer stdout")
+        .expect("peer printed a line");
+    let addr = line
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("unexpected first line from peer: {line:?}"))
+        .trim()
+        .to_owned();
+    PeerServer {
+        addr,
+        _child: child,
+    }
+}
+
+/// Runs `cmd client ...` to completion; asserts exit 0 and that every JSON
+/// line says `"ok": true`. Returns the number of calls.
+pub(crate) async fn run_client(mut cmd: Command, args: &[&str], cell: &str) -> usize {
+    cmd.arg("client")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("{cell}: peer client did not finish in 120 s"))
+        .unwrap_or_else(|e| panic!("{cell}: spawn peer client: {e}; {SETUP_HINT}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut calls = 0;
+    for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{cell}: bad line {line:?}: {e}"));
+        assert_eq!(v["ok"], true, "{cell}: {line}\n{stderr}");
+        calls += 1;
+    }
+    assert!(
+        out.status.success(),
+        "{cell}: peer client failed\n{stdout}\n{stderr}"
+    );
+    assert!(
+        calls >= 10,
+        "{cell}: only {calls} calls\n{stdout}\n{stderr}"
+    );
+    calls
+}
