@@ -501,6 +501,33 @@ fn encode_reply_with<T>(
 
 type ProtocolWriterRef<'b> = crate::thrift::ProtocolWriter<'b>;
 
+/// Appends a REPLY to `method` whose result struct is empty: what a Kitex
+/// server sends with a business status error, and what a successful void
+/// method sends. Needs no IDL.
+///
+/// ```
+/// use anycall_codec::call::encode_empty_reply;
+/// use anycall_codec::thrift::Protocol;
+///
+/// let mut buf = bytes::BytesMut::new();
+/// encode_empty_reply("Ping", 7, Protocol::Binary, &mut buf)?;
+/// assert_eq!(&buf[..], b"\x80\x01\x00\x02\x00\x00\x00\x04Ping\x00\x00\x00\x07\x00");
+/// # Ok::<(), anycall_codec::Error>(())
+/// ```
+pub fn encode_empty_reply(
+    method: &str,
+    seq_id: i32,
+    protocol: Protocol,
+    dst: &mut BytesMut,
+) -> Result<()> {
+    let mut w = ProtocolWriterRef::new(protocol, dst);
+    w.write_message_begin(&MessageHeader::new(method, MessageType::Reply, seq_id))?;
+    w.write_struct_begin();
+    w.write_field_stop();
+    w.write_struct_end();
+    Ok(())
+}
+
 /// Appends a bare struct encoded from JSON (no message header).
 pub fn encode_struct_json(
     desc: StructDescriptor<'_>,

@@ -41,6 +41,7 @@ use anycall_idl::{MethodDescriptor, Pool};
 use bytes::{Bytes, BytesMut};
 use tokio::net::TcpStream;
 
+use crate::biz::BizStatus;
 use crate::conn::{Conn, encode_frame, frame_decoder};
 use crate::error::{Error, Kind, Result, fmt_duration};
 use crate::payload::{Idl, Metainfo, Payload};
@@ -639,8 +640,15 @@ impl Client {
         metainfo: &Metainfo,
         timeout: Option<Duration>,
     ) -> Result<Exchange> {
-        self.exchange_as(body, metainfo, timeout, self.inner.service.as_deref())
-            .await
+        let exchange = self
+            .exchange_as(body, metainfo, timeout, self.inner.service.as_deref())
+            .await?;
+        // Kitex fails a call whose reply header has a business status,
+        // whatever the payload says.
+        if let Some(biz) = exchange.header.as_ref().and_then(BizStatus::from_header) {
+            return Err(Error::from_biz_status(biz));
+        }
+        Ok(exchange)
     }
 
     async fn exchange_as(

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use anycall_codec::thrift::TApplicationException;
 
+use crate::biz::BizStatus;
+
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What went wrong with a call, a server or a proxy.
@@ -19,6 +21,7 @@ pub struct Error {
     message: String,
     source: Option<Source>,
     application: Option<TApplicationException>,
+    biz_status: Option<Box<BizStatus>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +41,8 @@ pub(crate) enum Kind {
     Codec,
     /// The peer answered with a `TApplicationException`.
     Application,
+    /// The peer answered with a business status error.
+    BizStatus,
     /// The IDL has no such service or method.
     NotFound,
     /// An invalid builder setting or argument.
@@ -51,6 +56,7 @@ impl Error {
             message: message.into(),
             source: None,
             application: None,
+            biz_status: None,
         }
     }
 
@@ -94,6 +100,12 @@ impl Error {
         err
     }
 
+    pub(crate) fn from_biz_status(biz: BizStatus) -> Self {
+        let mut err = Self::new(Kind::BizStatus, "server returned a business status error");
+        err.biz_status = Some(Box::new(biz));
+        err
+    }
+
     /// The call took longer than the RPC timeout, or connecting took longer
     /// than the connect timeout (then [`is_connect`](Error::is_connect) is
     /// true as well).
@@ -111,6 +123,17 @@ impl Error {
     /// [`application`](Error::application).
     pub fn is_application(&self) -> bool {
         self.kind == Kind::Application
+    }
+
+    /// The peer answered with a Kitex business status error (TTHeader
+    /// `biz-status`); see [`biz_status`](Error::biz_status).
+    pub fn is_biz_status(&self) -> bool {
+        self.kind == Kind::BizStatus
+    }
+
+    /// The business status error's code, message and extras.
+    pub fn biz_status(&self) -> Option<&BizStatus> {
+        self.biz_status.as_deref()
     }
 
     /// An established connection failed: reset, or closed before the reply
@@ -156,6 +179,9 @@ impl fmt::Debug for Error {
         if let Some(app) = &self.application {
             d.field("application", app);
         }
+        if let Some(biz) = &self.biz_status {
+            d.field("biz_status", biz);
+        }
         if let Some(source) = &self.source {
             d.field("source", source);
         }
@@ -168,6 +194,9 @@ impl fmt::Display for Error {
         f.write_str(&self.message)?;
         if let Some(app) = &self.application {
             write!(f, ": {app} (type {})", app.kind().code())?;
+        }
+        if let Some(biz) = &self.biz_status {
+            write!(f, ": {biz}")?;
         }
         if f.alternate() {
             let mut source = std::error::Error::source(self);

@@ -33,6 +33,7 @@
 //! Features: none.
 #![forbid(unsafe_code)]
 
+mod biz;
 mod client;
 mod conn;
 mod error;
@@ -44,6 +45,7 @@ pub use anycall_codec::Value;
 pub use anycall_codec::call::Reply;
 pub use anycall_codec::frame::Transport;
 pub use anycall_codec::thrift::{Protocol, TApplicationException, TApplicationExceptionType};
+pub use biz::BizStatus;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CALLER, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_RPC_TIMEOUT, Request, Response,

@@ -8,10 +8,12 @@
 //!
 //! Each message is forwarded as bytes: only its seq id is rewritten (to the
 //! upstream connection's, then back to the downstream one). Oneway messages
-//! are forwarded and not answered. Metainfo (`RPC_TRANSIT_*`,
-//! `RPC_PERSIST_*`, `isn`) goes upstream when both sides use TTHeader, and
-//! backward values come back. An upstream failure reaches the downstream
-//! caller as a `TApplicationException` INTERNAL_ERROR naming the failure.
+//! are forwarded and not answered. When both sides use TTHeader, persistent
+//! metainfo (`RPC_PERSIST_*`) and `isn` go upstream, and backward values and
+//! business status errors come back; transient values (`RPC_TRANSIT_*`) are
+//! for the proxy itself, one hop, as in Kitex. An upstream failure reaches
+//! the downstream caller as a `TApplicationException` INTERNAL_ERROR naming
+//! the failure.
 
 use std::time::Duration;
 
@@ -19,6 +21,7 @@ use anycall_codec::call::Reply;
 use anycall_codec::frame::Transport;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
+use crate::biz::BizStatus;
 use crate::client::{Client, ClientBuilder};
 use crate::error::Result;
 use crate::payload::{Metainfo, Payload};
@@ -134,15 +137,24 @@ impl Handler for Forward {
         let Payload::Binary(message) = payload else {
             return Err(HandlerError::new("the proxy forwards binary messages only"));
         };
+        // The proxy is a hop: transient values were for it, persistent
+        // ones go on (Kitex's metainfo rules).
+        let upstream_metainfo = Metainfo {
+            persistent: ctx.metainfo().persistent.clone(),
+            ..Metainfo::default()
+        };
         let forwarded = self
             .client
-            .forward(&message, ctx.metainfo(), ctx.service())
+            .forward(&message, &upstream_metainfo, ctx.service())
             .await;
         match forwarded {
             Ok((reply, header)) => {
                 if let Some(header) = &header {
                     for (k, v) in Metainfo::read_backward(header) {
                         ctx.set_backward(k, v);
+                    }
+                    if let Some(biz) = BizStatus::from_header(header) {
+                        ctx.set_biz_status(biz);
                     }
                 }
                 Ok(reply.map_or(Reply::Void, |r| Reply::Success(Payload::Binary(r))))

@@ -36,6 +36,7 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
+use crate::biz::BizStatus;
 use crate::conn::{Conn, ReadError, encode_frame, frame_decoder};
 use crate::error::{Error, Result};
 use crate::payload::{Idl, Metainfo, Payload};
@@ -72,6 +73,7 @@ pub struct Context {
     oneway: bool,
     metainfo: Metainfo,
     header: Option<TTHeader>,
+    biz_status: Option<BizStatus>,
 }
 
 impl Context {
@@ -137,15 +139,25 @@ impl Context {
     pub fn header(&self) -> Option<&TTHeader> {
         self.header.as_ref()
     }
+
+    /// Sends a business status error in the reply's TTHeader beside
+    /// whatever the handler returns (a proxy passing one on uses this; a
+    /// handler that fails with one returns [`HandlerError::biz_status`]).
+    /// Ignored on transports without TTHeader.
+    pub fn set_biz_status(&mut self, biz: BizStatus) {
+        self.biz_status = Some(biz);
+    }
 }
 
 /// An undeclared handler failure: the caller gets a `TApplicationException`
-/// of type INTERNAL_ERROR (6) with this message.
+/// of type INTERNAL_ERROR (6) with this message, or a business status
+/// error ([`HandlerError::biz_status`]).
 ///
 /// Any `std::error::Error` converts into it, so `?` works in handlers.
 pub struct HandlerError {
     kind: TApplicationExceptionType,
     message: String,
+    biz_status: Option<BizStatus>,
 }
 
 impl HandlerError {
@@ -154,12 +166,32 @@ impl HandlerError {
         Self {
             kind: TApplicationExceptionType::INTERNAL_ERROR,
             message: message.into(),
+            biz_status: None,
+        }
+    }
+
+    /// A business status error, as Kitex's `kerrors.NewBizStatusError`: on
+    /// the TTHeader transports the reply is a REPLY with an empty result
+    /// and `biz-status`, `biz-message` and `biz-extra` in its header. The
+    /// other transports have no header to carry it, so the caller gets an
+    /// INTERNAL_ERROR `TApplicationException` with the status as its
+    /// message instead of an empty reply it would read as success.
+    pub fn biz_status(biz: BizStatus) -> Self {
+        Self {
+            kind: TApplicationExceptionType::INTERNAL_ERROR,
+            message: biz.to_string(),
+            biz_status: Some(biz),
         }
     }
 
     /// The message sent to the caller.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The business status error, when this is one.
+    pub fn as_biz_status(&self) -> Option<&BizStatus> {
+        self.biz_status.as_ref()
     }
 }
 
@@ -174,6 +206,7 @@ impl fmt::Debug for HandlerError {
         f.debug_struct("HandlerError")
             .field("kind", &self.kind)
             .field("message", &self.message)
+            .field("biz_status", &self.biz_status)
             .finish()
     }
 }
@@ -717,6 +750,7 @@ async fn handle_frame<H: Handler>(
             .map(Metainfo::read_forward)
             .unwrap_or_default(),
         header,
+        biz_status: None,
     };
     let reply = Replier {
         shared,
@@ -777,6 +811,14 @@ async fn handle_frame<H: Handler>(
             reply.exception(conn, &ctx, &ex);
         }
         Ok(result) => reply.result(conn, &ctx, desc, result),
+        Err(HandlerError {
+            biz_status: Some(biz),
+            ..
+        }) if transport.has_ttheader() => {
+            bump(&shared.counters.errors);
+            ctx.biz_status = Some(biz);
+            reply.empty_result(conn, &ctx);
+        }
         Err(err) => {
             bump(&shared.counters.errors);
             if oneway {
@@ -856,6 +898,9 @@ impl<H> Replier<'_, H> {
             header.protocol_id = request.protocol_id;
         }
         ctx.metainfo.write_backward(&mut header);
+        if let Some(biz) = &ctx.biz_status {
+            biz.write(&mut header);
+        }
         Some(header)
     }
 
@@ -888,6 +933,21 @@ impl<H> Replier<'_, H> {
         });
         if let Err(err) = written {
             tracing::warn!(peer = %ctx.peer, error = %err, "cannot write an exception reply");
+        }
+    }
+
+    /// A REPLY whose result struct is empty: the answer that goes with a
+    /// business status error.
+    fn empty_result(&self, conn: &mut Conn, ctx: &Context) {
+        if self.oneway {
+            return;
+        }
+        let written = self.write(conn, ctx, |dst| {
+            call::encode_empty_reply(&ctx.method, self.seq_id, self.protocol, dst)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(err) = written {
+            tracing::warn!(peer = %ctx.peer, error = %err, "cannot write a reply");
         }
     }
 

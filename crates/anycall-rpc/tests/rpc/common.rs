@@ -9,7 +9,7 @@ use anycall_codec::call::{self, Reply};
 use anycall_codec::thrift::{self, Protocol, TApplicationException, TApplicationExceptionType};
 use anycall_codec::{Limits, Options, Struct, Value};
 use anycall_idl::{MethodDescriptor, Pool};
-use anycall_rpc::{Client, Context, Handler, HandlerError, Payload};
+use anycall_rpc::{BizStatus, Client, Context, Handler, HandlerError, Payload};
 use bytes::BytesMut;
 use serde_json::{Value as Json, json};
 
@@ -55,6 +55,10 @@ impl Handler for EchoService {
             let v = v.to_owned();
             ctx.set_backward("echoed", v);
         }
+        if let Some(v) = ctx.persistent("echo-backward") {
+            let v = v.to_owned();
+            ctx.set_backward("echoed-persistent", v);
+        }
         match payload {
             Payload::Json(args) => {
                 let args: Json = serde_json::from_str(&args)?;
@@ -82,6 +86,7 @@ impl EchoService {
         )?;
         let reply = match echo_value(&self.fired, method, &args) {
             Ok(reply) => reply,
+            Err(err) if err.as_biz_status().is_some() => return Err(err),
             Err(err) => Reply::Application(TApplicationException::new(
                 TApplicationExceptionType::INTERNAL_ERROR,
                 err.message(),
@@ -98,6 +103,13 @@ impl EchoService {
         )?;
         Ok(Reply::Success(Payload::Binary(out.freeze())))
     }
+}
+
+/// What `Echo` with `action: "biz"` answers, as the Kitex peer does.
+pub(crate) fn requested_biz_error() -> HandlerError {
+    HandlerError::biz_status(
+        BizStatus::new(10001, "requested biz error").with_extra("reason", "asked"),
+    )
 }
 
 fn echo_value(
@@ -118,6 +130,7 @@ fn echo_value(
                 ]),
             },
             "fail" => return Err(HandlerError::new("requested application error")),
+            "biz" => return Err(requested_biz_error()),
             _ => {
                 let mut resp = Struct::new();
                 for (k, v) in args_struct.iter().filter(|(k, _)| *k != "Base") {
@@ -188,6 +201,7 @@ fn echo_json(
                 value: json!({"code": 42, "msg": "requested exception"}),
             },
             "fail" => return Err(HandlerError::new("requested application error")),
+            "biz" => return Err(requested_biz_error()),
             _ => Reply::Success(echo_of(args)),
         },
         "Add" => Reply::Success(json!(

@@ -393,3 +393,95 @@ async fn idle_connection_is_closed_by_the_server() {
     client.call_json("Ping", b"{}").await.unwrap();
     assert_eq!(server.stats().connections, 3);
 }
+
+/// `Echo` with `action: "biz"` fails with a business status error: over
+/// TTHeader the client gets its code, message and extras (and the
+/// connection stays usable); over Framed and Buffered, which have no header
+/// for it, an INTERNAL_ERROR naming it.
+#[tokio::test]
+async fn biz_status_errors_reach_the_client_in_every_server_mode() {
+    let biz_call = r#"{"req": {"message": "m", "action": "biz"}}"#;
+    for mode in [Mode::Json, Mode::Value, Mode::Binary] {
+        let server = Server::builder(mode)
+            .idl(echo_pool())
+            .bind("127.0.0.1:0", EchoService::default())
+            .await
+            .unwrap();
+        for transport in Transport::ALL {
+            let client = Client::builder(server.local_addr().to_string())
+                .transport(transport)
+                .idl(echo_pool())
+                .options(keyed())
+                .build()
+                .unwrap();
+            let cell = format!("{mode:?} server, {transport}");
+            let err = client
+                .call_json("Echo", biz_call.as_bytes())
+                .await
+                .unwrap_err();
+            if transport.has_ttheader() {
+                assert!(err.is_biz_status(), "{cell}: {err:#}");
+                let biz = err.biz_status().unwrap();
+                assert_eq!(biz.code, 10001, "{cell}");
+                assert_eq!(biz.message, "requested biz error", "{cell}");
+                assert_eq!(
+                    biz.extra.get("reason").map(String::as_str),
+                    Some("asked"),
+                    "{cell}"
+                );
+                assert_eq!(client.idle_connections(), 1, "{cell}: connection kept");
+            } else {
+                let ex = err
+                    .application()
+                    .unwrap_or_else(|| panic!("{cell}: {err:#}"));
+                assert_eq!(ex.kind().code(), 6, "{cell}");
+                assert_eq!(
+                    ex.message(),
+                    "biz status 10001: requested biz error",
+                    "{cell}"
+                );
+            }
+            // The same connection still serves calls.
+            assert_eq!(
+                client
+                    .call_json("Add", br#"{"a": 1, "b": 2}"#)
+                    .await
+                    .unwrap(),
+                Reply::Success("3".to_owned()),
+                "{cell}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn biz_status_errors_pass_through_the_proxy() {
+    let upstream = Server::builder(Mode::Value)
+        .idl(echo_pool())
+        .bind("127.0.0.1:0", EchoService::default())
+        .await
+        .unwrap();
+    let proxy = anycall_rpc::Proxy::builder(upstream.local_addr().to_string())
+        .upstream_transport(Transport::TTHeader)
+        .bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let client = Client::builder(proxy.local_addr().to_string())
+        .transport(Transport::TTHeaderFramed)
+        .idl(echo_pool())
+        .build()
+        .unwrap();
+    let err = client
+        .call(Request::json(
+            "Echo",
+            r#"{"message": "m", "action": "biz"}"#,
+        ))
+        .await
+        .unwrap_err();
+    let biz = err.biz_status().unwrap_or_else(|| panic!("{err:#}"));
+    assert_eq!(
+        (biz.code, biz.message.as_str()),
+        (10001, "requested biz error")
+    );
+    assert_eq!(biz.extra.get("reason").map(String::as_str), Some("asked"));
+}

@@ -52,7 +52,7 @@ async fn proxy_forwards_every_inbound_transport_to_every_upstream_transport() {
 }
 
 #[tokio::test]
-async fn proxy_carries_metainfo_both_ways_over_ttheader() {
+async fn proxy_passes_persistent_metainfo_on_and_backward_values_back() {
     let upstream = Server::builder(Mode::Json)
         .idl(echo_pool())
         .bind("127.0.0.1:0", EchoService::default())
@@ -69,12 +69,21 @@ async fn proxy_carries_metainfo_both_ways_over_ttheader() {
         .build()
         .unwrap();
     let response = client
-        .call(Request::json("Add", r#"{"a": 2, "b": 3}"#).transient("echo-backward", "via-proxy"))
+        .call(
+            Request::json("Add", r#"{"a": 2, "b": 3}"#)
+                .transient("echo-backward", "for-the-proxy")
+                .persistent("echo-backward", "via-proxy"),
+        )
         .await
         .unwrap();
     assert_eq!(response.reply, Reply::Success(Payload::Json("5".into())));
+    // Transient values go one hop: the proxy is that hop.
+    assert_eq!(response.backward.get("echoed"), None);
     assert_eq!(
-        response.backward.get("echoed").map(String::as_str),
+        response
+            .backward
+            .get("echoed-persistent")
+            .map(String::as_str),
         Some("via-proxy")
     );
 }
