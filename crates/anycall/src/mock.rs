@@ -6,13 +6,15 @@
 //! {
 //!   "EchoService/Echo": {"message": "canned"},
 //!   "EchoService/Add": 42,
-//!   "EchoService/Fail": {"exception": "err", "value": {"code": 7}}
+//!   "EchoService/Fail": {"exception": "err", "value": {"code": 7}},
+//!   "EchoService/Gone": {"biz_status": {"code": 404, "message": "not found", "extra": {"id": "7"}}}
 //! }
 //! ```
 //!
 //! An object with exactly the keys `exception` and `value` is a declared
-//! exception (by its field name in the `throws` clause); anything else is
-//! the success value.
+//! exception (by its field name in the `throws` clause); one with the single
+//! key `biz_status` is a Kitex business status error (`extra` optional,
+//! string values); anything else is the success value.
 
 use std::collections::HashMap;
 
@@ -21,12 +23,22 @@ use anycall_codec::dynamic::value::{example_value, write_value};
 use anycall_codec::thrift::BinaryWriter;
 use anycall_codec::{Name, Options, Struct, Value};
 use anycall_idl::{FieldDescriptor, MethodDescriptor, StructDescriptor, TypeDescriptor, TypeKind};
+use anycall_rpc::BizStatus;
 use anyhow::{Context as _, anyhow, bail};
 
 /// Canned replies by method.
 #[derive(Debug, Clone, Default)]
 pub struct MockBook {
-    replies: HashMap<String, Reply<String>>,
+    replies: HashMap<String, Canned>,
+}
+
+/// One canned answer: a reply (JSON values), or a business status error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Canned {
+    /// A success value, void or declared exception, as JSON text.
+    Reply(Reply<String>),
+    /// A Kitex business status error.
+    BizStatus(BizStatus),
 }
 
 impl MockBook {
@@ -50,9 +62,17 @@ impl MockBook {
                         value: o["value"].to_string(),
                     }
                 }
+                serde_json::Value::Object(o) if o.len() == 1 && o.contains_key("biz_status") => {
+                    replies.insert(
+                        key.clone(),
+                        Canned::BizStatus(biz_status(&key, &o["biz_status"])?),
+                    );
+                    continue;
+                }
                 serde_json::Value::Null => Reply::Void,
                 other => Reply::Success(other.to_string()),
             };
+            let reply = Canned::Reply(reply);
             replies.insert(key, reply);
         }
         Ok(Self { replies })
@@ -63,7 +83,7 @@ impl MockBook {
         for (key, reply) in &self.replies {
             let method = find_method(pool, key)
                 .ok_or_else(|| anyhow!("mock entry `{key}`: no such method in the IDL"))?;
-            if let Reply::Exception { name, .. } = reply
+            if let Canned::Reply(Reply::Exception { name, .. }) = reply
                 && !method.exceptions().any(|f| f.name() == name)
             {
                 bail!(
@@ -76,11 +96,49 @@ impl MockBook {
     }
 
     /// The canned reply for a method of a service, if any.
-    pub fn reply(&self, service: &str, method: &str) -> Option<&Reply<String>> {
+    pub fn reply(&self, service: &str, method: &str) -> Option<&Canned> {
         self.replies
             .get(&format!("{service}/{method}"))
             .or_else(|| self.replies.get(method))
     }
+}
+
+/// `{"code": i32, "message": string, "extra": {string: string}}`, the
+/// last two optional.
+fn biz_status(key: &str, v: &serde_json::Value) -> anyhow::Result<BizStatus> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| anyhow!("{key}: \"biz_status\" must be an object with a code"))?;
+    if let Some(unknown) = o
+        .keys()
+        .find(|k| !["code", "message", "extra"].contains(&k.as_str()))
+    {
+        bail!("{key}: biz_status has an unknown key {unknown:?} (code, message, extra)");
+    }
+    let code = o
+        .get("code")
+        .and_then(serde_json::Value::as_i64)
+        .and_then(|c| i32::try_from(c).ok())
+        .ok_or_else(|| anyhow!("{key}: biz_status.code must be an i32"))?;
+    let message = match o.get("message") {
+        None => "",
+        Some(m) => m
+            .as_str()
+            .ok_or_else(|| anyhow!("{key}: biz_status.message must be a string"))?,
+    };
+    let mut biz = BizStatus::new(code, message);
+    if let Some(extra) = o.get("extra") {
+        let extra = extra
+            .as_object()
+            .ok_or_else(|| anyhow!("{key}: biz_status.extra must be an object of strings"))?;
+        for (k, v) in extra {
+            let v = v
+                .as_str()
+                .ok_or_else(|| anyhow!("{key}: biz_status.extra[{k:?}] must be a string"))?;
+            biz = biz.with_extra(k.clone(), v);
+        }
+    }
+    Ok(biz)
 }
 
 fn find_method<'p>(pool: &'p anycall_idl::Pool, key: &str) -> Option<MethodDescriptor<'p>> {
@@ -671,13 +729,56 @@ mod tests {
         )
         .unwrap();
         book.check(&pool).unwrap();
-        assert_eq!(book.reply("S", "Add"), Some(&Reply::Success("42".into())));
-        assert_eq!(book.reply("S", "Ping"), Some(&Reply::Void));
+        assert_eq!(
+            book.reply("S", "Add"),
+            Some(&Canned::Reply(Reply::Success("42".into())))
+        );
+        assert_eq!(book.reply("S", "Ping"), Some(&Canned::Reply(Reply::Void)));
         assert!(
-            matches!(book.reply("S", "Echo"), Some(Reply::Exception { name, .. }) if name == "oops")
+            matches!(book.reply("S", "Echo"), Some(Canned::Reply(Reply::Exception { name, .. })) if name == "oops")
         );
         let bad = MockBook::parse(r#"{"S/Echo": {"exception": "nope", "value": {}}}"#).unwrap();
         assert!(bad.check(&pool).unwrap_err().to_string().contains("nope"));
         assert!(MockBook::parse("[1]").is_err());
+    }
+
+    #[test]
+    fn mock_book_biz_status() {
+        let book = MockBook::parse(
+            r#"{"Add": {"biz_status": {"code": 7, "message": "m", "extra": {"k": "v"}}},
+                "Ping": {"biz_status": {"code": -1}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            book.reply("S", "Add"),
+            Some(&Canned::BizStatus(
+                BizStatus::new(7, "m").with_extra("k", "v")
+            ))
+        );
+        assert_eq!(
+            book.reply("S", "Ping"),
+            Some(&Canned::BizStatus(BizStatus::new(-1, "")))
+        );
+        for (bad, why) in [
+            (
+                r#"{"Add": {"biz_status": {"message": "m"}}}"#,
+                "code must be an i32",
+            ),
+            (
+                r#"{"Add": {"biz_status": {"code": 3000000000}}}"#,
+                "code must be an i32",
+            ),
+            (
+                r#"{"Add": {"biz_status": {"code": 1, "extra": {"k": 1}}}}"#,
+                r#"extra["k"] must be a string"#,
+            ),
+            (
+                r#"{"Add": {"biz_status": {"code": 1, "msg": "m"}}}"#,
+                r#"unknown key "msg""#,
+            ),
+        ] {
+            let err = MockBook::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
     }
 }

@@ -146,6 +146,8 @@ fn error_kind(e: &Error) -> &'static str {
         "connect"
     } else if e.is_application() {
         "application"
+    } else if e.is_biz_status() {
+        "biz_status"
     } else if e.is_io() {
         "io"
     } else if e.is_protocol() {

@@ -120,8 +120,24 @@ fn with_meta(mut req: Request, a: &CallArgs) -> Request {
 }
 
 /// A failed call as the command's error: a `TApplicationException` exits
-/// with 64 + its type.
+/// with 64 + its type, a business status error with 4.
 fn call_failed(e: anycall_rpc::Error, addr: &str) -> CliError {
+    if let Some(biz) = e.biz_status() {
+        let extra = if biz.extra.is_empty() {
+            String::new()
+        } else {
+            let extra = serde_json::to_string(&biz.extra).expect("a map of strings serializes");
+            format!(", extra {extra}")
+        };
+        return CliError::exit(
+            Exit::BizStatus,
+            Some(anyhow!(
+                "the server answered with a business status error: code {}, message {:?}{extra}",
+                biz.code,
+                biz.message
+            )),
+        );
+    }
     match e.application() {
         Some(ex) => CliError::exit(
             Exit::Remote(ex.kind().0),

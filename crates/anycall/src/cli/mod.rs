@@ -35,6 +35,8 @@ pub enum Exit {
     Usage,
     /// 3
     Declared,
+    /// 4: a Kitex business status error.
+    BizStatus,
     /// 64 + the exception type.
     Remote(i32),
 }
@@ -46,6 +48,7 @@ impl From<Exit> for ExitCode {
             Exit::Failure => 1,
             Exit::Usage => 2,
             Exit::Declared => 3,
+            Exit::BizStatus => 4,
             Exit::Remote(n) => u8::try_from(64 + i64::from(n.max(0))).unwrap_or(255),
         })
     }

@@ -10,7 +10,7 @@ use anyhow::{Context as _, anyhow};
 use super::CliError;
 use super::args::{ProxyArgs, ServeArgs};
 use super::describe::load;
-use crate::mock::{MockBook, echo_reply_decoded, example_reply};
+use crate::mock::{Canned, MockBook, echo_reply_decoded, example_reply};
 
 /// How the mock server answers: canned replies first, then echo or values
 /// built from the IDL.
@@ -59,7 +59,10 @@ impl MockHandler {
             .as_ref()
             .and_then(|b| b.reply(&m.service().full_name(), method))
         {
-            return canned(m, reply, &self.options);
+            return match reply {
+                Canned::Reply(reply) => canned(m, reply, &self.options),
+                Canned::BizStatus(biz) => Err(HandlerError::biz_status(biz.clone())),
+            };
         }
         Ok(if self.answers.echo {
             echo_reply_decoded(m, args, &self.options)

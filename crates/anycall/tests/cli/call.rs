@@ -144,6 +144,37 @@ fn mock_replies_and_declared_exception_exit_3() {
 }
 
 #[test]
+fn mock_biz_status_exits_4_with_code_message_and_extra() {
+    let server = serve(&["--mock", "cli/mock-biz.json"]);
+    let base = ["call", "--idl", "codec/all_types.thrift", &server.addr];
+    let out = call(
+        &[
+            &base[..],
+            &["Codec/Ping", "-d", "{}", "--transport", "ttheader"],
+        ]
+        .concat(),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains(
+            r#"business status error: code 404, message "no such thing", extra {"id":"7"}"#
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Framed has no header for it: an INTERNAL_ERROR (64 + 6) names it.
+    let out = call(&[&base[..], &["Codec/Ping", "-d", "{}"]].concat(), b"");
+    assert_eq!(out.status.code(), Some(70), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("biz status 404: no such thing"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn application_exception_exits_64_plus_its_type() {
     let server = serve(&[]);
     let out = call(
