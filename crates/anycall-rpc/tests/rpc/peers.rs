@@ -31,6 +31,10 @@ pub(crate) fn volo_peer() -> Command {
     ))
 }
 
+pub(crate) fn kitex_peer() -> Command {
+    Command::new(peer_path("INTEROP_KITEX_PEER", "interop/target/kitex-peer"))
+}
+
 pub(crate) fn python_peer() -> Command {
     let python = peer_path("INTEROP_PYTHON", "interop/.venv/bin/python");
     let script = peer_path("INTEROP_PYTHON_PEER", "interop/python/peer.py");
@@ -46,8 +50,13 @@ pub(crate) struct PeerServer {
 }
 
 /// Starts `cmd server ...` and waits for its `listening HOST:PORT` line.
-pub(crate) async fn start_server(mut cmd: Command, args: &[&str]) -> PeerServer {
-    cmd.arg("server")
+pub(crate) async fn start_server(cmd: Command, args: &[&str]) -> PeerServer {
+    start_peer(cmd, "server", args).await
+}
+
+/// Starts `cmd SUBCOMMAND ...` and waits for its `listening HOST:PORT` line.
+pub(crate) async fn start_peer(mut cmd: Command, subcommand: &str, args: &[&str]) -> PeerServer {
+    cmd.arg(subcommand)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
