@@ -126,11 +126,15 @@ func metainfoCase(ping func(ctx context.Context) error) *callCase {
 	}
 }
 
-// bizCase is the `--biz` case: Echo asking for a business status error.
+// bizCase is the `--biz` case: Echo asking for a business status error. It sets
+// `inner`: Kitex's generated code writes an unset `inner` as an empty struct, which
+// lacks Inner's required `id`, and a Kitex server rejects that before the handler.
 func bizCase() *callCase {
 	return &callCase{
 		name: "biz", method: "Echo",
-		args: map[string]any{"req": map[string]any{"message": "please biz", "action": "biz", "level": int64(7)}},
+		args: map[string]any{"req": map[string]any{
+			"message": "please biz", "action": "biz", "level": int64(7), "inner": map[string]any{"id": "biz"},
+		}},
 		expect: map[string]any{"biz_error": map[string]any{
 			"code": int64(bizCode), "message": bizMessage, "extra": map[string]any{"reason": "asked"},
 		}},

@@ -242,36 +242,41 @@ func genericIDL(root string) string {
 
 // ---------------------------------------------------------------- transports
 
-// transportProtocol maps a --transport value to Kitex's transport protocol.
-func transportProtocol(name string) (transport.Protocol, error) {
+// transportOptions maps a --transport value to Kitex client options. Kitex's
+// client starts out Framed (since v0.13) and WithTransportProtocol ORs its bits in
+// (TTHeader alone would give TTHeader|Framed = TTHeaderFramed), except PurePayload,
+// which clears them: plain TTHeader is PurePayload, then TTHeader.
+func transportOptions(name string) ([]client.Option, error) {
 	switch name {
 	case "ttheader":
-		return transport.TTHeader, nil
+		return []client.Option{
+			client.WithTransportProtocol(transport.PurePayload),
+			client.WithTransportProtocol(transport.TTHeader),
+		}, nil
 	case "ttheader-framed":
-		return transport.TTHeaderFramed, nil
+		return []client.Option{client.WithTransportProtocol(transport.TTHeaderFramed)}, nil
 	case "framed":
-		return transport.Framed, nil
+		return []client.Option{client.WithTransportProtocol(transport.Framed)}, nil
 	case "buffered":
-		return transport.PurePayload, nil
+		return []client.Option{client.WithTransportProtocol(transport.PurePayload)}, nil
 	}
-	return 0, fmt.Errorf("unknown transport %q (ttheader|ttheader-framed|framed|buffered)", name)
+	return nil, fmt.Errorf("unknown transport %q (ttheader|ttheader-framed|framed|buffered)", name)
 }
 
 // clientOptions are the options every client of the peer uses: one host, the
 // transport, TTHeader meta keys (method, service names, `isn`, timeouts; Kitex adds
 // them only on TTHeader transports) and the timeouts.
 func clientOptions(addr, transportName string) ([]client.Option, error) {
-	tp, err := transportProtocol(transportName)
+	opts, err := transportOptions(transportName)
 	if err != nil {
 		return nil, err
 	}
-	return []client.Option{
+	return append(opts,
 		client.WithHostPorts(addr),
-		client.WithTransportProtocol(tp),
 		client.WithMetaHandler(transmeta.ClientTTHeaderHandler),
 		client.WithRPCTimeout(rpcTimeout),
 		client.WithConnectTimeout(connectTimeout),
-	}, nil
+	), nil
 }
 
 // ---------------------------------------------------------------- servers
