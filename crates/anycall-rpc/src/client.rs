@@ -6,14 +6,16 @@
 //! ```text
 //! resolve method (IDL snapshot) -> pick host (round-robin) -> idle connection or connect
 //!   (connect timeout) -> encode message in place behind the frame header -> write
-//!   -> [oneway: done] -> read reply frame -> check seq id -> connection back to the pool
-//!   -> decode reply
+//!   -> [oneway: done] -> read reply frame -> check type, seq id, method name
+//!   -> decode reply (binary mode: check it is one whole struct) -> connection back to the pool
 //! ```
 //!
 //! The RPC timeout covers everything from taking a connection to the last
 //! byte of the reply, connecting included; the connect timeout bounds
-//! connecting alone. A connection that saw any error or timeout is closed,
-//! never pooled again.
+//! connecting alone. A connection that saw any error or timeout, or whose
+//! reply could not be read, is closed, never pooled again (a
+//! `TApplicationException` or a business status is a well-formed reply: its
+//! connection goes back to the pool).
 //!
 //! No multiplexing: each connection carries one call at a time. Measured on
 //! a 2-core machine over loopback (release build, TTHeader, a server that
@@ -34,7 +36,7 @@ use anycall_codec::call::{self, Reply};
 use anycall_codec::frame::ttheader::{ProtocolId, int_key, str_key};
 use anycall_codec::frame::{DEFAULT_MAX_FRAME_SIZE, Frame, TTHeader, Transport};
 use anycall_codec::thrift::{
-    self, MessageType, Protocol, ProtocolReader, TApplicationException, protocol_of,
+    self, MessageType, Protocol, ProtocolReader, Reader, TApplicationException, TType, protocol_of,
 };
 use anycall_codec::{Limits, Options, Value};
 use anycall_idl::{MethodDescriptor, Pool};
@@ -421,6 +423,9 @@ pub(crate) struct Exchange {
     pub(crate) reply: Option<Bytes>,
     /// The reply's TTHeader, if any.
     pub(crate) header: Option<TTHeader>,
+    /// The connection the reply came on, for [`Client::release`] once the
+    /// reply has been read; dropped (closed) if it cannot be.
+    conn: Option<PooledConn>,
 }
 
 impl Client {
@@ -463,7 +468,9 @@ impl Client {
         let exchange = self
             .exchange(Body::Json(desc, args), &Metainfo::default(), None)
             .await?;
-        self.decode_json(desc, exchange.reply)
+        let reply = self.decode_json(desc, exchange.reply)?;
+        self.release(exchange.conn);
+        no_application(reply)
     }
 
     /// Calls `method` with `Value` arguments. Errors as for
@@ -474,7 +481,9 @@ impl Client {
         let exchange = self
             .exchange(Body::Value(desc, args), &Metainfo::default(), None)
             .await?;
-        self.decode_value(desc, exchange.reply)
+        let reply = self.decode_value(desc, exchange.reply)?;
+        self.release(exchange.conn);
+        no_application(reply)
     }
 
     /// Sends a whole encoded CALL or ONEWAY message and returns the whole
@@ -491,7 +500,9 @@ impl Client {
         let exchange = self
             .exchange(Body::Binary(&message), &Metainfo::default(), None)
             .await?;
-        binary_reply(&message, exchange.reply)
+        let reply = binary_reply(&message, exchange.reply)?;
+        self.release(exchange.conn);
+        reply.into_result()
     }
 
     /// Makes a call described by a [`Request`], with metainfo in both
@@ -506,10 +517,16 @@ impl Client {
         } = request;
         let (reply, header) = match &payload {
             Payload::Binary(message) => {
-                let Exchange { reply, header } = self
+                let Exchange {
+                    reply,
+                    header,
+                    conn,
+                } = self
                     .exchange(Body::Binary(message), &metainfo, timeout)
                     .await?;
                 let reply = binary_reply(message, reply)?;
+                self.release(conn);
+                let reply = reply.into_result()?;
                 let reply = if reply.is_empty() {
                     Reply::Void
                 } else {
@@ -520,18 +537,30 @@ impl Client {
             Payload::Json(args) => {
                 let pool = self.pool()?;
                 let desc = self.method(&pool, method.as_deref().unwrap_or_default())?;
-                let Exchange { reply, header } = self
+                let Exchange {
+                    reply,
+                    header,
+                    conn,
+                } = self
                     .exchange(Body::Json(desc, args.as_bytes()), &metainfo, timeout)
                     .await?;
-                (self.decode_json(desc, reply)?.map(Payload::Json), header)
+                let reply = self.decode_json(desc, reply)?;
+                self.release(conn);
+                (no_application(reply)?.map(Payload::Json), header)
             }
             Payload::Value(args) => {
                 let pool = self.pool()?;
                 let desc = self.method(&pool, method.as_deref().unwrap_or_default())?;
-                let Exchange { reply, header } = self
+                let Exchange {
+                    reply,
+                    header,
+                    conn,
+                } = self
                     .exchange(Body::Value(desc, args), &metainfo, timeout)
                     .await?;
-                (self.decode_value(desc, reply)?.map(Payload::Value), header)
+                let reply = self.decode_value(desc, reply)?;
+                self.release(conn);
+                (no_application(reply)?.map(Payload::Value), header)
             }
         };
         Ok(Response {
@@ -563,9 +592,15 @@ impl Client {
         metainfo: &Metainfo,
         service: Option<&str>,
     ) -> Result<(Option<Bytes>, Option<TTHeader>)> {
-        let Exchange { reply, header } = self
+        // Forwarded replies are passed on as bytes, unread: the caller reads them.
+        let Exchange {
+            reply,
+            header,
+            conn,
+        } = self
             .exchange_as(Body::Binary(message), metainfo, None, service)
             .await?;
+        self.release(conn);
         Ok((reply, header))
     }
 
@@ -593,6 +628,8 @@ impl Client {
         })
     }
 
+    /// The reply of a JSON call; `Reply::Application` is left to the caller
+    /// (the connection is fine).
     fn decode_json(
         &self,
         desc: MethodDescriptor<'_>,
@@ -602,7 +639,7 @@ impl Client {
             return Ok(Reply::Void);
         };
         let config = &self.inner.config;
-        let reply = call::decode_reply_json(
+        call::decode_reply_json(
             desc,
             &reply,
             config.protocol,
@@ -610,8 +647,7 @@ impl Client {
             &config.limits,
             false,
         )
-        .map_err(|e| Error::codec(format_args!("decoding the reply of `{}`", desc.name()), e))?;
-        no_application(reply)
+        .map_err(|e| Error::codec(format_args!("decoding the reply of `{}`", desc.name()), e))
     }
 
     fn decode_value(
@@ -623,15 +659,14 @@ impl Client {
             return Ok(Reply::Void);
         };
         let config = &self.inner.config;
-        let reply = call::decode_reply_value(
+        call::decode_reply_value(
             desc,
             &reply,
             config.protocol,
             &config.options,
             &config.limits,
         )
-        .map_err(|e| Error::codec(format_args!("decoding the reply of `{}`", desc.name()), e))?;
-        no_application(reply)
+        .map_err(|e| Error::codec(format_args!("decoding the reply of `{}`", desc.name()), e))
     }
 
     async fn exchange(
@@ -646,6 +681,7 @@ impl Client {
         // Kitex fails a call whose reply header has a business status,
         // whatever the payload says.
         if let Some(biz) = exchange.header.as_ref().and_then(BizStatus::from_header) {
+            self.release(exchange.conn);
             return Err(Error::from_biz_status(biz));
         }
         Ok(exchange)
@@ -723,6 +759,7 @@ impl Client {
             return Ok(Exchange {
                 reply: None,
                 header: None,
+                conn: None,
             });
         }
         let addr = self.addr(&pooled);
@@ -742,11 +779,18 @@ impl Client {
         check_reply(&payload, protocol, seq, method, &config.limits)
             .map_err(|e| Error::protocol(format!("bad reply from {addr}: {e}")))?;
         pooled.conn.shrink_read_buffer();
-        self.checkin(pooled);
         Ok(Exchange {
             reply: Some(payload),
             header,
+            conn: Some(pooled),
         })
+    }
+
+    /// Gives the connection of a reply that was read back to the pool.
+    fn release(&self, conn: Option<PooledConn>) {
+        if let Some(conn) = conn {
+            self.checkin(conn);
+        }
     }
 
     fn request_header(
@@ -938,24 +982,43 @@ fn with_seq_id(protocol: Protocol, reply: Bytes, seq: i32) -> Result<Bytes> {
     Ok(reply.freeze())
 }
 
-/// The binary-mode result: the reply with the caller's seq id, an error for
-/// an EXCEPTION message, empty for oneway.
-fn binary_reply(request: &[u8], reply: Option<Bytes>) -> Result<Bytes> {
+/// A binary-mode reply that was read whole: the message or the
+/// `TApplicationException` it carried.
+enum BinaryReply {
+    Message(Bytes),
+    Application(TApplicationException),
+}
+
+impl BinaryReply {
+    fn into_result(self) -> Result<Bytes> {
+        match self {
+            Self::Message(reply) => Ok(reply),
+            Self::Application(ex) => Err(Error::from_application(ex)),
+        }
+    }
+}
+
+/// The binary-mode result: the reply with the caller's seq id, the
+/// exception of an EXCEPTION message, empty for oneway. The body must be
+/// one whole struct; it is not otherwise read.
+fn binary_reply(request: &[u8], reply: Option<Bytes>) -> Result<BinaryReply> {
     let Some(reply) = reply else {
-        return Ok(Bytes::new());
+        return Ok(BinaryReply::Message(Bytes::new()));
     };
     let protocol = protocol_of(&reply).unwrap_or(Protocol::Binary);
     let limits = Limits::default();
     let (header, body) = thrift::read_message_header(protocol, &reply, &limits)
         .map_err(|e| Error::protocol(format!("bad reply: {e}")))?;
+    let mut r = ProtocolReader::new(protocol, &reply[body..], limits);
     if header.message_type == MessageType::Exception {
-        let mut r = ProtocolReader::new(protocol, &reply[body..], limits);
         let ex = TApplicationException::read(&mut r)
             .map_err(|e| Error::protocol(format!("bad application exception: {e}")))?;
-        return Err(Error::from_application(ex));
+        return Ok(BinaryReply::Application(ex));
     }
+    r.skip(TType::Struct)
+        .map_err(|e| Error::protocol(format!("bad reply: {e}")))?;
     let seq = message_seq_id(protocol_of(request).unwrap_or(protocol), request)?;
-    with_seq_id(protocol, reply, seq)
+    with_seq_id(protocol, reply, seq).map(BinaryReply::Message)
 }
 
 /// The TTHeader int keys a client sends unchanged on every call: its

@@ -7,6 +7,10 @@ use std::path::PathBuf;
 
 use anycall_codec::call::Reply;
 use anycall_codec::frame::{FrameDecoder, FrameEncoder, TTHeader, Transport};
+use anycall_codec::thrift::{
+    self, MessageHeader, MessageType, ProtocolWriter, TApplicationException,
+    TApplicationExceptionType, Writer,
+};
 use anycall_rpc::{Client, Mode, Payload, Protocol, Request, Server};
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -276,6 +280,168 @@ async fn client_writes_golden_requests_in_each_transport() {
             } else {
                 assert!(response.backward.is_empty());
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// the client's checks on a reply
+
+/// A strict binary message `name`/`ty`/`seq` with `body` after the header.
+fn message(name: &str, ty: MessageType, seq: i32, body: &[u8]) -> Vec<u8> {
+    let mut msg = BytesMut::new();
+    ProtocolWriter::new(Protocol::Binary, &mut msg)
+        .write_message_begin(&MessageHeader::new(name, ty, seq))
+        .unwrap();
+    msg.extend_from_slice(body);
+    msg.to_vec()
+}
+
+/// `{0: i64 3}`, the result struct of `Add` returning 3.
+const ADD_RESULT: &str = "0a 00 00 00 00 00 00 00 00 00 03  00";
+
+/// Accepts one connection, reads one Framed request and answers it with the
+/// frame holding `reply(seq id of the request)`.
+async fn answer_once(listener: TcpListener, reply: impl Fn(i32) -> Vec<u8>) {
+    let (mut stream, _) = listener.accept().await.unwrap();
+    let mut buf = BytesMut::new();
+    let mut decoder = FrameDecoder::new(Transport::Framed);
+    let seq = loop {
+        if let Some(frame) = decoder.decode(&mut buf).unwrap() {
+            break thrift::get_seq_id(&frame.payload).unwrap();
+        }
+        assert!(
+            stream.read_buf(&mut buf).await.unwrap() > 0,
+            "request ended early"
+        );
+    };
+    let mut out = BytesMut::new();
+    FrameEncoder::new(Transport::Framed)
+        .encode(None, &reply(seq), &mut out)
+        .unwrap();
+    stream.write_all(&out).await.unwrap();
+}
+
+/// Calls `Add(1, 2)` in `how` against a server answering with `reply`;
+/// returns the outcome and the client's idle connections after it.
+async fn call_add(
+    how: &str,
+    reply: impl Fn(i32) -> Vec<u8> + Send + 'static,
+) -> (Result<(), anycall_rpc::Error>, usize) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(answer_once(listener, reply));
+    let client = Client::builder(addr.to_string())
+        .idl(echo_pool())
+        .build()
+        .unwrap();
+    let result = match how {
+        "json" => client
+            .call_json("Add", br#"{"a": 1, "b": 2}"#)
+            .await
+            .map(|r| assert_eq!(r, Reply::Success("3".to_owned()))),
+        "value" => {
+            let args = anycall_codec::Value::Struct(
+                [
+                    ("a", anycall_codec::Value::I32(1)),
+                    ("b", anycall_codec::Value::I64(2)),
+                ]
+                .into_iter()
+                .collect(),
+            );
+            client
+                .call_value("Add", &args)
+                .await
+                .map(|r| assert_eq!(r, Reply::Success(anycall_codec::Value::I64(3))))
+        }
+        "binary" => client
+            .call_binary(hx(ADD_CALL))
+            .await
+            .map(|r| assert_eq!(hex(&r), hex(&hx(ADD_REPLY)))),
+        other => panic!("no mode {other}"),
+    };
+    server.await.unwrap();
+    (result, client.idle_connections())
+}
+
+const MODES: [&str; 3] = ["json", "value", "binary"];
+
+#[tokio::test]
+async fn a_good_reply_returns_its_connection_to_the_pool() {
+    for how in MODES {
+        let (result, idle) = call_add(how, |seq| {
+            message("Add", MessageType::Reply, seq, &hx(ADD_RESULT))
+        })
+        .await;
+        result.unwrap_or_else(|e| panic!("{how}: {e:#}"));
+        assert_eq!(idle, 1, "{how}");
+    }
+}
+
+#[tokio::test]
+async fn an_application_exception_keeps_the_connection() {
+    for how in MODES {
+        let (result, idle) = call_add(how, |seq| {
+            let mut msg = BytesMut::new();
+            TApplicationException::new(TApplicationExceptionType::INTERNAL_ERROR, "boom")
+                .write_message(Protocol::Binary, "Add", seq, &mut msg)
+                .unwrap();
+            msg.to_vec()
+        })
+        .await;
+        let err = result.unwrap_err();
+        assert!(err.is_application(), "{how}: {err:#}");
+        assert_eq!(idle, 1, "{how}: a well-formed reply");
+    }
+}
+
+/// Each bad reply is a protocol or codec error naming what is wrong, and
+/// its connection is closed, not pooled.
+#[tokio::test]
+async fn bad_replies_are_errors_and_their_connection_is_not_pooled() {
+    type Script = fn(i32) -> Vec<u8>;
+    let cases: [(&str, Script, &str); 5] = [
+        (
+            "wrong seq id",
+            |seq| message("Add", MessageType::Reply, seq + 1, &hx(ADD_RESULT)),
+            "reply has seq id 2, expected 1",
+        ),
+        (
+            "wrong method name",
+            |seq| message("Sub", MessageType::Reply, seq, &hx(ADD_RESULT)),
+            "reply is for method `Sub`, not `Add`",
+        ),
+        (
+            "a CALL instead of a REPLY",
+            |seq| message("Add", MessageType::Call, seq, &hx(ADD_RESULT)),
+            "expected a reply, got a call message",
+        ),
+        (
+            "a ONEWAY instead of a REPLY",
+            |seq| message("Add", MessageType::Oneway, seq, &hx(ADD_RESULT)),
+            "expected a reply, got a oneway message",
+        ),
+        (
+            // The i64 has 4 of its 8 bytes, and no STOP follows.
+            "a truncated struct",
+            |seq| message("Add", MessageType::Reply, seq, &hx("0a 00 00  00 00 00 00")),
+            "unexpected end of input reading",
+        ),
+    ];
+    for (name, script, expected) in cases {
+        for how in MODES {
+            let (result, idle) = call_add(how, script).await;
+            let err = result.expect_err(name);
+            let text = format!("{err:#}");
+            // JSON and Value calls decode the reply; binary calls check the
+            // message and skip over its struct.
+            if name == "a truncated struct" && how != "binary" {
+                assert!(err.is_codec(), "{name}, {how}: {text}");
+            } else {
+                assert!(err.is_protocol(), "{name}, {how}: {text}");
+            }
+            assert!(text.contains(expected), "{name}, {how}: {text}");
+            assert_eq!(idle, 0, "{name}, {how}: the connection was pooled");
         }
     }
 }
