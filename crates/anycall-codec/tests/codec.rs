@@ -2,6 +2,8 @@
 
 #[path = "codec/apache.rs"]
 mod apache;
+#[path = "codec/checks.rs"]
+mod checks;
 #[path = "codec/dynamic.rs"]
 mod dynamic;
 #[path = "codec/frame.rs"]

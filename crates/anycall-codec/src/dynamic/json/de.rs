@@ -236,11 +236,16 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
                 self.w.write_double(v);
                 Ok(())
             }
+            // A number without a fraction is an integer (`2.0`, `1e3`);
+            // from -2^63 up to, not including, 2^63 it converts exactly.
             TypeKind::Byte | TypeKind::I16 | TypeKind::I32 | TypeKind::I64 | TypeKind::Enum(_)
-                if v.fract() == 0.0
-                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) =>
+                if v.fract() == 0.0 =>
             {
-                self.int(v as i64)
+                if (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&v) {
+                    self.int(v as i64)
+                } else {
+                    Err(self.cx.fail(crate::dynamic::out_of_range(v, self.ty)))
+                }
             }
             _ => Err(self.found(&format!("number {v}"))),
         }
@@ -467,10 +472,8 @@ impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
             let key = match key {
                 Ok(Some(key)) => key,
                 Ok(None) => break,
-                Err(e) => {
-                    cx.wrap(|| PathSegment::Index(n));
-                    return Err(e);
-                }
+                // The key seed names the key in the error path.
+                Err(e) => return Err(e),
             };
             let seed = ElemSeed {
                 inner: TypeSeed {

@@ -1,0 +1,361 @@
+//! The checks that refuse bad input: required fields on read, and the range
+//! of JSON numbers written as integers (issue 19). Each test here fails when
+//! its check is removed.
+
+use anycall_codec::call::{decode_struct_json, decode_struct_value, encode_struct_json};
+use anycall_codec::dynamic::value::from_json;
+use anycall_codec::thrift::Protocol;
+use anycall_codec::{Error, ErrorKind, Limits, MissingRequired, Options, Value};
+use anycall_idl::{Loader, Pool, StructDescriptor};
+use bytes::BytesMut;
+
+const IDL: &str = r#"
+enum Color { RED = 1, BLUE = 4 }
+
+struct Inner {
+    1: required i32 a,
+    2: optional i32 b,
+}
+
+struct Rec {
+    1: required i32 id,
+    2: required string tag = "t",
+    3: optional Inner inner,
+    4: i32 n = 5,
+}
+
+// Rec and Inner with every field optional, to write what Rec forbids.
+struct LooseInner {
+    1: optional i32 a,
+    2: optional i32 b,
+}
+
+struct LooseRec {
+    1: optional i32 id,
+    2: optional string tag,
+    3: optional LooseInner inner,
+    4: optional i32 n,
+}
+
+struct Ints {
+    1: byte i8v,
+    2: i16 i16v,
+    3: i32 i32v,
+    4: i64 i64v,
+    5: Color color,
+    6: double d,
+    7: map<i64, i8> by_i64,
+    8: map<i16, i8> by_i16,
+}
+
+struct Holder {
+    1: Ints ints,
+}
+"#;
+
+fn pool() -> Pool {
+    Loader::in_memory()
+        .file("checks.thrift", IDL)
+        .load("checks.thrift")
+        .expect("checks.thrift loads")
+}
+
+fn desc<'p>(pool: &'p Pool, name: &str) -> StructDescriptor<'p> {
+    pool.find_struct(name).expect(name)
+}
+
+const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
+
+// ---------------------------------------------------------------------------
+// required fields on read
+
+/// `json` written as a `LooseRec`, which may leave out anything.
+fn loose(pool: &Pool, json: &str, p: Protocol) -> BytesMut {
+    let mut buf = BytesMut::new();
+    encode_struct_json(
+        desc(pool, "LooseRec"),
+        json.as_bytes(),
+        p,
+        &Options::default(),
+        &mut buf,
+    )
+    .expect("loose json encodes");
+    buf
+}
+
+/// `bytes` read as a `Rec` by both readers: the JSON text, or the error of
+/// each (the two must agree).
+fn read_rec(pool: &Pool, bytes: &[u8], p: Protocol, opts: &Options) -> Result<String, Error> {
+    let rec = desc(pool, "Rec");
+    let limits = Limits::default();
+    let json = decode_struct_json(rec, bytes, p, opts, &limits, false).map(|(text, _)| text);
+    let value = decode_struct_value(rec, bytes, p, opts, &limits);
+    match (json, value) {
+        (Ok(text), Ok(v)) => {
+            // The Value reader gives the same fields, in the same order.
+            let from_value = serde_json::to_string(&Value::Struct(v)).expect("value renders");
+            assert_eq!(from_value, text, "{p:?}: the readers disagree");
+            Ok(text)
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "{p:?}: the readers disagree");
+            assert_eq!(a.kind(), b.kind());
+            Err(a)
+        }
+        (json, value) => panic!("{p:?}: the readers disagree: {json:?} / {value:?}"),
+    }
+}
+
+fn opts(missing_required: MissingRequired, read_defaults: bool) -> Options {
+    Options {
+        missing_required,
+        read_defaults,
+        ..Options::default()
+    }
+}
+
+#[test]
+fn a_missing_required_field_is_an_error_on_read() {
+    let pool = pool();
+    let cases = [
+        (r#"{"n": 1}"#, "Rec: missing required field `id`"),
+        (r#"{"id": 1, "n": 1}"#, "Rec: missing required field `tag`"),
+        (r#"{"tag": "x"}"#, "Rec: missing required field `id`"),
+        (
+            r#"{"id": 1, "tag": "x", "inner": {"b": 2}}"#,
+            "Rec.inner: missing required field `a`",
+        ),
+    ];
+    for p in PROTOCOLS {
+        for (json, message) in cases {
+            for read_defaults in [false, true] {
+                // Reading defaults does not stand in for a required field,
+                // even one with a default (`tag`).
+                let opts = opts(MissingRequired::Error, read_defaults);
+                let err = read_rec(&pool, &loose(&pool, json, p), p, &opts).unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::MissingRequired, "{json}");
+                assert_eq!(err.to_string(), message, "{p:?} {json} {read_defaults}");
+            }
+        }
+    }
+}
+
+#[test]
+fn present_required_fields_read_in_every_mode() {
+    let pool = pool();
+    let json = r#"{"id": 1, "tag": "x", "inner": {"a": 3}, "n": 2}"#;
+    for p in PROTOCOLS {
+        let bytes = loose(&pool, json, p);
+        for mode in [MissingRequired::Error, MissingRequired::ZeroValue] {
+            for read_defaults in [false, true] {
+                let out = read_rec(&pool, &bytes, p, &opts(mode, read_defaults)).unwrap();
+                assert_eq!(out, r#"{"id":1,"tag":"x","inner":{"a":3},"n":2}"#);
+            }
+        }
+    }
+}
+
+#[test]
+fn zero_value_mode_reads_what_is_there() {
+    let pool = pool();
+    for p in PROTOCOLS {
+        let bytes = loose(&pool, r#"{"n": 1, "inner": {"b": 2}}"#, p);
+        // Absent required fields stay absent.
+        let out = read_rec(&pool, &bytes, p, &opts(MissingRequired::ZeroValue, false)).unwrap();
+        assert_eq!(out, r#"{"n":1,"inner":{"b":2}}"#);
+        // With defaults read, `tag` (required, default "t") is filled in;
+        // `id` and `inner.a` have no default and stay absent.
+        let out = read_rec(&pool, &bytes, p, &opts(MissingRequired::ZeroValue, true)).unwrap();
+        assert_eq!(out, r#"{"n":1,"inner":{"b":2},"tag":"t"}"#);
+        // A default-requiredness field with a default (`n` = 5) too.
+        let bytes = loose(&pool, r#"{"id": 1}"#, p);
+        let out = read_rec(&pool, &bytes, p, &opts(MissingRequired::ZeroValue, true)).unwrap();
+        assert_eq!(out, r#"{"id":1,"tag":"t","n":5}"#);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// JSON numbers into integers
+
+/// Encodes `{"<field>": <number>}` as an `Ints` in both protocols (and as a
+/// `Value` from JSON); returns the value read back as JSON, or the error.
+fn ints(field: &str, number: &str) -> Result<String, Error> {
+    let pool = pool();
+    let ints = desc(&pool, "Ints");
+    let json = format!(r#"{{"{field}": {number}}}"#);
+    let opts = Options::default();
+    let mut results = Vec::new();
+    for p in PROTOCOLS {
+        let mut buf = BytesMut::new();
+        let r = encode_struct_json(ints, json.as_bytes(), p, &opts, &mut buf).and_then(|()| {
+            decode_struct_json(ints, &buf, p, &opts, &Limits::default(), false).map(|(t, _)| t)
+        });
+        results.push(r);
+    }
+    let ty = desc(&pool, "Holder").field(0).expect("Holder.ints").ty();
+    results.push(
+        from_json(ty, json.as_bytes(), &opts)
+            .map(|v| serde_json::to_string(&v).expect("value renders")),
+    );
+    let first = results.remove(0);
+    for other in &results {
+        match (&first, other) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{json}"),
+            // `from_json` reads the struct as a value: its paths have no root.
+            (Err(a), Err(b)) => {
+                let unrooted = |e: &Error| e.to_string().replacen("Ints.", "", 1);
+                assert_eq!(unrooted(a), unrooted(b), "{json}");
+                assert_eq!(a.kind(), b.kind(), "{json}");
+            }
+            _ => panic!("{json}: the paths disagree: {first:?} / {other:?}"),
+        }
+    }
+    first
+}
+
+fn out_of_range(field: &str, number: &str, message: &str) {
+    let err = ints(field, number).expect_err(number);
+    assert_eq!(err.to_string(), message, "{field}: {number}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::OutOfRange,
+        "{field}: {number}: {err}"
+    );
+}
+
+fn not_an_integer(field: &str, number: &str, message: &str) {
+    let err = ints(field, number).expect_err(number);
+    assert_eq!(err.to_string(), message, "{field}: {number}");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::TypeMismatch,
+        "{field}: {number}: {err}"
+    );
+}
+
+fn fits(field: &str, number: &str, read_back: &str) {
+    let out = ints(field, number).unwrap_or_else(|e| panic!("{field}: {number}: {e}"));
+    assert_eq!(out, format!(r#"{{"{field}":{read_back}}}"#), "{number}");
+}
+
+#[test]
+fn i64_takes_exactly_the_i64_range() {
+    fits("i64v", "9223372036854775807", "9223372036854775807");
+    fits("i64v", "-9223372036854775808", "-9223372036854775808");
+    fits("i64v", "\"-9223372036854775808\"", "-9223372036854775808");
+    // -2^63 as a double is an integer in range.
+    fits("i64v", "-9.223372036854775808e18", "-9223372036854775808");
+    fits("i64v", "1e18", "1000000000000000000");
+    out_of_range(
+        "i64v",
+        "9223372036854775808",
+        "Ints.i64v: 9223372036854775808 is out of range for i64",
+    );
+    out_of_range(
+        "i64v",
+        "10000000000000000000",
+        "Ints.i64v: 10000000000000000000 is out of range for i64",
+    );
+    // 2^63 and 1e19 written as doubles (the message shows the double).
+    out_of_range(
+        "i64v",
+        "9.223372036854775808e18",
+        "Ints.i64v: 9223372036854776000 is out of range for i64",
+    );
+    out_of_range(
+        "i64v",
+        "1e19",
+        "Ints.i64v: 10000000000000000000 is out of range for i64",
+    );
+    // Below -2^63 serde_json has only a double.
+    out_of_range(
+        "i64v",
+        "-9300000000000000000",
+        "Ints.i64v: -9300000000000000000 is out of range for i64",
+    );
+    out_of_range(
+        "i64v",
+        "-9.3e18",
+        "Ints.i64v: -9300000000000000000 is out of range for i64",
+    );
+    not_an_integer(
+        "i64v",
+        "\"9223372036854775808\"",
+        r#"Ints.i64v: expected i64, found string "9223372036854775808""#,
+    );
+}
+
+#[test]
+fn narrow_integers_and_enums_take_their_range() {
+    let cases = [
+        ("i8v", "byte", i64::from(i8::MIN), i64::from(i8::MAX)),
+        ("i16v", "i16", i64::from(i16::MIN), i64::from(i16::MAX)),
+        ("i32v", "i32", i64::from(i32::MIN), i64::from(i32::MAX)),
+        ("color", "Color", i64::from(i32::MIN), i64::from(i32::MAX)),
+    ];
+    for (field, ty, min, max) in cases {
+        for n in [min, max] {
+            fits(field, &n.to_string(), &n.to_string());
+            // Numeric strings are accepted and checked alike.
+            fits(field, &format!("\"{n}\""), &n.to_string());
+            fits(field, &format!("{n}.0"), &n.to_string());
+        }
+        for n in [min - 1, max + 1, i64::MIN, i64::MAX] {
+            let message = format!("Ints.{field}: {n} is out of range for {ty}");
+            out_of_range(field, &n.to_string(), &message);
+            out_of_range(field, &format!("\"{n}\""), &message);
+        }
+        out_of_range(
+            field,
+            "1e19",
+            &format!("Ints.{field}: 10000000000000000000 is out of range for {ty}"),
+        );
+    }
+    // Map keys are checked as well.
+    let err = ints("by_i16", r#"{"32768": 1}"#).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"Ints.by_i16["32768"]: 32768 is out of range for i16"#
+    );
+    assert_eq!(err.kind(), ErrorKind::OutOfRange);
+    let err = ints("by_i64", r#"{"9223372036854775808": 1}"#).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TypeMismatch, "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(r#"Ints.by_i64["9223372036854775808"]"#)
+    );
+    let err = ints("by_i64", r#"{"1": 128}"#).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"Ints.by_i64["1"]: 128 is out of range for byte"#
+    );
+}
+
+#[test]
+fn numbers_with_a_fraction_are_not_integers() {
+    for (field, ty) in [
+        ("i8v", "byte"),
+        ("i16v", "i16"),
+        ("i32v", "i32"),
+        ("i64v", "i64"),
+    ] {
+        for number in ["1.5", "-0.5", "0.1", "2.000001"] {
+            not_an_integer(
+                field,
+                number,
+                &format!("Ints.{field}: expected {ty}, found number {number}"),
+            );
+        }
+        fits(field, "2.0", "2");
+        fits(field, "-0.0", "0");
+        fits(field, "1e2", "100");
+    }
+    not_an_integer(
+        "color",
+        "1.5",
+        "Ints.color: expected Color, found number 1.5",
+    );
+    // A double takes any number.
+    fits("d", "1.5", "1.5");
+    fits("d", "10000000000000000000", "1e+19");
+}
