@@ -8,8 +8,6 @@ mod checks;
 mod dynamic;
 #[path = "codec/frame.rs"]
 mod frame;
-#[path = "codec/hex.rs"]
-mod hex;
 #[path = "codec/protocol.rs"]
 mod protocol;
 #[path = "codec/regression.rs"]

@@ -35,7 +35,7 @@ use base64::Engine as _;
 use bytes::BytesMut;
 use serde_json::{Value as Json, json};
 
-use crate::hex;
+use anycall_test_support::hex;
 
 const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
 
@@ -98,12 +98,12 @@ impl Peer {
 
     /// Apache decodes a bare struct.
     fn decode(&mut self, p: Protocol, bytes: &[u8]) -> Json {
-        self.ask(&json!({"op": "decode", "protocol": name(p), "hex": hex(bytes)}))
+        self.ask(&json!({"op": "decode", "protocol": name(p), "hex": hex::plain(bytes)}))
     }
 
     /// Apache decodes a message: `{name, type, seqid, body}`.
     fn decode_message(&mut self, p: Protocol, bytes: &[u8]) -> Json {
-        self.ask(&json!({"op": "decode", "protocol": name(p), "hex": hex(bytes), "message": true}))
+        self.ask(&json!({"op": "decode", "protocol": name(p), "hex": hex::plain(bytes), "message": true}))
     }
 
     /// Apache encodes a struct tree.
@@ -129,10 +129,6 @@ fn name(p: Protocol) -> &'static str {
         Protocol::Binary => "binary",
         Protocol::Compact => "compact",
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn unhex(v: &Json) -> Vec<u8> {

@@ -3,7 +3,6 @@
 //! Golden fixtures live in `testdata/frame/*.hex` (hex text, `#` comments);
 //! `UPDATE_GOLDEN=1` rewrites them, keeping their leading comment block.
 
-use std::fs;
 use std::path::PathBuf;
 
 use anycall_codec::frame::ttheader::{
@@ -17,7 +16,7 @@ use anycall_codec::frame::{
 use anycall_codec::{Error, ErrorKind, Limit};
 use bytes::{BufMut, BytesMut};
 
-use crate::hex;
+use anycall_test_support::{golden, hex};
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -29,42 +28,14 @@ fn golden_path(name: &str) -> PathBuf {
 }
 
 /// Compares `actual` with `testdata/frame/<name>.hex`, or rewrites the file
-/// when `UPDATE_GOLDEN=1`.
+/// (keeping its comment block) when `UPDATE_GOLDEN=1` and the bytes changed.
 fn check_golden(name: &str, description: &str, actual: &[u8]) {
-    let path = golden_path(name);
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
-        let existing = fs::read_to_string(&path).unwrap_or_default();
-        let mut comments: String = existing
-            .lines()
-            .take_while(|line| line.starts_with('#'))
-            .map(|line| format!("{line}\n"))
-            .collect();
-        if comments.is_empty() {
-            comments = description
-                .lines()
-                .map(|line| format!("# {line}\n"))
-                .collect();
-        }
-        fs::create_dir_all(path.parent().expect("parent")).expect("create testdata/frame");
-        fs::write(&path, format!("{comments}{}\n", hex::lines(actual))).expect("write golden");
-        return;
-    }
-    let text = fs::read_to_string(&path).unwrap_or_else(|err| {
-        panic!(
-            "{}: {err}; run with UPDATE_GOLDEN=1 to create it",
-            path.display()
-        )
-    });
-    assert_eq!(
-        hex::lines(actual),
-        hex::lines(&hex::parse(&text)),
-        "golden {name} differs; rerun with UPDATE_GOLDEN=1 if the change is intended"
-    );
+    golden::hex(&golden_path(name), description, actual);
 }
 
 /// Reads a golden fixture's bytes.
 fn golden_bytes(name: &str) -> Vec<u8> {
-    hex::parse(&fs::read_to_string(golden_path(name)).expect("golden fixture"))
+    golden::load_hex(&golden_path(name))
 }
 
 /// `Echo`, seq 1, args `{1: "hi"}` in strict binary (spec §10).

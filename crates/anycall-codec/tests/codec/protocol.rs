@@ -2,7 +2,9 @@
 //!
 //! Fixtures live in `testdata/codec/*.hex` (hex with `#` comments). Run with
 //! `UPDATE_GOLDEN=1` to rewrite the ones whose bytes changed from the
-//! writers' output; without it the bytes are compared exactly.
+//! writers' output; without it the bytes are compared exactly. The
+//! `spec_*.hex` fixtures are annotated by hand from the wire-format spec and
+//! only ever read.
 
 use std::path::PathBuf;
 
@@ -17,7 +19,7 @@ use anycall_codec::{Error, ErrorKind, Limit, Limits};
 use bytes::BytesMut;
 use proptest::prelude::*;
 
-use crate::hex;
+use anycall_test_support::golden;
 
 // ---------------------------------------------------------------------------
 // golden fixtures
@@ -30,42 +32,20 @@ fn fixture_path(name: &str) -> PathBuf {
 }
 
 fn load(name: &str) -> Vec<u8> {
-    let path = fixture_path(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
-        panic!(
-            "{}: {err} (run with UPDATE_GOLDEN=1 to create it)",
-            path.display()
-        )
-    });
-    hex::parse(&text)
-}
-
-fn blessing() -> bool {
-    std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1")
+    golden::load_hex(&fixture_path(name))
 }
 
 /// Compares `actual` with fixture `name`, or rewrites the fixture when
-/// blessing and the bytes differ (hand-annotated fixtures that still match
-/// are left alone).
+/// blessing and the bytes differ.
 fn golden(name: &str, description: &str, actual: &[u8]) {
-    let path = fixture_path(name);
-    if blessing() {
-        let current = std::fs::read_to_string(&path).ok().map(|t| hex::parse(&t));
-        if current.as_deref() != Some(actual) {
-            let text = format!(
-                "# {description}\n# written by the encoder; rewrite with UPDATE_GOLDEN=1\n{}\n",
-                hex::lines(actual)
-            );
-            std::fs::write(&path, text).expect("write fixture");
-        }
-        return;
-    }
-    let expected = load(name);
-    assert_eq!(
-        hex::lines(actual),
-        hex::lines(&expected),
-        "{name}.hex differs from the encoder output"
-    );
+    let comment = format!("{description}\nwritten by the encoder; rewrite with UPDATE_GOLDEN=1");
+    golden::hex(&fixture_path(name), &comment, actual);
+}
+
+/// Compares `actual` with the hand-annotated fixture `spec_<name>`, which
+/// is never rewritten.
+fn spec(name: &str, actual: &[u8]) {
+    golden::spec_hex(&fixture_path(&format!("spec_{name}")), actual);
 }
 
 // ---------------------------------------------------------------------------
@@ -527,11 +507,7 @@ fn check_message_len(protocol: Protocol, msg: &[u8]) {
 fn spec_binary_echo_call() {
     let ops = echo_call(1);
     let bytes = encode(Protocol::Binary, &ops);
-    golden(
-        "spec_binary_echo_call",
-        "wire-format §10: strict binary Echo call",
-        &bytes,
-    );
+    spec("binary_echo_call", &bytes);
     let bytes = load("spec_binary_echo_call");
     assert_eq!(bytes.len(), 26);
     decode(Protocol::Binary, &bytes, &ops);
@@ -543,11 +519,7 @@ fn spec_binary_echo_call() {
 fn spec_compact_echo_call() {
     let ops = echo_call(1);
     let bytes = encode(Protocol::Compact, &ops);
-    golden(
-        "spec_compact_echo_call",
-        "wire-format §10: compact Echo call",
-        &bytes,
-    );
+    spec("compact_echo_call", &bytes);
     let bytes = load("spec_compact_echo_call");
     decode(Protocol::Compact, &bytes, &ops);
     check_message_len(Protocol::Compact, &bytes);
@@ -558,11 +530,7 @@ fn spec_compact_echo_call() {
 fn spec_compact_seq_id_minus_one_is_a_five_byte_varint() {
     let ops = echo_call(-1);
     let bytes = encode(Protocol::Compact, &ops);
-    golden(
-        "spec_compact_seq_minus_one",
-        "wire-format §10: compact seq id -1",
-        &bytes,
-    );
+    spec("compact_seq_minus_one", &bytes);
     let bytes = load("spec_compact_seq_minus_one");
     decode(Protocol::Compact, &bytes, &ops);
     check_message_len(Protocol::Compact, &bytes);
@@ -576,11 +544,7 @@ fn spec_binary_exception_reply() {
     let mut buf = BytesMut::new();
     exc.write_message(Protocol::Binary, "Echo", 1, &mut buf)
         .unwrap();
-    golden(
-        "spec_binary_exception_reply",
-        "wire-format §10: TApplicationException reply",
-        &buf,
-    );
+    spec("binary_exception_reply", &buf);
     let bytes = load("spec_binary_exception_reply");
     let mut r = BinaryReader::new(&bytes);
     let header = r.read_message_begin().unwrap();

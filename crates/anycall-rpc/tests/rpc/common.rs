@@ -10,11 +10,12 @@ use anycall_codec::thrift::{self, Protocol, TApplicationException, TApplicationE
 use anycall_codec::{Limits, Options, Struct, Value};
 use anycall_idl::{MethodDescriptor, Pool};
 use anycall_rpc::{BizStatus, Client, Context, Handler, HandlerError, Payload};
+use anycall_test_support::echo::{self, echo_of};
 use bytes::BytesMut;
 use serde_json::{Value as Json, json};
 
 pub(crate) fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+    anycall_test_support::repo_root()
 }
 
 /// The interop IDL, `testdata/interop/echo.thrift`.
@@ -138,11 +139,11 @@ fn echo_value(
             "throw" => Reply::Exception {
                 name: "err".into(),
                 value: Value::structure([
-                    ("code", Value::I32(42)),
-                    ("msg", Value::String("requested exception".into())),
+                    ("code", Value::I32(echo::THROW_CODE)),
+                    ("msg", Value::String(echo::THROW_MESSAGE.into())),
                 ]),
             },
-            "fail" => return Err(HandlerError::new("requested application error")),
+            "fail" => return Err(HandlerError::new(echo::FAIL_MESSAGE)),
             "biz" => return Err(requested_biz_error()),
             _ => {
                 let mut resp = Struct::new();
@@ -150,8 +151,8 @@ fn echo_value(
                     resp.insert(k, v.clone());
                 }
                 let mut base = Struct::new();
-                base.insert("StatusMessage", Value::String("ok".into()));
-                base.insert("StatusCode", Value::I32(0));
+                base.insert("StatusMessage", Value::String(echo::STATUS_MESSAGE.into()));
+                base.insert("StatusCode", Value::I32(echo::STATUS_CODE));
                 if let Some(extra) = get("Base")
                     .and_then(Value::as_struct)
                     .and_then(|b| b.get("Extra"))
@@ -211,9 +212,9 @@ fn echo_json(
         "Echo" => match args["action"].as_str().unwrap_or("") {
             "throw" => Reply::Exception {
                 name: "err".into(),
-                value: json!({"code": 42, "msg": "requested exception"}),
+                value: echo::thrown(),
             },
-            "fail" => return Err(HandlerError::new("requested application error")),
+            "fail" => return Err(HandlerError::new(echo::FAIL_MESSAGE)),
             "biz" => return Err(requested_biz_error()),
             _ => Reply::Success(echo_of(args)),
         },
@@ -243,19 +244,6 @@ fn echo_json(
         },
         other => return Err(HandlerError::new(format!("no such method {other}"))),
     })
-}
-
-/// The expected echo of a request (JSON): its fields, `Base` replaced by
-/// `BaseResp`.
-pub(crate) fn echo_of(req: &Json) -> Json {
-    let mut resp = req.as_object().cloned().unwrap_or_default();
-    let base = resp.remove("Base");
-    let mut base_resp = json!({"StatusMessage": "ok", "StatusCode": 0});
-    if let Some(extra) = base.as_ref().and_then(|b| b.get("Extra")) {
-        base_resp["Extra"] = extra.clone();
-    }
-    resp.insert("BaseResp".into(), base_resp);
-    Json::Object(resp)
 }
 
 /// The script's argument shape: always keyed by parameter name.

@@ -3,7 +3,6 @@
 //! with `UPDATE_GOLDEN=1`).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use anycall_codec::call::Reply;
 use anycall_codec::frame::{FrameDecoder, FrameEncoder, TTHeader, Transport};
@@ -16,55 +15,18 @@ use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::common::{EchoService, echo_pool, repo_root};
+use anycall_test_support::{golden, hex, testdata};
 
-/// Parses hex with `#` comment lines.
-fn unhex(text: &str) -> Vec<u8> {
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with('#'))
-        .flat_map(str::split_whitespace)
-        .map(|b| u8::from_str_radix(b, 16).expect("hex byte"))
-        .collect()
-}
+use crate::common::{EchoService, echo_pool};
 
 fn hex(bytes: &[u8]) -> String {
-    bytes
-        .chunks(16)
-        .map(|c| {
-            c.iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    hex::lines(bytes)
 }
 
-fn golden_path(name: &str) -> PathBuf {
-    repo_root().join("testdata/rpc").join(format!("{name}.hex"))
-}
-
-/// Compares `bytes` with a golden file, or rewrites it (keeping `comment`)
-/// when `UPDATE_GOLDEN=1`.
+/// Compares `bytes` with `testdata/rpc/<name>.hex`, or rewrites it when
+/// `UPDATE_GOLDEN=1` and the bytes changed.
 fn golden(name: &str, comment: &str, bytes: &[u8]) {
-    let path = golden_path(name);
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
-        let text = format!("{comment}\n{}\n", hex(bytes));
-        std::fs::write(&path, text).expect("write golden");
-        return;
-    }
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
-        panic!(
-            "{}: {err}; run with UPDATE_GOLDEN=1 to create it",
-            path.display()
-        )
-    });
-    assert_eq!(
-        hex(bytes),
-        hex(&unhex(&text)),
-        "{name}: bytes differ from {}",
-        path.display()
-    );
+    golden::hex(&testdata(format!("rpc/{name}.hex")), comment, bytes);
 }
 
 /// `Add(a: 1, b: 2)`, strict binary, seq 1 (34 bytes).
@@ -79,7 +41,7 @@ const ADD_CALL_COMPACT: &str = "82 21 01 03 41 64 64  15 02  16 04  00";
 const ADD_REPLY_COMPACT: &str = "82 41 01 03 41 64 64  06 00 06  00";
 
 fn hx(s: &str) -> Vec<u8> {
-    unhex(s)
+    hex::parse(s)
 }
 
 fn cat(parts: &[&[u8]]) -> Vec<u8> {

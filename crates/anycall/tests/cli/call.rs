@@ -1,8 +1,9 @@
 //! `call`, `serve` and `proxy` through the real binary: every exit code,
 //! stdin input, one request per line on a terminal, raw forwarding.
 
-use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};
+
+use anycall_test_support::process::{START_TIMEOUT, first_line};
 
 use crate::support::{run_in, stderr, stdout, testdata};
 
@@ -23,10 +24,7 @@ impl Background {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn anycall");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the first line");
+        let line = first_line(&mut child, "anycall", START_TIMEOUT);
         let addr = line
             .split_whitespace()
             .find(|w| w.starts_with("127.0.0.1:"))

@@ -1,9 +1,10 @@
 //! `anycall call` against a server nobody here wrote: the Volo peer built by
 //! `scripts/interop-setup`.
 
-use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+
+use anycall_test_support::process::{START_TIMEOUT, first_line};
 
 use crate::support::{root, run_in, stderr, stdout, testdata};
 
@@ -30,10 +31,7 @@ impl VoloServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn the Volo peer");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the listening line");
+        let line = first_line(&mut child, "the Volo peer", START_TIMEOUT);
         let addr = line
             .strip_prefix("listening ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))

@@ -5,12 +5,12 @@ use std::process::{Command, Output, Stdio};
 
 /// The repository root.
 pub(crate) fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    anycall_test_support::repo_root()
 }
 
 /// `testdata/<rel>`.
 pub(crate) fn testdata(rel: &str) -> PathBuf {
-    root().join("testdata").join(rel)
+    anycall_test_support::testdata(rel)
 }
 
 /// Runs `anycall` with `args` in `dir`, with `stdin` as input.
@@ -49,17 +49,5 @@ pub(crate) fn stderr(o: &Output) -> String {
 /// Compares `actual` with the golden file `testdata/<rel>`, or rewrites it
 /// when `UPDATE_GOLDEN=1`.
 pub(crate) fn golden(rel: &str, actual: &str) {
-    let path = testdata(rel);
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, actual).expect("write golden");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("read {}: {e} (bless with UPDATE_GOLDEN=1)", path.display()));
-    assert!(
-        expected == actual,
-        "output differs from {} (bless with UPDATE_GOLDEN=1)\n--- expected\n{expected}\n--- actual\n{actual}",
-        path.display()
-    );
+    anycall_test_support::golden::text(&testdata(rel), actual);
 }
