@@ -296,14 +296,11 @@ pub(crate) fn expand(v: &Json, event: &str) -> Json {
     }
 }
 
-/// JSON equality where numbers compare by value and the set `tags` ignores
-/// order.
+/// JSON equality where numbers compare by value ([`numbers_eq`]) and the
+/// set `tags` ignores order.
 pub(crate) fn json_eq(a: &Json, b: &Json) -> bool {
     match (a, b) {
-        (Json::Number(x), Json::Number(y)) => match (x.as_i64(), y.as_i64()) {
-            (Some(i), Some(j)) => i == j,
-            _ => x.as_f64() == y.as_f64(),
-        },
+        (Json::Number(x), Json::Number(y)) => numbers_eq(x, y),
         (Json::Array(x), Json::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
         }
@@ -321,6 +318,52 @@ pub(crate) fn json_eq(a: &Json, b: &Json) -> bool {
         }
         _ => a == b,
     }
+}
+
+/// Integers compare exactly, never through `f64` (a peer may print an i64
+/// as `9007199254740993`, which is `9007199254740992.0` as a double);
+/// doubles compare as doubles; a double equals an integer only when it is
+/// exactly that integer (`2.0` and `2`, as peers print a double field).
+fn numbers_eq(x: &serde_json::Number, y: &serde_json::Number) -> bool {
+    let int = |n: &serde_json::Number| {
+        n.as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+    };
+    // `as` is exact for an integral double within i128, and `fract` of a
+    // non-finite double is NaN.
+    let is = |f: f64, i: i128| f.fract() == 0.0 && f as i128 == i;
+    match (int(x), int(y)) {
+        (Some(i), Some(j)) => i == j,
+        (Some(i), None) => y.as_f64().is_some_and(|f| is(f, i)),
+        (None, Some(j)) => x.as_f64().is_some_and(|f| is(f, j)),
+        (None, None) => x.as_f64() == y.as_f64(),
+    }
+}
+
+#[test]
+fn json_numbers_compare_integers_exactly() {
+    let eq = |a: Json, b: Json| json_eq(&a, &b);
+    assert!(eq(
+        json!(9_007_199_254_740_993_i64),
+        json!(9_007_199_254_740_993_i64)
+    ));
+    assert!(!eq(
+        json!(9_007_199_254_740_993_i64),
+        json!(9_007_199_254_740_992_i64)
+    ));
+    assert!(!eq(
+        json!(9_007_199_254_740_993_i64),
+        json!(9_007_199_254_740_992.0)
+    ));
+    assert!(!eq(json!(u64::MAX), json!(u64::MAX - 1)));
+    assert!(!eq(json!(u64::MAX), json!(-1)));
+    assert!(eq(json!(-2), json!(-2.0)));
+    assert!(!eq(json!(2), json!(2.5)));
+    assert!(eq(json!(0.5), json!(0.5)));
+    assert!(!eq(json!(0.5), json!(0.25)));
+    assert!(eq(json!({"tags": ["a", "b"]}), json!({"tags": ["b", "a"]})));
+    assert!(!eq(json!({"n": 1}), json!({"n": 1, "m": 2})));
 }
 
 fn sorted(v: &Json) -> Json {

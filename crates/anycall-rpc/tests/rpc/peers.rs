@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::common::repo_root;
+use crate::common::{repo_root, script};
 
 pub(crate) const SETUP_HINT: &str = "run scripts/interop-setup to build the interop peers";
 
@@ -83,8 +83,19 @@ pub(crate) async fn start_peer(mut cmd: Command, subcommand: &str, args: &[&str]
     }
 }
 
-/// Runs `cmd client ...` to completion; asserts exit 0 and that every JSON
-/// line says `"ok": true`. Returns the number of calls.
+/// The `case` names of the interop script, in order.
+pub(crate) fn script_cases() -> Vec<String> {
+    script()["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .map(|c| c["case"].as_str().expect("case").to_owned())
+        .collect()
+}
+
+/// Runs `cmd client ...` to completion; asserts exit 0, one JSON line per
+/// case of the script, in script order, and that every line says
+/// `"ok": true`. Returns the number of calls.
 pub(crate) async fn run_client(mut cmd: Command, args: &[&str], cell: &str) -> usize {
     cmd.arg("client")
         .args(args)
@@ -98,20 +109,21 @@ pub(crate) async fn run_client(mut cmd: Command, args: &[&str], cell: &str) -> u
         .unwrap_or_else(|e| panic!("{cell}: spawn peer client: {e}; {SETUP_HINT}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let mut calls = 0;
+    let mut cases = Vec::new();
     for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{cell}: bad line {line:?}: {e}"));
         assert_eq!(v["ok"], true, "{cell}: {line}\n{stderr}");
-        calls += 1;
+        cases.push(v["case"].as_str().unwrap_or("(no case)").to_owned());
     }
     assert!(
         out.status.success(),
         "{cell}: peer client failed\n{stdout}\n{stderr}"
     );
-    assert!(
-        calls >= 10,
-        "{cell}: only {calls} calls\n{stdout}\n{stderr}"
+    assert_eq!(
+        cases,
+        script_cases(),
+        "{cell}: the client's lines are not the script's cases\n{stdout}\n{stderr}"
     );
-    calls
+    cases.len()
 }
