@@ -1256,3 +1256,160 @@ mod properties {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// edges found by mutation testing (scripts/mutants)
+
+#[test]
+fn decoders_report_their_limits() {
+    let decoder = FrameDecoder::new(Transport::Buffered).with_limits(FrameLimits {
+        max_frame_size: 100,
+    });
+    assert_eq!(decoder.limits().max_frame_size, 100);
+    assert_eq!(decoder.transport(), Transport::Buffered);
+    let defaults = FrameDecoder::new(Transport::Framed);
+    assert_eq!(defaults.limits().max_frame_size, DEFAULT_MAX_FRAME_SIZE);
+    assert_eq!(*defaults.message_limits(), anycall_codec::Limits::default());
+}
+
+#[test]
+fn two_bytes_of_garbage_are_invalid_at_once() {
+    let err = decode_err(Transport::Buffered, &[0x00, 0x00]);
+    assert!(
+        err.to_string()
+            .contains("buffered message starts with neither"),
+        "{err}"
+    );
+    // One byte may still become a message.
+    let mut one = BytesMut::from(&[0x00][..]);
+    assert!(
+        FrameDecoder::new(Transport::Buffered)
+            .decode(&mut one)
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn ttheader_of_exactly_the_fixed_bytes_has_no_room_for_its_header_area() {
+    // LENGTH 10: magic, flags, seq id and HEADER SIZE 1, and nothing else.
+    let bytes = hex::parse("00 00 00 0a  10 00  00 00  00 00 00 01  00 01");
+    let err = decode_err(Transport::TTHeader, &bytes);
+    assert_eq!(
+        err.to_string(),
+        "ttheader header area of 4 bytes runs past the end of the 10-byte frame"
+    );
+    let bytes = hex::parse("00 00 00 09  10 00  00 00  00 00 00 01  00");
+    let err = decode_err(Transport::TTHeader, &bytes);
+    assert_eq!(
+        err.to_string(),
+        "ttheader length 9 is shorter than the 10 fixed bytes after it"
+    );
+}
+
+#[test]
+fn bare_struct_protocol_ids_are_not_sniffed_even_without_the_streaming_flag() {
+    // Bytes 4..6 of the struct look like a binary message header.
+    let data = hex::parse("0b 00 01 00 80 01 00 00 00 00");
+    for (byte, id) in [
+        (0x10, ProtocolId::ThriftStruct),
+        (0x11, ProtocolId::ProtobufStruct),
+    ] {
+        assert_eq!(ProtocolId::from_u8(byte), Some(id));
+        assert_eq!(id.as_u8(), byte);
+        assert!(id.is_bare_struct());
+        let frame = decode_one(
+            Transport::TTHeader,
+            &raw_ttheader(0, 1, &[byte, 0x00], &data),
+        );
+        assert_eq!(frame.header.unwrap().protocol_id, id);
+        assert_eq!(frame.transport, Transport::TTHeader);
+        assert_eq!(&frame.payload[..], &data[..]);
+    }
+    for id in [
+        ProtocolId::ThriftBinary,
+        ProtocolId::ThriftCompact,
+        ProtocolId::ThriftCompactV2,
+        ProtocolId::KitexProtobuf,
+    ] {
+        assert!(!id.is_bare_struct(), "{id:?}");
+        assert_eq!(ProtocolId::from_u8(id.as_u8()), Some(id));
+    }
+}
+
+#[test]
+fn ttheader_counts_are_checked_at_their_wire_widths() {
+    let mut header = TTHeader::new(1);
+    header.transform_ids = vec![0; 255];
+    header.encoded_len().expect("255 transform ids fit a u8");
+    header.transform_ids.push(0);
+    let err = header.encoded_len().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ttheader has 256 transform ids, more than 255"
+    );
+
+    let mut header = TTHeader::new(1);
+    // 65535 pairs fit their u16 count (if not the header area).
+    header.str_kvs = (0..65_535)
+        .map(|i| (i.to_string(), String::new()))
+        .collect();
+    let err = header.encoded_len().unwrap_err();
+    assert!(
+        err.to_string().starts_with("ttheader header area of "),
+        "{err}"
+    );
+    header.str_kvs.insert("x".into(), String::new());
+    let err = header.encoded_len().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ttheader has 65536 string pairs, more than 65535"
+    );
+
+    let mut header = TTHeader::new(1);
+    header.int_kvs = (0..=u16::MAX).map(|k| (k, bytes::Bytes::new())).collect();
+    let err = header.encoded_len().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "ttheader has 65536 int pairs, more than 65535"
+    );
+}
+
+#[test]
+fn the_header_area_may_fill_but_not_pass_its_u16_word_count() {
+    use anycall_codec::frame::ttheader::{MAX_HEADER_AREA_SIZE, TTHEADER_FIXED_SIZE};
+    // Protocol id and transform count (2), KEYVALUE id and count (3), and
+    // four pairs of a 1-byte key and a value, each string with a u16 length.
+    let header_with = |values: usize| {
+        let mut header = TTHeader::new(1);
+        let sizes = [65_535, 65_535, 65_535, values - 3 * 65_535];
+        for (key, size) in ["a", "b", "c", "d"].into_iter().zip(sizes) {
+            header.str_kvs.insert(key.into(), "v".repeat(size));
+        }
+        header
+    };
+    let full = MAX_HEADER_AREA_SIZE - 2 - 3 - 4 * (2 + 1 + 2);
+    assert_eq!(
+        header_with(full).encoded_len().unwrap(),
+        TTHEADER_FIXED_SIZE + MAX_HEADER_AREA_SIZE
+    );
+    let err = header_with(full + 1).encoded_len().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("ttheader header area of 262144 bytes exceeds {MAX_HEADER_AREA_SIZE}")
+    );
+}
+
+#[test]
+fn ttheader_debug_shows_fields_and_text_values() {
+    let mut header = TTHeader::new(7);
+    header.insert_int(int_key::TO_METHOD, "Echo");
+    header.insert_int_bytes(int_key::LOG_ID, bytes::Bytes::from_static(b"\xff"));
+    let text = format!("{header:?}");
+    assert!(
+        text.starts_with("TTHeader { flags: 0x0000, seq_id: 7"),
+        "{text}"
+    );
+    assert!(text.contains(r#"9: "Echo""#), "{text}");
+    assert!(text.contains(r#"2: b"\xff""#), "{text}");
+}
