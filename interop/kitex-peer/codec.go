@@ -67,12 +67,8 @@ func (c *jsonCodec) descriptorFor(method string) (*descriptor.ServiceDescriptor,
 	return svc, nil
 }
 
-type codecRequest struct {
-	Op, Method, JSON, Part, Hex string
-}
-
 func (c *jsonCodec) handle(line []byte) map[string]any {
-	var req codecRequest
+	var req struct{ Op, Method, JSON, Part, Hex string }
 	v, err := parseJSON(line)
 	if err == nil {
 		m, ok := v.(map[string]any)

@@ -226,8 +226,8 @@ func sortJSON(a []any) {
 	})
 }
 
-// fieldType is the type of the request's first argument or of the success value
-// of method in Kitex's descriptor.
+// argType is the type and name of method's (first and only modelled) argument in
+// Kitex's generic descriptor.
 func argType(svc *descriptor.ServiceDescriptor, method string) (*descriptor.TypeDescriptor, string, error) {
 	fn, err := svc.LookupFunctionByMethod(method)
 	if err != nil {
@@ -239,6 +239,7 @@ func argType(svc *descriptor.ServiceDescriptor, method string) (*descriptor.Type
 	return nil, "", fmt.Errorf("%s has no argument in the generic descriptor", method)
 }
 
+// successType is the type of method's success value in Kitex's generic descriptor.
 func successType(svc *descriptor.ServiceDescriptor, method string) (*descriptor.TypeDescriptor, error) {
 	fn, err := svc.LookupFunctionByMethod(method)
 	if err != nil {

@@ -371,10 +371,7 @@ func (c *genericCaller) callHTTP(ctx context.Context, method string, args map[st
 // callBinary encodes the whole CALL message with the generated code and decodes
 // the REPLY the same way.
 func (c *genericCaller) callBinary(ctx context.Context, method string, args map[string]any) map[string]any {
-	var argsMsg thrift.FastCodec
-	var res interface {
-		thrift.FastCodec
-	}
+	var argsMsg, res thrift.FastCodec
 	msgType := thrift.CALL
 	switch method {
 	case "Ping":

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/cloudwego/kitex/pkg/klog"
@@ -107,7 +108,7 @@ func parseArgs(argv []string) (*args, error) {
 		case "--concurrency":
 			var c string
 			if c, err = value(); err == nil {
-				if _, e := fmt.Sscanf(c, "%d", &a.concurrency); e != nil || a.concurrency <= 0 || fmt.Sprint(a.concurrency) != c {
+				if a.concurrency, err = strconv.Atoi(c); err != nil || a.concurrency <= 0 {
 					err = fmt.Errorf("--concurrency: expected a positive count, found %q", c)
 				}
 			}
