@@ -388,12 +388,47 @@ struct PooledConn {
     conn: Conn,
     host: usize,
     seq: i32,
+    /// Seq ids of the latest oneway calls on this connection: a server that
+    /// answers oneway calls anyway (Kitex's binary generic server does) has
+    /// its stray replies skipped, not taken for the next call's.
+    oneway_seqs: Vec<i32>,
 }
+
+/// How many oneway seq ids a connection remembers for [`PooledConn::oneway_seqs`].
+const MAX_ONEWAY_SEQS: usize = 8;
 
 impl PooledConn {
     fn next_seq(&mut self) -> i32 {
         self.seq = self.seq.wrapping_add(1);
         self.seq
+    }
+
+    fn sent_oneway(&mut self, seq: i32) {
+        if self.oneway_seqs.len() == MAX_ONEWAY_SEQS {
+            self.oneway_seqs.remove(0);
+        }
+        self.oneway_seqs.push(seq);
+    }
+
+    /// Whether `payload` answers one of the remembered oneway calls (and
+    /// forgets that call).
+    fn is_oneway_reply(&mut self, payload: &[u8], protocol: Protocol) -> bool {
+        if self.oneway_seqs.is_empty() {
+            return false;
+        }
+        let Ok(seq) = (match protocol {
+            Protocol::Binary => thrift::get_seq_id(payload),
+            Protocol::Compact => thrift::get_compact_seq_id(payload),
+        }) else {
+            return false;
+        };
+        match self.oneway_seqs.iter().position(|s| *s == seq) {
+            Some(at) => {
+                self.oneway_seqs.remove(at);
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -755,6 +790,7 @@ impl Client {
             .await
             .map_err(|e| Error::io(format_args!("writing to {}", self.addr(&pooled)), e))?;
         if oneway {
+            pooled.sent_oneway(seq);
             self.checkin(pooled);
             return Ok(Exchange {
                 reply: None,
@@ -762,16 +798,22 @@ impl Client {
                 conn: None,
             });
         }
-        let addr = self.addr(&pooled);
-        let frame = match pooled.conn.read_frame().await {
-            Ok(Some(frame)) => frame,
-            Ok(None) => {
-                return Err(Error::new(
-                    Kind::Io,
-                    format!("{addr} closed the connection before replying"),
-                ));
+        let addr = self.inner.hosts[pooled.host].addr.as_str();
+        let frame = loop {
+            let frame = match pooled.conn.read_frame().await {
+                Ok(Some(frame)) => frame,
+                Ok(None) => {
+                    return Err(Error::new(
+                        Kind::Io,
+                        format!("{addr} closed the connection before replying"),
+                    ));
+                }
+                Err(err) => return Err(read_error(addr, err)),
+            };
+            if !pooled.is_oneway_reply(&frame.payload, protocol) {
+                break frame;
             }
-            Err(err) => return Err(read_error(addr, err)),
+            tracing::debug!(%addr, "skipped a reply to a oneway call");
         };
         let Frame {
             header, payload, ..
@@ -875,6 +917,7 @@ impl Client {
             conn: Conn::new(stream, reader),
             host: index,
             seq: 0,
+            oneway_seqs: Vec::new(),
         })
     }
 
@@ -946,7 +989,10 @@ fn check_reply(
         MessageType::Reply | MessageType::Exception => {}
         other => return Err(format!("expected a reply, got a {other} message")),
     }
-    if header.seq_id != seq {
+    // Kitex's binary generic server sends its exceptions with seq id 0;
+    // Kitex's client does not check the seq id of an EXCEPTION either.
+    let kitex_exception = header.message_type == MessageType::Exception && header.seq_id == 0;
+    if header.seq_id != seq && !kitex_exception {
         return Err(format!(
             "reply has seq id {}, expected {seq}",
             header.seq_id

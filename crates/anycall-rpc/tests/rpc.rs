@@ -6,6 +6,8 @@ mod common;
 mod faults;
 #[path = "rpc/interop.rs"]
 mod interop;
+#[path = "rpc/kitex.rs"]
+mod kitex;
 #[path = "rpc/loopback.rs"]
 mod loopback;
 #[path = "rpc/memory.rs"]

@@ -407,3 +407,90 @@ async fn bad_replies_are_errors_and_their_connection_is_not_pooled() {
         }
     }
 }
+
+/// Kitex's binary generic server sends its exceptions with seq id 0; our
+/// client takes such an EXCEPTION as the call's answer, as Kitex's does.
+#[tokio::test]
+async fn an_exception_with_seq_id_0_answers_the_call() {
+    for how in MODES {
+        let (result, idle) = call_add(how, |_| {
+            let mut msg = BytesMut::new();
+            TApplicationException::new(TApplicationExceptionType::INTERNAL_ERROR, "boom")
+                .write_message(Protocol::Binary, "Add", 0, &mut msg)
+                .unwrap();
+            msg.to_vec()
+        })
+        .await;
+        let err = result.unwrap_err();
+        assert_eq!(
+            err.application().map(|e| e.message()),
+            Some("boom"),
+            "{how}: {err:#}"
+        );
+        assert_eq!(idle, 1, "{how}");
+    }
+}
+
+/// A server that answers a oneway call anyway (Kitex's binary generic
+/// server does): the stray reply is skipped, and the next call on the
+/// connection gets its own reply.
+#[tokio::test]
+async fn a_reply_to_a_oneway_call_is_skipped() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let mut buf = BytesMut::new();
+        let mut decoder = FrameDecoder::new(Transport::Framed);
+        for _ in 0..2 {
+            let frame = loop {
+                if let Some(frame) = decoder.decode(&mut buf).unwrap() {
+                    break frame;
+                }
+                assert!(
+                    stream.read_buf(&mut buf).await.unwrap() > 0,
+                    "request ended early"
+                );
+            };
+            let (header, _) = thrift::read_message_header(
+                Protocol::Binary,
+                &frame.payload,
+                &anycall_codec::Limits::default(),
+            )
+            .unwrap();
+            let reply = match header.name {
+                "Fire" => message("Fire", MessageType::Reply, header.seq_id, &hx("00")),
+                _ => message("Add", MessageType::Reply, header.seq_id, &hx(ADD_RESULT)),
+            };
+            let mut out = BytesMut::new();
+            FrameEncoder::new(Transport::Framed)
+                .encode(None, &reply, &mut out)
+                .unwrap();
+            stream.write_all(&out).await.unwrap();
+        }
+    });
+    let client = Client::builder(addr.to_string())
+        .idl(echo_pool())
+        .build()
+        .unwrap();
+    assert_eq!(
+        client
+            .call_json("Fire", br#"{"event": "e"}"#)
+            .await
+            .unwrap(),
+        Reply::Void
+    );
+    assert_eq!(
+        client
+            .call_json("Add", br#"{"a": 1, "b": 2}"#)
+            .await
+            .unwrap(),
+        Reply::Success("3".to_owned())
+    );
+    assert_eq!(
+        client.idle_connections(),
+        1,
+        "one connection for both calls"
+    );
+    server.await.unwrap();
+}
