@@ -8,7 +8,7 @@
 //! of line items 11 and 320 times (about 6.4 KB and 150 KB of JSON),
 //! `1k-sorted` is `1k` with sorted object keys.
 //!
-//! | direction | dynamic | codegen |
+//! | direction | dynamic | typed (hand-written typed baseline) |
 //! |---|---|---|
 //! | `json_to_thrift` | `encode_struct_json` (JSON text → bytes, no tree) | `serde_json` → structs → `encode` |
 //! | `thrift_to_json` | `JsonView` + `serde_json` writer (bytes → JSON text, no tree) | `decode` → structs → `serde_json` |
@@ -26,7 +26,7 @@ use anycall_idl::{Loader, Pool, StructDescriptor};
 use bytes::BytesMut;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::codegen;
+use crate::typed;
 
 /// One payload in both encodings.
 pub(crate) struct Fixture {
@@ -66,22 +66,22 @@ impl Direction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Side {
     Dynamic,
-    Codegen,
+    Typed,
     /// The JSON text's share alone, which both other sides pay: serde_json
     /// handing every token of the text to a visitor that keeps nothing
     /// ([`Walk`], JSON -> Thrift), or serde_json
-    /// writing the already decoded generated struct (Thrift -> JSON). Only
+    /// writing the already decoded typed struct (Thrift -> JSON). Only
     /// for the two JSON directions.
     Floor,
 }
 
 impl Side {
-    pub(crate) const ALL: [Side; 2] = [Side::Dynamic, Side::Codegen];
+    pub(crate) const ALL: [Side; 2] = [Side::Dynamic, Side::Typed];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
             Side::Dynamic => "dynamic",
-            Side::Codegen => "codegen",
+            Side::Typed => "typed",
             Side::Floor => "floor",
         }
     }
@@ -110,7 +110,7 @@ pub(crate) fn fixtures(pool: &Pool) -> Vec<Fixture> {
 /// One fixture of [`NAMES`], built alone.
 pub(crate) fn fixture(pool: &Pool, name: &'static str) -> Fixture {
     let text = std::fs::read(dir().join("request.json")).expect("request.json");
-    let one: codegen::Request = serde_json::from_slice(&text).expect("request.json parses");
+    let one: typed::Request = serde_json::from_slice(&text).expect("request.json parses");
     let with_items = |copies: usize| {
         let mut r = one.clone();
         for _ in 1..copies {
@@ -123,7 +123,7 @@ pub(crate) fn fixture(pool: &Pool, name: &'static str) -> Fixture {
             // About 100 bytes: ids, a short user, no containers.
             let mut small = one.clone();
             small.user.email.clear();
-            small.user.address = codegen::Address::default();
+            small.user.address = typed::Address::default();
             small.user.tags.clear();
             small.items.clear();
             small.headers.clear();
@@ -173,16 +173,16 @@ fn sort_keys(v: serde_json::Value) -> serde_json::Value {
 }
 
 /// Both sides must do the same work: the dynamic bytes decode with the
-/// codegen types to what serde reads from the JSON.
+/// typed baseline's types to what serde reads from the JSON.
 fn check_same(json: &[u8], thrift: &[u8]) {
-    let from_json: codegen::Request = serde_json::from_slice(json).expect("serde reads fixture");
+    let from_json: typed::Request = serde_json::from_slice(json).expect("serde reads fixture");
     let from_bytes =
-        codegen::Request::decode(&mut BinaryReader::new(thrift)).expect("codegen decodes");
-    assert_eq!(from_json, from_bytes, "dynamic and codegen bytes agree");
+        typed::Request::decode(&mut BinaryReader::new(thrift)).expect("typed baseline decodes");
+    assert_eq!(from_json, from_bytes, "dynamic and typed bytes agree");
     let mut again = BytesMut::new();
     from_bytes
         .encode(&mut BinaryWriter::new(&mut again))
-        .expect("codegen encodes");
+        .expect("typed baseline encodes");
     assert_eq!(again.len(), thrift.len(), "same encoded size");
 }
 
@@ -193,7 +193,7 @@ pub(crate) struct Prepared<'p, 'f> {
     opts: Options,
     limits: Limits,
     value: Struct,
-    typed: codegen::Request,
+    typed: typed::Request,
     out: BytesMut,
     text: Vec<u8>,
 }
@@ -205,7 +205,7 @@ impl<'p, 'f> Prepared<'p, 'f> {
         let limits = Limits::default();
         let value = decode_struct_value(desc, &fx.thrift, Protocol::Binary, &opts, &limits)
             .expect("value decodes");
-        let typed = codegen::Request::decode(&mut BinaryReader::new(&fx.thrift)).expect("decodes");
+        let typed = typed::Request::decode(&mut BinaryReader::new(&fx.thrift)).expect("decodes");
         Self {
             desc,
             fx,
@@ -235,9 +235,9 @@ impl<'p, 'f> Prepared<'p, 'f> {
                 .expect("encodes");
                 self.out.len()
             }
-            (Direction::JsonToThrift, Side::Codegen) => {
+            (Direction::JsonToThrift, Side::Typed) => {
                 self.out.clear();
-                let req: codegen::Request =
+                let req: typed::Request =
                     serde_json::from_slice(black_box(&fx.json)).expect("parses");
                 req.encode(&mut BinaryWriter::new(&mut self.out))
                     .expect("encodes");
@@ -255,9 +255,9 @@ impl<'p, 'f> Prepared<'p, 'f> {
                 to_json_writer(&view, &mut self.text, false).expect("renders");
                 self.text.len()
             }
-            (Direction::ThriftToJson, Side::Codegen) => {
+            (Direction::ThriftToJson, Side::Typed) => {
                 self.text.clear();
-                let req = codegen::Request::decode(&mut BinaryReader::new(black_box(&fx.thrift)))
+                let req = typed::Request::decode(&mut BinaryReader::new(black_box(&fx.thrift)))
                     .expect("decodes");
                 serde_json::to_writer(&mut self.text, &req).expect("renders");
                 self.text.len()
@@ -274,7 +274,7 @@ impl<'p, 'f> Prepared<'p, 'f> {
                 .expect("encodes");
                 self.out.len()
             }
-            (Direction::ValueEncode, Side::Codegen) => {
+            (Direction::ValueEncode, Side::Typed) => {
                 self.out.clear();
                 black_box(&self.typed)
                     .encode(&mut BinaryWriter::new(&mut self.out))
@@ -302,8 +302,8 @@ impl<'p, 'f> Prepared<'p, 'f> {
             (Direction::ValueEncode | Direction::ValueDecode, Side::Floor) => {
                 unreachable!("no floor for the Value directions")
             }
-            (Direction::ValueDecode, Side::Codegen) => {
-                codegen::Request::decode(&mut BinaryReader::new(black_box(&fx.thrift)))
+            (Direction::ValueDecode, Side::Typed) => {
+                typed::Request::decode(&mut BinaryReader::new(black_box(&fx.thrift)))
                     .expect("decodes")
                     .items
                     .len()

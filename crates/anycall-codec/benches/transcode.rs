@@ -1,4 +1,5 @@
-//! Dynamic codec against the codegen baseline, in the same run (wall time).
+//! Dynamic codec against the hand-written typed baseline (`typed.rs`), in the
+//! same run (wall time).
 //!
 //! See `fixtures.rs` for what each direction measures. Throughput is counted
 //! in Thrift bytes for every direction, so figures compare across rows.
@@ -7,8 +8,8 @@
 //!
 //! Run: `cargo bench -p anycall-codec --bench transcode`.
 
-mod codegen;
 mod fixtures;
+mod typed;
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use fixtures::{Direction, Prepared, Side};
 fn bench(c: &mut Criterion) {
     let pool = fixtures::pool();
     let fixtures = fixtures::fixtures(&pool);
+    eprintln!("typed: the hand-written typed baseline (benches/typed.rs), not generated code");
     for fx in &fixtures {
         eprintln!(
             "fixture {}: {} B JSON, {} B Thrift Binary",
