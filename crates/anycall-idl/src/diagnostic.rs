@@ -12,6 +12,7 @@ pub struct Diagnostic {
     span: Span,
     message: String,
     notes: Vec<String>,
+    warning: bool,
 }
 
 impl Diagnostic {
@@ -22,6 +23,16 @@ impl Diagnostic {
             span,
             message: message.into(),
             notes: Vec::new(),
+            warning: false,
+        }
+    }
+
+    /// Something accepted, as Apache Thrift accepts it, but worth a look;
+    /// printed as `file:line:col: warning: message`.
+    pub(crate) fn warning(file: &Arc<SourceFile>, span: Span, message: impl Into<String>) -> Self {
+        Self {
+            warning: true,
+            ..Self::new(file, span, message)
         }
     }
 
@@ -32,6 +43,7 @@ impl Diagnostic {
             span: Span::default(),
             message: message.into(),
             notes: Vec::new(),
+            warning: false,
         }
     }
 
@@ -56,6 +68,11 @@ impl Diagnostic {
         self.file.as_deref().map(|f| f.line_col(self.span.start))
     }
 
+    /// True for a warning ([`Pool::warnings`](crate::Pool::warnings)), false for an error.
+    pub fn is_warning(&self) -> bool {
+        self.warning
+    }
+
     /// Extra lines (places searched, the other definition, ...).
     pub fn notes(&self) -> &[String] {
         &self.notes
@@ -74,7 +91,8 @@ impl fmt::Display for Diagnostic {
             return Ok(());
         };
         let (line, col) = file.line_col(self.span.start);
-        writeln!(f, "{}:{}:{}: {}", file.path, line, col, self.message)?;
+        let severity = if self.warning { "warning: " } else { "" };
+        writeln!(f, "{}:{line}:{col}: {severity}{}", file.path, self.message)?;
         let text = file.line_text(line);
         let gutter = line.to_string();
         let pad = " ".repeat(gutter.len());

@@ -161,6 +161,9 @@ pub(crate) enum Token {
     /// `*`
     #[token("*")]
     Star,
+    /// `&`, marking a C++ reference field (`1: optional Node & next`).
+    #[token("&")]
+    Amp,
 
     /// End of input; produced by the parser, never by the lexer.
     Eof,

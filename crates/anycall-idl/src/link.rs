@@ -69,6 +69,7 @@ struct Linker<'l> {
     by_path: HashMap<String, FileId>,
     files: Vec<FileDef>,
     diags: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
 
     types: Vec<TypeDef>,
     plain_types: HashMap<(Ty, Option<TypedefId>), TypeId>,
@@ -96,6 +97,7 @@ pub(crate) fn link(loader: &Loader, main: &str, options: PoolOptions) -> Result<
         by_path: HashMap::default(),
         files: Vec::new(),
         diags: Vec::new(),
+        warnings: Vec::new(),
         types: Vec::new(),
         plain_types: HashMap::default(),
         structs: Vec::new(),
@@ -113,7 +115,7 @@ pub(crate) fn link(loader: &Loader, main: &str, options: PoolOptions) -> Result<
         def_spans: HashMap::default(),
     };
     let main_path = crate::load::normalize(main);
-    match loader.read(&main_path) {
+    match loader.read(&main_path, true) {
         Ok(Some(text)) => {
             l.load_file(&main_path, text, &mut Vec::new());
         }
@@ -144,6 +146,7 @@ pub(crate) fn link(loader: &Loader, main: &str, options: PoolOptions) -> Result<
             services: l.services,
             main: FileId(0),
             options: l.options,
+            warnings: l.warnings,
         }),
     })
 }
@@ -162,6 +165,11 @@ impl Linker<'_> {
     fn err_with(&mut self, file: FileId, span: Span, msg: impl Into<String>, note: String) {
         let d = Diagnostic::new(&self.parsed[file.idx()].source, span, msg).with_note(note);
         self.diags.push(d);
+    }
+
+    fn warn(&mut self, file: FileId, span: Span, msg: impl Into<String>) {
+        let d = Diagnostic::warning(&self.parsed[file.idx()].source, span, msg);
+        self.warnings.push(d);
     }
 
     fn at(&self, file: FileId, span: Span) -> String {
@@ -239,7 +247,7 @@ impl Linker<'_> {
     ) -> Option<FileId> {
         let from_path = self.files[from.idx()].source.path.clone();
         let candidates = self.loader.candidates(&from_path, &inc.value);
-        for cand in &candidates {
+        for (cand, disk) in &candidates {
             if let Some(&existing) = self.by_path.get(cand) {
                 if let Some(pos) = stack.iter().position(|&f| f == existing) {
                     let mut chain: Vec<String> = stack[pos..]
@@ -258,7 +266,7 @@ impl Linker<'_> {
                 }
                 return Some(existing);
             }
-            match self.loader.read(cand) {
+            match self.loader.read(cand, *disk) {
                 Ok(Some(text)) => return Some(self.load_file(cand, text, stack)),
                 Ok(None) => {}
                 Err(d) => {
@@ -273,8 +281,13 @@ impl Linker<'_> {
             inc.span,
             format!("cannot find included file \"{}\"", inc.value),
         );
-        for c in candidates {
-            d = d.with_note(format!("searched {c}"));
+        for (c, disk) in candidates {
+            let note = if disk {
+                format!("searched {c}")
+            } else {
+                format!("searched {c} (in-memory files only)")
+            };
+            d = d.with_note(note);
         }
         self.diags.push(d);
         None
@@ -434,14 +447,16 @@ impl Linker<'_> {
     // ---- name lookup --------------------------------------------------
 
     /// Finds a definition named as written in `file`: `Name` in the file
-    /// itself, or `module.Name` in an included file.
+    /// itself, or `module.Name` in an included file. A module name may hold
+    /// dots (`include "a.b.thrift"` is `a.b`); the longest included module
+    /// that prefixes the name wins.
     fn lookup(&self, file: FileId, name: &str) -> Result<(FileId, Def), String> {
         let f = &self.files[file.idx()];
         if let Some(&d) = f.scope.get(name) {
             return Ok((file, d));
         }
-        if let Some((module, local)) = name.split_once('.') {
-            let Some(&target) = f.includes.get(module) else {
+        if let Some((module, _)) = name.split_once('.') {
+            let Some((target, local)) = self.include_prefix(file, name) else {
                 return Err(format!(
                     "unknown name `{name}`: `{module}` is not an included file"
                 ));
@@ -455,6 +470,16 @@ impl Linker<'_> {
             };
         }
         Err(format!("unknown name `{name}`"))
+    }
+
+    /// The file included by `file` whose module name is the longest prefix
+    /// of `name` followed by a dot, and the rest of `name`.
+    fn include_prefix<'n>(&self, file: FileId, name: &'n str) -> Option<(FileId, &'n str)> {
+        let includes = &self.files[file.idx()].includes;
+        name.rmatch_indices('.').find_map(|(dot, _)| {
+            let target = *includes.get(&name[..dot])?;
+            Some((target, &name[dot + 1..]))
+        })
     }
 
     // ---- phase 3: types -----------------------------------------------
@@ -798,20 +823,34 @@ impl Linker<'_> {
                 continue;
             }
             own.insert(func.name.name.clone(), func.name.span);
+            // As in Apache Thrift, a method cannot reuse a name it inherits.
+            if let Some(prev) = all.get(&func.name.name).copied() {
+                let parent = &self.services[prev.service.idx()];
+                let (pfile, pname) = (parent.file, parent.name.clone());
+                let pspan = parent.methods[prev.index as usize].span;
+                let note = format!(
+                    "inherited from `{pname}`, declared at {}",
+                    self.at(pfile, pspan)
+                );
+                self.err_with(
+                    file,
+                    func.name.span,
+                    format!(
+                        "method `{}` of `{}` is already defined in the service it extends",
+                        func.name.name, svc.name.name
+                    ),
+                    note,
+                );
+                continue;
+            }
             let method = self.build_method(file, &svc.name.name, func);
             let mid = MethodId {
                 service: id,
                 index: methods.len() as u32,
             };
             methods.push(method);
-            match all.insert(func.name.name.clone(), mid) {
-                Some(prev) => {
-                    if let Some(slot) = order.iter_mut().find(|m| **m == prev) {
-                        *slot = mid;
-                    }
-                }
-                None => order.push(mid),
-            }
+            all.insert(func.name.name.clone(), mid);
+            order.push(mid);
         }
         let s = &mut self.services[id.idx()];
         s.methods = methods;
@@ -1044,8 +1083,13 @@ impl Linker<'_> {
             (Ty::Double, ConstKind::Double(d)) => Some(ConstValue::Double(*d)),
             (Ty::String | Ty::Binary, ConstKind::String(s)) => Some(ConstValue::String(s.clone())),
             (Ty::Uuid, ConstKind::String(s)) => {
-                if is_uuid(s) {
-                    Some(ConstValue::String(s.clone()))
+                // Apache also takes the GUID spelling in braces.
+                let bare = s
+                    .strip_prefix('{')
+                    .and_then(|r| r.strip_suffix('}'))
+                    .unwrap_or(s);
+                if is_uuid(bare) {
+                    Some(ConstValue::String(bare.to_owned()))
                 } else {
                     self.err(
                         file,
@@ -1148,10 +1192,18 @@ impl Linker<'_> {
             self.const_stack.pop();
             return out;
         }
-        // An enum value: `Enum.V`, `module.Enum.V`, or bare `V` of the expected enum.
+        // An enum value: `Enum.V`, `module.Enum.V`, `Alias.V` through a
+        // typedef of the enum, or bare `V` of the expected enum.
         let found = match name.rsplit_once('.') {
             Some((enum_name, value)) => match self.lookup(file, enum_name) {
                 Ok((_, Def::Enum(e))) => Some((e, value)),
+                Ok((_, Def::Typedef(td))) => match self.typedef_state[td.idx()] {
+                    State::Done(target) => match self.types[target.idx()].ty {
+                        Ty::Enum(e) => Some((e, value)),
+                        _ => None,
+                    },
+                    _ => None,
+                },
                 _ => None,
             },
             None => match t {
@@ -1159,6 +1211,35 @@ impl Linker<'_> {
                 _ => None,
             },
         };
+        // Apache Thrift resolves a dotted name against the expected enum by
+        // its last segment alone: `module.V` for an enum of that included
+        // module is fine; anything else that only resolves this way warns.
+        if let (Ty::Enum(target), Some((prefix, value))) = (t, name.rsplit_once('.'))
+            && found
+                .is_none_or(|(e, v)| e != target || !self.enums[e.idx()].by_name.contains_key(v))
+            && let Some(&idx) = self.enums[target.idx()].by_name.get(value)
+        {
+            let ed = &self.enums[target.idx()];
+            let n = ed.values[idx as usize].value;
+            let of_module = self
+                .include_prefix(file, name)
+                .is_some_and(|(f, rest)| f == ed.file && rest == value);
+            if !of_module {
+                let en = ed.name.clone();
+                let msg = match found {
+                    Some((e, _)) if e != target => format!(
+                        "`{name}` is read as `{en}.{value}`, the expected enum's value of that name \
+                         (Apache Thrift looks up only the last segment)"
+                    ),
+                    _ => format!(
+                        "`{prefix}` is not the enum `{en}`; `{name}` is read as `{en}.{value}` \
+                         (Apache Thrift looks up only the last segment)"
+                    ),
+                };
+                self.warn(file, span, msg);
+            }
+            return Some(ConstValue::Int(i64::from(n)));
+        }
         if let Some((e, value)) = found {
             let ed = &self.enums[e.idx()];
             let Some(&idx) = ed.by_name.get(value) else {

@@ -4,10 +4,11 @@
 //!
 //! 1. relative to the directory of `F` (or `x` itself when absolute);
 //! 2. under each include dir, in the order they were given;
-//! 3. as the literal key `x` of the in-memory map.
+//! 3. as the literal key `x` of the in-memory map (never on disk, so the
+//!    result does not depend on the process's working directory).
 //!
-//! Each candidate path is looked up in the in-memory map first, then on
-//! disk. Paths are normalised lexically (`a/./b/../c` → `a/c`), so map keys
+//! The candidates of 1 and 2 are looked up in the in-memory map first, then
+//! on disk. Paths are normalised lexically (`a/./b/../c` → `a/c`), so map keys
 //! may be relative (`base/base.thrift`) or absolute (`/idl/base/base.thrift`),
 //! as with Kitex's two content providers.
 
@@ -103,13 +104,14 @@ impl Loader {
         link::link(self, main.as_ref(), self.options.clone())
     }
 
-    /// Reads a file by normalised path: the in-memory map, then the disk.
-    /// `Ok(None)` when it exists in neither.
-    pub(crate) fn read(&self, path: &str) -> Result<Option<String>, Diagnostic> {
+    /// Reads a file by normalised path: the in-memory map, then the disk
+    /// when `disk` (and the loader reads the disk). `Ok(None)` when it exists
+    /// in neither.
+    pub(crate) fn read(&self, path: &str, disk: bool) -> Result<Option<String>, Diagnostic> {
         if let Some(text) = self.files.get(path) {
             return check_len(path, text.len()).map(|()| Some(text.clone()));
         }
-        if !self.disk {
+        if !self.disk || !disk {
             return Ok(None);
         }
         let p = Path::new(path);
@@ -126,23 +128,25 @@ impl Loader {
         }
     }
 
-    /// Candidate paths for `include` written in the file at `from`, in search order.
-    pub(crate) fn candidates(&self, from: &str, include: &str) -> Vec<String> {
-        let mut out = Vec::with_capacity(self.include_dirs.len() + 2);
-        let mut push = |p: String| {
-            if !out.contains(&p) {
-                out.push(p);
+    /// Candidate paths for `include` written in the file at `from`, in
+    /// search order, each with whether it may be read from disk (the last,
+    /// literal one may not).
+    pub(crate) fn candidates(&self, from: &str, include: &str) -> Vec<(String, bool)> {
+        let mut out: Vec<(String, bool)> = Vec::with_capacity(self.include_dirs.len() + 2);
+        let mut push = |p: String, disk: bool| {
+            if !out.iter().any(|(q, _)| *q == p) {
+                out.push((p, disk));
             }
         };
         if Path::new(include).is_absolute() {
-            push(normalize(include));
+            push(normalize(include), true);
         } else {
             let dir = Path::new(from).parent().unwrap_or(Path::new(""));
-            push(normalize(&dir.join(include).to_string_lossy()));
+            push(normalize(&dir.join(include).to_string_lossy()), true);
             for d in &self.include_dirs {
-                push(normalize(&d.join(include).to_string_lossy()));
+                push(normalize(&d.join(include).to_string_lossy()), true);
             }
-            push(normalize(include));
+            push(normalize(include), false);
         }
         out
     }
@@ -197,13 +201,26 @@ mod tests {
     #[test]
     fn candidates_follow_search_order() {
         let l = Loader::new().include_dir("inc1").include_dir("inc2");
+        let own = |v: &[(&str, bool)]| -> Vec<(String, bool)> {
+            v.iter().map(|&(p, d)| (p.to_owned(), d)).collect()
+        };
         assert_eq!(
             l.candidates("idl/a/main.thrift", "../b/b.thrift"),
-            ["idl/b/b.thrift", "b/b.thrift", "../b/b.thrift"]
+            own(&[
+                ("idl/b/b.thrift", true),
+                ("b/b.thrift", true),
+                ("../b/b.thrift", false)
+            ])
         );
+        // The literal key is the directory-relative path here, so it may
+        // come from disk: relative to the including file, not by chance.
         assert_eq!(
             l.candidates("main.thrift", "x.thrift"),
-            ["x.thrift", "inc1/x.thrift", "inc2/x.thrift"]
+            own(&[
+                ("x.thrift", true),
+                ("inc1/x.thrift", true),
+                ("inc2/x.thrift", true)
+            ])
         );
     }
 }

@@ -758,6 +758,8 @@ impl<'a> Parser<'a> {
             Requiredness::Default
         };
         let ty = self.ty("a type")?;
+        // Apache's C++ reference marker: accepted and ignored.
+        self.eat(Token::Amp);
         let name = self.name("a field name")?;
         let default = if self.eat(Token::Eq) {
             Some(self.const_value()?)

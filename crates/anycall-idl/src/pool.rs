@@ -353,7 +353,7 @@ pub(crate) struct ServiceDef {
     pub(crate) file: FileId,
     pub(crate) extends: Option<ServiceId>,
     pub(crate) methods: Vec<MethodDef>,
-    /// Own and inherited methods by name; own methods win.
+    /// Own and inherited methods by name (names never repeat along `extends`).
     pub(crate) all_methods: HashMap<String, MethodId>,
     /// Own and inherited methods, ancestors' first, each name once.
     pub(crate) method_order: Vec<MethodId>,
@@ -396,6 +396,7 @@ pub(crate) struct PoolInner {
     pub(crate) services: Vec<ServiceDef>,
     pub(crate) main: FileId,
     pub(crate) options: PoolOptions,
+    pub(crate) warnings: Vec<crate::Diagnostic>,
 }
 
 /// Linked IDL: every file, type and service, immutable and cheap to clone.
@@ -430,6 +431,13 @@ impl Pool {
     /// Options the pool was built with.
     pub fn options(&self) -> &PoolOptions {
         &self.inner.options
+    }
+
+    /// What linking accepted but flagged, each with file:line:col (for
+    /// example an enum value found by its last name segment only, as Apache
+    /// Thrift finds it). Empty for most IDLs.
+    pub fn warnings(&self) -> &[crate::Diagnostic] {
+        &self.inner.warnings
     }
 
     /// The main file (the one loading started from).

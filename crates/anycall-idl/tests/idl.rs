@@ -3,6 +3,8 @@
 #[path = "idl/golden.rs"]
 mod golden;
 
+#[path = "idl/apache.rs"]
+mod apache;
 #[path = "idl/corpus.rs"]
 mod corpus;
 #[path = "idl/errors.rs"]

@@ -74,7 +74,7 @@ service LifeService extends common.BaseService {
 } (api.base_domain = "life.example.com", api.service_path = "/life")
 
 service AdminService extends LifeService {
-    // Overrides the inherited Clear with a two-parameter version.
-    void Clear(1: bool hard, 2: string reason),
+    // A name of its own: reusing an inherited one (`Clear`) is an error.
+    void Purge(1: bool hard, 2: string reason),
     map<string, Everything> Inspect(1: set<i64> ids)
 }

@@ -15,10 +15,14 @@ pub(crate) fn load(idl: &IdlArgs) -> Result<Pool, CliError> {
 
 /// Loads the IDL file `idl`, searching `include` for its includes.
 pub(crate) fn load_idl(idl: &Path, include: &[PathBuf]) -> Result<Pool, CliError> {
-    Loader::new()
+    let pool = Loader::new()
         .include_dirs(include.iter().cloned())
         .load(idl.to_string_lossy())
-        .map_err(|e| CliError::from(anyhow::anyhow!("{e}")))
+        .map_err(|e| CliError::from(anyhow::anyhow!("{e}")))?;
+    for w in pool.warnings() {
+        eprintln!("{w}");
+    }
+    Ok(pool)
 }
 
 pub(crate) fn describe(a: &DescribeArgs) -> Result<(), CliError> {

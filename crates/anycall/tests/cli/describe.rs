@@ -141,3 +141,59 @@ fn demo_runs_and_exits_0() {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert!(stdout(&o).contains("demo finished"));
 }
+
+#[test]
+fn describe_regress_json_matches_golden() {
+    // testdata/idl/regress: the constructs of issue 11, item 1, and the
+    // Apache test IDL shapes.
+    let o = run(&[
+        "describe",
+        "--idl",
+        "regress/gateway.thrift",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    golden("idl/golden/describe/regress.json", &stdout(&o));
+    // The last-segment enum lookup is accepted with a warning on stderr.
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("regress/gateway.thrift:25:33: warning: `Shade` is not the enum `Color`"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn describe_regress_text_matches_golden() {
+    let o = run(&["describe", "--idl", "regress/gateway.thrift"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    golden("idl/golden/describe/regress.txt", &stdout(&o));
+}
+
+#[test]
+fn includes_ignore_the_working_directory() {
+    // cwd/a/main.thrift includes "lonely.thrift", which exists only in
+    // cwd/b: running from cwd/b must not find it, as with Apache's compiler.
+    let b = crate::support::testdata("idl/cwd/b");
+    let o = crate::support::run_in(&b, &["describe", "--idl", "../a/main.thrift"], b"");
+    assert_eq!(o.status.code(), Some(1), "stdout: {}", stdout(&o));
+    assert!(
+        stderr(&o).contains("../a/main.thrift:2:9: cannot find included file \"lonely.thrift\""),
+        "stderr: {}",
+        stderr(&o)
+    );
+    // With the directory as an include dir it is found.
+    let o = crate::support::run_in(
+        &b,
+        &[
+            "describe",
+            "--idl",
+            "../a/main.thrift",
+            "-I",
+            ".",
+            "lonely.Alone",
+        ],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+}

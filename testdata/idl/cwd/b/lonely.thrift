@@ -1,0 +1,4 @@
+// Found only when includes wrongly search the working directory.
+struct Alone {
+    1: i32 x,
+}
