@@ -531,7 +531,7 @@ pub(crate) async fn run_script_with(
                 expect.clone()
             },
         );
-        let attempts = if poll_fired && expect.get("contains").is_some() {
+        let attempts = if poll_fired && expected.get("contains").is_some() {
             100
         } else {
             1
@@ -543,7 +543,7 @@ pub(crate) async fn run_script_with(
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
             got = call_outcome(client, mode, protocol, name, &args).await;
-            ok = match expect.get("contains").and_then(Json::as_str) {
+            ok = match expected.get("contains").and_then(Json::as_str) {
                 Some(item) => got["result"]
                     .as_array()
                     .is_some_and(|items| items.iter().any(|x| x.as_str() == Some(item))),
