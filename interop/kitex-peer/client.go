@@ -21,6 +21,7 @@ type clientArgs struct {
 	service   string
 	metainfo  bool
 	biz       bool
+	only      string
 }
 
 // codegenCaller calls EchoService with the generated client.
@@ -217,6 +218,12 @@ func runClient(a clientArgs) (bool, error) {
 		if a.biz {
 			cases = append(cases, bizCase())
 		}
+		if a.only != "" {
+			cases = onlyCase(cases, a.only)
+			if len(cases) == 0 {
+				return false, fmt.Errorf("--case %q: no such case", a.only)
+			}
+		}
 		return runScript(label, &codegenCaller{cli: cli}, cases), nil
 	case "MirrorService":
 		if a.metainfo || a.biz {
@@ -229,4 +236,15 @@ func runClient(a clientArgs) (bool, error) {
 		return runScript(label, &mirrorCaller{cli: cli}, mirrorScript()), nil
 	}
 	return false, fmt.Errorf("unknown service %q (EchoService|MirrorService)", a.service)
+}
+
+// onlyCase keeps the case named name.
+func onlyCase(cases []*callCase, name string) []*callCase {
+	var out []*callCase
+	for _, c := range cases {
+		if c.name == name {
+			out = append(out, c)
+		}
+	}
+	return out
 }

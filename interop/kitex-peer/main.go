@@ -23,12 +23,13 @@ const usage = `usage:
       stdin reaches end of file (unless --keep-stdin) or on SIGINT/SIGTERM.
       Default address 127.0.0.1:0.
   kitex-peer client --addr HOST:PORT [--transport T] [--service EchoService|MirrorService]
-                    [--metainfo] [--biz]
+                    [--metainfo] [--biz] [--case NAME]
       Runs the interop script with the generated client and prints one JSON line per
       call; exits 0 only when every call gave the expected outcome. --metainfo adds a
       Ping carrying metainfo and reports the backward values, --biz an Echo answered
       with a business status error. --service MirrorService runs the mirror script
-      (Check, Add of MirrorService) instead. Defaults: ttheader, EchoService.
+      (Check, Add of MirrorService) instead. --case NAME runs that one case only.
+      Defaults: ttheader, EchoService.
   kitex-peer generic-client --addr HOST:PORT --mode binary|map|json|http [--transport T]
       Runs the script with one of Kitex's generic clients; cases the mode cannot
       express are printed with "skipped" and a reason.
@@ -62,6 +63,7 @@ type args struct {
 	requests    string
 	duration    string
 	idl         string
+	only        string
 }
 
 func parseArgs(argv []string) (*args, error) {
@@ -118,6 +120,8 @@ func parseArgs(argv []string) (*args, error) {
 			a.duration, err = value()
 		case "--idl":
 			a.idl, err = value()
+		case "--case":
+			a.only, err = value()
 		case "-h", "--help":
 			return nil, errHelp
 		default:
@@ -155,7 +159,7 @@ func run(a *args) (bool, error) {
 		if service == "" {
 			service = "EchoService"
 		}
-		return runClient(clientArgs{addr: a.addr, transport: a.transport, service: service, metainfo: a.metainfo, biz: a.biz})
+		return runClient(clientArgs{addr: a.addr, transport: a.transport, service: service, metainfo: a.metainfo, biz: a.biz, only: a.only})
 	case "generic-client":
 		if err := need(a.addr != "" && a.mode != "", "--addr and --mode"); err != nil {
 			return false, err

@@ -1,45 +1,9 @@
 //! `call`, `serve` and `proxy` through the real binary: every exit code,
 //! stdin input, one request per line on a terminal, raw forwarding.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use anycall_test_support::process::{START_TIMEOUT, first_line};
-
-use crate::support::{run_in, stderr, stdout, testdata};
-
-/// A background `anycall` server, killed on drop.
-struct Background {
-    child: Child,
-    addr: String,
-}
-
-impl Background {
-    /// Starts `anycall <args>` and waits for its "... on ADDR ..." line.
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_anycall"))
-            .args(args)
-            .current_dir(testdata(""))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn anycall");
-        let line = first_line(&mut child, "anycall", START_TIMEOUT);
-        let addr = line
-            .split_whitespace()
-            .find(|w| w.starts_with("127.0.0.1:"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_owned();
-        Self { child, addr }
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::support::{Background, run_in, stderr, stdout, testdata};
 
 fn serve(extra: &[&str]) -> Background {
     let mut args = vec![
@@ -50,7 +14,7 @@ fn serve(extra: &[&str]) -> Background {
         "127.0.0.1:0",
     ];
     args.extend_from_slice(extra);
-    Background::start(&args)
+    Background::anycall(&args)
 }
 
 fn call(args: &[&str], stdin: &[u8]) -> std::process::Output {
@@ -262,7 +226,7 @@ fn bad_arguments_fail_locally_with_the_field_path() {
 #[test]
 fn proxy_forwards_raw_messages_and_keeps_seq_ids() {
     let server = serve(&["--echo"]);
-    let proxy = Background::start(&[
+    let proxy = Background::anycall(&[
         "proxy",
         "--listen",
         "127.0.0.1:0",

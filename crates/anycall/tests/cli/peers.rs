@@ -1,51 +1,38 @@
-//! `anycall call` against a server nobody here wrote: the Volo peer built by
-//! `scripts/interop-setup`.
+//! `anycall call` and `anycall serve` with programs nobody here wrote: the
+//! Volo and Kitex peers built by `scripts/interop-setup`.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use anycall_test_support::process::{START_TIMEOUT, first_line};
+use crate::support::{Background, root, run_in, stderr, stdout, testdata};
 
-use crate::support::{root, run_in, stderr, stdout, testdata};
-
-/// The Volo echo server, stopped when dropped (it exits when its stdin closes).
-struct VoloServer {
-    child: Child,
-    addr: String,
+/// A peer built by `scripts/interop-setup`: `var` names it, else `default`
+/// under the repository root.
+fn peer(var: &str, default: &str) -> PathBuf {
+    let bin = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(default));
+    assert!(
+        bin.exists(),
+        "the peer {} is missing ({var}): run scripts/interop-setup",
+        bin.display()
+    );
+    bin
 }
 
-impl VoloServer {
-    fn start() -> Self {
-        let bin = std::env::var_os("INTEROP_VOLO_PEER")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root().join("interop/target/release/volo-peer"));
-        assert!(
-            bin.exists(),
-            "the Volo peer is missing at {}: run scripts/interop-setup",
-            bin.display()
-        );
-        let mut child = Command::new(&bin)
-            .args(["server", "--addr", "127.0.0.1:0"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the Volo peer");
-        let line = first_line(&mut child, "the Volo peer", START_TIMEOUT);
-        let addr = line
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .trim()
-            .to_owned();
-        Self { child, addr }
-    }
+/// `<peer> server --addr 127.0.0.1:0`.
+fn peer_server(var: &str, default: &str) -> Background {
+    let mut cmd = Command::new(peer(var, default));
+    cmd.args(["server", "--addr", "127.0.0.1:0"]);
+    Background::spawn(cmd)
 }
 
-impl Drop for VoloServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn volo_server() -> Background {
+    peer_server("INTEROP_VOLO_PEER", "interop/target/release/volo-peer")
+}
+
+fn kitex_server() -> Background {
+    peer_server("INTEROP_KITEX_PEER", "interop/target/kitex-peer")
 }
 
 fn call(addr: &str, method: &str, data: &str, extra: &[&str]) -> std::process::Output {
@@ -66,7 +53,7 @@ fn call(addr: &str, method: &str, data: &str, extra: &[&str]) -> std::process::O
 
 #[test]
 fn volo_server_answers_anycall_call_in_each_transport() {
-    let volo = VoloServer::start();
+    let volo = volo_server();
     for transport in ["framed", "buffered", "ttheader"] {
         let out = call(
             &volo.addr,
@@ -92,7 +79,7 @@ fn volo_server_answers_anycall_call_in_each_transport() {
 
 #[test]
 fn volo_declared_exception_exits_3_and_application_error_exits_70() {
-    let volo = VoloServer::start();
+    let volo = volo_server();
     let out = call(
         &volo.addr,
         "EchoService/Echo",
@@ -116,4 +103,61 @@ fn volo_declared_exception_exits_3_and_application_error_exits_70() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A Kitex business status error: exit 4, its code, message and extras on
+/// stderr, nothing on stdout.
+#[test]
+fn kitex_biz_status_error_exits_4() {
+    let kitex = kitex_server();
+    for transport in ["ttheader", "ttheader-framed"] {
+        let out = call(
+            &kitex.addr,
+            "EchoService/Echo",
+            r#"{"message": "m", "action": "biz"}"#,
+            &["--transport", transport],
+        );
+        assert_eq!(out.status.code(), Some(4), "{transport}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{transport}");
+        assert!(
+            stderr(&out).contains(
+                r#"business status error: code 10001, message "requested biz error", extra {"reason":"asked"}"#
+            ),
+            "{transport}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+/// `anycall serve --mock` answers with a business status error that
+/// Kitex's generated client reads with `kerrors.FromBizStatusError`.
+#[test]
+fn kitex_client_reads_a_mocked_biz_status_error() {
+    let mock = Background::anycall(&[
+        "serve",
+        "--idl",
+        "interop/echo.thrift",
+        "--mock",
+        "cli/mock-kitex-biz.json",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let kitex = peer("INTEROP_KITEX_PEER", "interop/target/kitex-peer");
+    for transport in ["ttheader", "ttheader-framed"] {
+        let out = Command::new(&kitex)
+            .args(["client", "--addr", &mock.addr, "--transport", transport])
+            .args(["--biz", "--case", "biz"])
+            .output()
+            .expect("run the Kitex client");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{transport}: {text}\n{}",
+            stderr(&out)
+        );
+        let line: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON line");
+        assert_eq!(line["case"], "biz", "{transport}");
+        assert_eq!(line["ok"], true, "{transport}: {line}");
+        assert_eq!(line["biz_error"]["code"], 10001, "{transport}: {line}");
+    }
 }
