@@ -19,18 +19,28 @@ use anycall_rpc::{Client, Mode, Protocol, Server, ServerHandle, Transport};
 use crate::common::{ClientMode, EchoService, echo_pool, keyed, run_script};
 use crate::peers::{python_peer, run_client, start_server, volo_peer};
 
+/// An anycall client for the interop script against `addr`.
+pub(crate) fn script_client(addr: &str, transport: Transport, protocol: Protocol) -> Client {
+    Client::builder(addr)
+        .transport(transport)
+        .protocol(protocol)
+        .idl(echo_pool())
+        .options(keyed())
+        .rpc_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
 /// The anycall client in JSON, `Value` and binary modes against `addr`.
-async fn anycall_client_cells(addr: &str, transport: Transport, protocol: Protocol, peer: &str) {
+pub(crate) async fn anycall_client_cells(
+    addr: &str,
+    transport: Transport,
+    protocol: Protocol,
+    peer: &str,
+) {
     let mut failures = Vec::new();
     for mode in ClientMode::ALL {
-        let client = Client::builder(addr)
-            .transport(transport)
-            .protocol(protocol)
-            .idl(echo_pool())
-            .options(keyed())
-            .rpc_timeout(Duration::from_secs(10))
-            .build()
-            .unwrap();
+        let client = script_client(addr, transport, protocol);
         let event = format!(
             "anycall-{peer}-{transport}-{protocol:?}-{mode:?}-{}",
             std::process::id()
@@ -44,7 +54,7 @@ async fn anycall_client_cells(addr: &str, transport: Transport, protocol: Protoc
     assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
 }
 
-async fn anycall_server(mode: Mode) -> ServerHandle {
+pub(crate) async fn anycall_server(mode: Mode) -> ServerHandle {
     Server::builder(mode)
         .idl(echo_pool())
         .bind("127.0.0.1:0", Arc::new(EchoService::default()))

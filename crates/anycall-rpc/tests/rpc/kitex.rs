@@ -9,16 +9,19 @@
 //! side cannot express is named per cell below and in README's matrix.
 
 use std::process::Stdio;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use anycall_codec::{Limits, Options, call};
 use anycall_idl::Pool;
-use anycall_rpc::{Client, Mode, Protocol, Proxy, Request, Server, ServerHandle, Transport};
+use anycall_rpc::{Client, Mode, Protocol, Proxy, Request, Transport};
 use serde_json::{Value as Json, json};
 
-use crate::common::{ClientMode, EchoService, echo_pool, keyed, repo_root, run_script, script};
-use crate::peers::{PeerServer, SETUP_HINT, kitex_peer, start_peer};
+use crate::common::{ClientMode, echo_pool, keyed, repo_root, script};
+use crate::interop::{anycall_client_cells, anycall_server, script_client};
+use crate::peers::{
+    PeerServer, SETUP_HINT, cases_of, kitex_peer, run_peer_client, script_cases, start_peer,
+};
 
 /// The transports a Kitex client and server both speak, by the peer's
 /// flag names.
@@ -43,43 +46,18 @@ fn multi_pool() -> Pool {
     .clone()
 }
 
-fn script_len() -> usize {
-    script()["calls"].as_array().expect("calls").len()
-}
-
 async fn kitex_server(subcommand: &str, args: &[&str]) -> PeerServer {
     start_peer(kitex_peer(), subcommand, args).await
 }
 
 /// Runs `kitex-peer SUBCOMMAND ...` to its end: exit 0, every line `ok`,
-/// exactly `expected` lines. Returns the lines.
-async fn kitex_client(subcommand: &str, args: &[&str], expected: usize, cell: &str) -> Vec<Json> {
-    let mut cmd = kitex_peer();
-    cmd.arg(subcommand)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{cell}: the Kitex client did not finish in 120 s"))
-        .unwrap_or_else(|e| panic!("{cell}: spawn the Kitex peer: {e}; {SETUP_HINT}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<Json> = stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{cell}: bad line {l:?}: {e}")))
-        .collect();
-    for line in &lines {
-        assert_eq!(line["ok"], true, "{cell}: {line}\n{stderr}");
-    }
-    assert!(
-        out.status.success(),
-        "{cell}: the Kitex client failed\n{stdout}\n{stderr}"
-    );
-    assert_eq!(lines.len(), expected, "{cell}: lines\n{stdout}\n{stderr}");
+/// one line per case of the script, in order, then one per `extra` case.
+/// Returns the lines.
+async fn kitex_client(subcommand: &str, args: &[&str], extra: &[&str], cell: &str) -> Vec<Json> {
+    let lines = run_peer_client(kitex_peer(), subcommand, args, cell).await;
+    let mut want = script_cases();
+    want.extend(extra.iter().map(|c| (*c).to_owned()));
+    assert_eq!(cases_of(&lines), want, "{cell}: the client's cases");
     lines
 }
 
@@ -101,22 +79,8 @@ fn skipped(lines: &[Json]) -> Vec<String> {
     out
 }
 
-async fn anycall_server(mode: Mode) -> ServerHandle {
-    Server::builder(mode)
-        .idl(echo_pool())
-        .bind("127.0.0.1:0", Arc::new(EchoService::default()))
-        .await
-        .unwrap()
-}
-
 fn anycall_client(addr: &str, transport: Transport) -> Client {
-    Client::builder(addr)
-        .transport(transport)
-        .idl(echo_pool())
-        .options(keyed())
-        .rpc_timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
+    script_client(addr, transport, Protocol::Binary)
 }
 
 // ---- anycall client -> Kitex codegen server ----
@@ -125,15 +89,7 @@ fn anycall_client(addr: &str, transport: Transport) -> Client {
 /// business status error and the second service by `isn`.
 async fn to_kitex_server(transport: Transport) {
     let server = kitex_server("server", &[]).await;
-    let mut failures = Vec::new();
-    for mode in ClientMode::ALL {
-        let client = anycall_client(&server.addr, transport);
-        let event = format!("anycall-kitex-{transport}-{mode:?}-{}", std::process::id());
-        for f in run_script(&client, mode, Protocol::Binary, &event, true).await {
-            failures.push(format!("anycall {mode:?} -> kitex {transport}: {f}"));
-        }
-    }
-    assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
+    anycall_client_cells(&server.addr, transport, Protocol::Binary, "kitex").await;
 
     let client = anycall_client(&server.addr, transport);
     let biz = client
@@ -239,12 +195,12 @@ async fn from_kitex_client(flag: &str) {
         let addr = server.local_addr().to_string();
         let cell = format!("kitex client {flag} -> anycall {mode:?} server");
         let mut args = vec!["--addr", addr.as_str(), "--transport", flag];
-        let mut expected = script_len();
+        let mut extra: &[&str] = &[];
         if ttheader {
             args.extend(["--metainfo", "--biz"]);
-            expected += 2;
+            extra = &["metainfo", "biz"];
         }
-        let lines = kitex_client("client", &args, expected, &cell).await;
+        let lines = kitex_client("client", &args, extra, &cell).await;
         if ttheader {
             let backward = &case(&lines, "metainfo")["backward"];
             assert_eq!(
@@ -298,12 +254,12 @@ async fn kitex_client_through_anycall_proxy_to_kitex_server() {
         let addr = proxy.local_addr().to_string();
         let cell = format!("kitex client {flag} -> anycall proxy -> kitex server");
         let mut args = vec!["--addr", addr.as_str(), "--transport", flag];
-        let mut expected = script_len();
+        let mut extra: &[&str] = &[];
         if transport.has_ttheader() {
             args.extend(["--metainfo", "--biz"]);
-            expected += 2;
+            extra = &["metainfo", "biz"];
         }
-        let lines = kitex_client("client", &args, expected, &cell).await;
+        let lines = kitex_client("client", &args, extra, &cell).await;
         if transport.has_ttheader() {
             let backward = &case(&lines, "metainfo")["backward"];
             assert_eq!(
@@ -375,7 +331,7 @@ async fn from_kitex_generic_client(mode: &str) {
             let cell =
                 format!("kitex {mode} generic client {flag} -> anycall {server_mode:?} server");
             let args = ["--addr", addr.as_str(), "--mode", mode, "--transport", flag];
-            let lines = kitex_client("generic-client", &args, script_len(), &cell).await;
+            let lines = kitex_client("generic-client", &args, &[], &cell).await;
             let mut want: Vec<String> = generic_client_skips(mode)
                 .into_iter()
                 .map(str::to_owned)

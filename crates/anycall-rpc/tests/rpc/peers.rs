@@ -93,11 +93,15 @@ pub(crate) fn script_cases() -> Vec<String> {
         .collect()
 }
 
-/// Runs `cmd client ...` to completion; asserts exit 0, one JSON line per
-/// case of the script, in script order, and that every line says
-/// `"ok": true`. Returns the number of calls.
-pub(crate) async fn run_client(mut cmd: Command, args: &[&str], cell: &str) -> usize {
-    cmd.arg("client")
+/// Runs `cmd SUBCOMMAND ...` to completion; asserts exit 0 and that every
+/// JSON line says `"ok": true`. Returns the lines.
+pub(crate) async fn run_peer_client(
+    mut cmd: Command,
+    subcommand: &str,
+    args: &[&str],
+    cell: &str,
+) -> Vec<serde_json::Value> {
+    cmd.arg(subcommand)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -109,21 +113,38 @@ pub(crate) async fn run_client(mut cmd: Command, args: &[&str], cell: &str) -> u
         .unwrap_or_else(|e| panic!("{cell}: spawn peer client: {e}; {SETUP_HINT}"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let mut cases = Vec::new();
+    let mut lines = Vec::new();
     for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("{cell}: bad line {line:?}: {e}"));
         assert_eq!(v["ok"], true, "{cell}: {line}\n{stderr}");
-        cases.push(v["case"].as_str().unwrap_or("(no case)").to_owned());
+        lines.push(v);
     }
     assert!(
         out.status.success(),
         "{cell}: peer client failed\n{stdout}\n{stderr}"
     );
+    lines
+}
+
+/// The `case` of each line.
+pub(crate) fn cases_of(lines: &[serde_json::Value]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|v| v["case"].as_str().unwrap_or("(no case)").to_owned())
+        .collect()
+}
+
+/// Runs `cmd client ...` to completion; asserts exit 0, one JSON line per
+/// case of the script, in script order, and that every line says
+/// `"ok": true`. Returns the number of calls.
+pub(crate) async fn run_client(cmd: Command, args: &[&str], cell: &str) -> usize {
+    let lines = run_peer_client(cmd, "client", args, cell).await;
+    let cases = cases_of(&lines);
     assert_eq!(
         cases,
         script_cases(),
-        "{cell}: the client's lines are not the script's cases\n{stdout}\n{stderr}"
+        "{cell}: the client's lines are not the script's cases\n{lines:?}"
     );
     cases.len()
 }
