@@ -1270,6 +1270,12 @@ fn decoders_report_their_limits() {
     let defaults = FrameDecoder::new(Transport::Framed);
     assert_eq!(defaults.limits().max_frame_size, DEFAULT_MAX_FRAME_SIZE);
     assert_eq!(*defaults.message_limits(), anycall_codec::Limits::default());
+    let limits = anycall_codec::Limits {
+        max_depth: 3,
+        ..anycall_codec::Limits::default()
+    };
+    let decoder = FrameDecoder::new(Transport::Buffered).with_message_limits(limits);
+    assert_eq!(decoder.message_limits().max_depth, 3);
 }
 
 #[test]
