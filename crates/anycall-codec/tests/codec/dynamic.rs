@@ -821,3 +821,84 @@ fn wide_structs_round_trip_and_report_their_last_fields() {
         assert!(err.to_string().contains(&last), "{n}: {err}");
     }
 }
+
+/// IDL defaults of every type are written for absent fields, on the JSON
+/// and `Value` paths alike, and read back with `read_defaults`.
+#[test]
+fn defaults_of_every_type_are_written() {
+    let idl = r#"
+        enum Color { RED = 1, BLUE = 4 }
+        struct P { 1: required i32 x, 2: i32 y = 7 }
+        struct D {
+            1: bool b = true,
+            2: byte i8v = -8,
+            3: i16 i16v = 1600,
+            4: i32 i32v = -320000,
+            5: i64 i64v = 9007199254740993,
+            6: double d = 2.5,
+            7: string s = "str",
+            8: binary bin = "hi",
+            9: uuid u = "00112233-4455-6677-8899-aabbccddeeff",
+            10: Color color = Color.BLUE,
+            11: list<i32> ints = [1, -2],
+            12: set<string> names = ["a"],
+            13: map<string, i16> counts = {"k": 3},
+            14: P point = {"x": 1},
+            15: optional i32 none,
+        }
+    "#;
+    let pool = Loader::in_memory()
+        .file("defaults.thrift", idl)
+        .load("defaults.thrift")
+        .expect("defaults.thrift loads");
+    let desc = pool.find_struct("D").unwrap();
+    let expected = json!({
+        "b": true, "i8v": -8, "i16v": 1600, "i32v": -320000, "i64v": 9007199254740993_i64,
+        "d": 2.5, "s": "str", "bin": "aGk=", "u": "00112233-4455-6677-8899-aabbccddeeff",
+        "color": 4, "ints": [1, -2], "names": ["a"], "counts": {"k": 3},
+        // A struct constant is written as the IDL gives it.
+        "point": {"x": 1}
+    });
+    for p in PROTOCOLS {
+        let from_json = json_to_bytes(desc, "{}", p, &Options::default());
+        let mut from_value = BytesMut::new();
+        encode_struct_value(
+            desc,
+            &Struct::new(),
+            p,
+            &Options::default(),
+            &mut from_value,
+        )
+        .expect("an empty Value encodes");
+        assert_eq!(from_json, from_value, "{p:?}: the paths agree");
+        let (out, _) = decode_struct_json(
+            desc,
+            &from_json,
+            p,
+            &Options::default(),
+            &Limits::default(),
+            false,
+        )
+        .unwrap();
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(out, expected, "{p:?}");
+        // Read back from nothing, the defaults appear the same.
+        let empty = json_to_bytes(
+            desc,
+            "{}",
+            p,
+            &Options {
+                write_defaults: false,
+                ..Options::default()
+            },
+        );
+        let read_defaults = Options {
+            read_defaults: true,
+            ..Options::default()
+        };
+        let (out, _) =
+            decode_struct_json(desc, &empty, p, &read_defaults, &Limits::default(), false).unwrap();
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(out, expected, "{p:?} read_defaults");
+    }
+}
