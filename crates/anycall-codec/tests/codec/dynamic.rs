@@ -902,3 +902,61 @@ fn defaults_of_every_type_are_written() {
         assert_eq!(out, expected, "{p:?} read_defaults");
     }
 }
+
+/// In zero-value mode (Kitex's), absent required fields of every type are
+/// written as their zero values, a struct as the zeros of its own required
+/// fields; defaults still win where there is one.
+#[test]
+fn zero_values_of_every_type_stand_in_for_missing_required_fields() {
+    let idl = r#"
+        enum Color { RED = 1, BLUE = 4 }
+        struct P { 1: required i32 x, 2: i32 y, 3: required string label }
+        struct Z {
+            1: required bool b,
+            2: required byte i8v,
+            3: required i16 i16v,
+            4: required i32 i32v,
+            5: required i64 i64v,
+            6: required double d,
+            7: required string s,
+            8: required binary bin,
+            9: required uuid u,
+            10: required Color color,
+            11: required list<i32> ints,
+            12: required set<string> names,
+            13: required map<string, i16> counts,
+            14: required P point,
+            15: required i32 seven = 7,
+            16: optional i32 none,
+        }
+    "#;
+    let pool = Loader::in_memory()
+        .file("zeros.thrift", idl)
+        .load("zeros.thrift")
+        .expect("zeros.thrift loads");
+    let desc = pool.find_struct("Z").unwrap();
+    let expected = json!({
+        "b": false, "i8v": 0, "i16v": 0, "i32v": 0, "i64v": 0, "d": 0.0, "s": "", "bin": "",
+        "u": "00000000-0000-0000-0000-000000000000", "color": 0, "ints": [], "names": [],
+        "counts": {}, "point": {"x": 0, "label": ""}, "seven": 7
+    });
+    let lenient = Options::lenient();
+    for p in PROTOCOLS {
+        let from_json = json_to_bytes(desc, "{}", p, &lenient);
+        let mut from_value = BytesMut::new();
+        encode_struct_value(desc, &Struct::new(), p, &lenient, &mut from_value)
+            .expect("an empty Value encodes");
+        assert_eq!(from_json, from_value, "{p:?}: the paths agree");
+        let (out, _) = decode_struct_json(
+            desc,
+            &from_json,
+            p,
+            &Options::default(),
+            &Limits::default(),
+            false,
+        )
+        .unwrap();
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(out, expected, "{p:?}");
+    }
+}
