@@ -355,7 +355,9 @@ fn numbers_with_a_fraction_are_not_integers() {
         "1.5",
         "Ints.color: expected Color, found number 1.5",
     );
-    // A double takes any number.
+    // A double takes any number, integers too.
     fits("d", "1.5", "1.5");
+    fits("d", "2", "2.0");
+    fits("d", "-9223372036854775808", "-9.223372036854776e+18");
     fits("d", "10000000000000000000", "1e+19");
 }
