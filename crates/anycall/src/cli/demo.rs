@@ -20,7 +20,10 @@ pub(crate) const ECHO_THRIFT: &str = include_str!("../demo/echo.thrift");
 pub(crate) const BASE_THRIFT: &str = include_str!("../demo/base/base.thrift");
 
 /// Canned replies for the demo's declared exception.
-const MOCK: &str = r#"{"EchoService/Fail": {"exception": "err", "value": {"code": 404, "reason": "no such echo"}}}"#;
+const MOCK: &str = r#"{
+    "EchoService/Fail": {"exception": "err", "value": {"code": 404, "reason": "no such echo"}},
+    "EchoService/Add": {"biz_status": {"code": 10001, "message": "quota exceeded", "extra": {"retry_after": "1s"}}}
+}"#;
 
 fn heading(n: usize, title: &str) {
     println!("\n=== {n}. {title} ===");
@@ -54,7 +57,8 @@ pub(crate) async fn run(_a: &DemoArgs) -> Result<(), CliError> {
     let d = describe::describe(&pool, Target::Named("EchoService"))?;
     println!("{}", super::describe::render_text(&d));
 
-    // A mock server: canned exception for Fail, echo for the rest, every transport.
+    // A mock server: a canned exception for Fail, a business status error for
+    // Add, echo for the rest, every transport.
     let book = crate::mock::MockBook::parse(MOCK)?;
     book.check(&pool)?;
     let answers = Answers {
@@ -179,5 +183,21 @@ async fn steps(pool: &Pool, addr: &str) -> anyhow::Result<()> {
     let seq = anycall_codec::thrift::get_seq_id(&reply)?;
     got(&format!("{} bytes, seq id {seq}: {decoded:?}", reply.len()));
     ensure!(seq == 77, "the proxy did not keep the seq id");
+
+    heading(7, "a Kitex business status error over TTHeader");
+    sent(r#"EchoService/Add {"a": 1, "b": 2}"#);
+    let err = tth
+        .call_json("Add", br#"{"a": 1, "b": 2}"#)
+        .await
+        .err()
+        .context("expected a business status error")?;
+    let biz = err
+        .biz_status()
+        .with_context(|| format!("expected a business status error, got {err:#}"))?;
+    got(&format!(
+        "biz status {} {:?}, extra {:?}",
+        biz.code, biz.message, biz.extra
+    ));
+    ensure!(biz.code == 10001, "unexpected biz status {biz}");
     Ok(())
 }
