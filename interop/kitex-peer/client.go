@@ -134,7 +134,8 @@ func bizCase() *callCase {
 	return &callCase{
 		name: "biz", method: "Echo",
 		args: map[string]any{"req": map[string]any{
-			"message": "please biz", "action": "biz", "level": int64(7), "inner": map[string]any{"id": "biz"},
+			"message": "please biz", "action": "biz", "level": int64(7),
+			"inner": map[string]any{"id": "biz", "labels": []any{}}, "shape": map[string]any{"name": ""},
 		}},
 		expect: map[string]any{"biz_error": map[string]any{
 			"code": int64(bizCode), "message": bizMessage, "extra": map[string]any{"reason": "asked"},
