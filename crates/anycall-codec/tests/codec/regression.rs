@@ -64,7 +64,7 @@ fn issue3_binary_key_as_text_is_not_lossy() {
 fn deep_pool() -> anycall_idl::Pool {
     anycall_idl::Pool::from_source(
         "deep.thrift",
-        "struct D { 1: optional D next, 2: optional list<D> kids }",
+        "struct D { 1: optional D next, 2: optional list<D> kids, 3: optional map<string, D> by_name, 4: optional map<D, i32> by_key }",
     )
     .unwrap()
 }
@@ -77,6 +77,22 @@ fn next_chain(structs: usize) -> String {
     }
     json.push_str("{}");
     json.push_str(&"}".repeat(structs - 1));
+    json
+}
+
+/// Structs nested through `by_name` maps: struct, map, struct, ... ending
+/// with an empty map or struct, `levels` nesting levels in all.
+fn map_chain(levels: usize) -> String {
+    let mut json = String::new();
+    for level in 1..levels {
+        json.push_str(if level % 2 == 1 {
+            r#"{"by_name":"#
+        } else {
+            r#"{"k":"#
+        });
+    }
+    json.push_str("{}");
+    json.push_str(&"}".repeat(levels - 1));
     json
 }
 
@@ -121,8 +137,10 @@ fn issue3_depth_limit_is_the_same_on_every_path() {
     for (json, ok) in [
         (next_chain(max), true),
         (kids_chain(max), true),
+        (map_chain(max), true),
         (next_chain(max + 1), false),
         (kids_chain(max + 1), false),
+        (map_chain(max + 1), false),
     ] {
         let mut bytes = BytesMut::new();
         let encoded =
@@ -162,6 +180,26 @@ fn issue3_depth_limit_is_the_same_on_every_path() {
         v = outer;
     }
     let mut out = BytesMut::new();
+    let err = encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut out).unwrap_err();
+    assert!(err.is_limit(), "{err}");
+    // The same through maps, `max` structs each holding a map.
+    let mut v = anycall_codec::Struct::new();
+    for _ in 0..max {
+        let mut outer = anycall_codec::Struct::new();
+        let entry = (Value::String("k".into()), Value::Struct(v));
+        outer.insert("by_name", Value::Map(vec![entry]));
+        v = outer;
+    }
+    let err = encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut out).unwrap_err();
+    assert!(err.is_limit(), "{err}");
+    // And through map keys.
+    let mut v = anycall_codec::Struct::new();
+    for _ in 0..max {
+        let mut outer = anycall_codec::Struct::new();
+        let entry = (Value::Struct(v), Value::I32(1));
+        outer.insert("by_key", Value::Map(vec![entry]));
+        v = outer;
+    }
     let err = encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut out).unwrap_err();
     assert!(err.is_limit(), "{err}");
 }
