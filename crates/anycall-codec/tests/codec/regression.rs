@@ -182,24 +182,41 @@ fn issue3_depth_limit_is_the_same_on_every_path() {
     let mut out = BytesMut::new();
     let err = encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut out).unwrap_err();
     assert!(err.is_limit(), "{err}");
-    // The same through maps, `max` structs each holding a map.
-    let mut v = anycall_codec::Struct::new();
-    for _ in 0..max {
-        let mut outer = anycall_codec::Struct::new();
+    // The same through maps: 40 structs each holding a map are 80 levels
+    // (as 40 structs alone would not be), whether the map is a `Value::Map`
+    // with string or struct keys, or a `Value::Struct` of its entries.
+    let pairs = max / 2 + 8;
+    let through = |wrap: &dyn Fn(anycall_codec::Struct) -> (&'static str, Value)| {
+        let mut v = anycall_codec::Struct::new();
+        for _ in 0..pairs {
+            let (field, map) = wrap(v);
+            let mut outer = anycall_codec::Struct::new();
+            outer.insert(field, map);
+            v = outer;
+        }
+        v
+    };
+    let by_name = |v| {
         let entry = (Value::String("k".into()), Value::Struct(v));
-        outer.insert("by_name", Value::Map(vec![entry]));
-        v = outer;
+        ("by_name", Value::Map(vec![entry]))
+    };
+    let by_key = |v| {
+        (
+            "by_key",
+            Value::Map(vec![(Value::Struct(v), Value::I32(1))]),
+        )
+    };
+    let as_object = |v| {
+        let mut entries = anycall_codec::Struct::new();
+        entries.insert("k", Value::Struct(v));
+        ("by_name", Value::Struct(entries))
+    };
+    for (how, v) in [
+        ("string keys", through(&by_name)),
+        ("struct keys", through(&by_key)),
+        ("an object", through(&as_object)),
+    ] {
+        let err = encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut out).unwrap_err();
+        assert!(err.is_limit(), "{how}: {err}");
     }
-    let err = encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut out).unwrap_err();
-    assert!(err.is_limit(), "{err}");
-    // And through map keys.
-    let mut v = anycall_codec::Struct::new();
-    for _ in 0..max {
-        let mut outer = anycall_codec::Struct::new();
-        let entry = (Value::Struct(v), Value::I32(1));
-        outer.insert("by_key", Value::Map(vec![entry]));
-        v = outer;
-    }
-    let err = encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut out).unwrap_err();
-    assert!(err.is_limit(), "{err}");
 }
