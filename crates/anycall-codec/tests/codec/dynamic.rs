@@ -960,3 +960,54 @@ fn zero_values_of_every_type_stand_in_for_missing_required_fields() {
         assert_eq!(out, expected, "{p:?}");
     }
 }
+
+/// A `Value` map names the key of a bad entry in the error path, and a
+/// map given as a `Value::Struct` takes its keys as text (binary keys as
+/// the bytes of the name, not base64).
+#[test]
+fn value_maps_name_bad_entries_and_take_object_keys_as_text() {
+    let pool = Loader::in_memory()
+        .file(
+            "maps.thrift",
+            "struct M { 1: map<string, i32> by_name, 2: map<binary, i32> by_bytes, 3: map<i64, i32> by_n }",
+        )
+        .load("maps.thrift")
+        .expect("maps.thrift loads");
+    let desc = pool.find_struct("M").unwrap();
+    let encode = |v: Struct| {
+        let mut buf = BytesMut::new();
+        encode_struct_value(desc, &v, Protocol::Binary, &Options::default(), &mut buf).map(|()| buf)
+    };
+    let entry = |k: Value, v: Value| Value::Map(vec![(k, v)]);
+    let err = encode(Struct::from_iter([(
+        "by_name",
+        entry(Value::String("k".into()), Value::String("x".into())),
+    )]))
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"M.by_name["k"]: expected i32, found string"#
+    );
+    let err = encode(Struct::from_iter([(
+        "by_n",
+        entry(Value::I64(5), Value::Bool(true)),
+    )]))
+    .unwrap_err();
+    assert_eq!(err.to_string(), "M.by_n[5]: expected i32, found bool");
+    // Object keys of a binary map are the key's own bytes.
+    let bytes = encode(Struct::from_iter([(
+        "by_bytes",
+        Value::Struct(Struct::from_iter([("h!", Value::I32(1))])),
+    )]))
+    .expect("an object of text keys encodes");
+    let (out, _) = decode_struct_json(
+        desc,
+        &bytes,
+        Protocol::Binary,
+        &Options::default(),
+        &Limits::default(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(out, r#"{"by_bytes":{"aCE=":1}}"#);
+}

@@ -211,12 +211,21 @@ fn issue3_depth_limit_is_the_same_on_every_path() {
         entries.insert("k", Value::Struct(v));
         ("by_name", Value::Struct(entries))
     };
+    let kids = |v| ("kids", Value::List(vec![Value::Struct(v)]));
     for (how, v) in [
         ("string keys", through(&by_name)),
         ("struct keys", through(&by_key)),
         ("an object", through(&as_object)),
+        ("a list", through(&kids)),
     ] {
         let err = encode_struct_value(desc, &v, Protocol::Binary, &opts, &mut out).unwrap_err();
         assert!(err.is_limit(), "{how}: {err}");
+        assert!(
+            err.to_string().ends_with(&format!(
+                "nesting depth {} exceeds the limit of {max}",
+                max + 1
+            )),
+            "{how}: {err}"
+        );
     }
 }
