@@ -1011,3 +1011,75 @@ fn value_maps_name_bad_entries_and_take_object_keys_as_text() {
     .unwrap();
     assert_eq!(out, r#"{"by_bytes":{"aCE=":1}}"#);
 }
+
+/// Fields a `Value` has and the IDL does not are errors by default and
+/// skipped by the lenient options, as in JSON.
+#[test]
+fn unknown_value_fields_follow_the_option() {
+    let pool = pool();
+    let desc = pool.find_struct("Point").unwrap();
+    let v = Struct::from_iter([("x", Value::I32(1)), ("zz", Value::I32(2))]);
+    let mut buf = BytesMut::new();
+    let err =
+        encode_struct_value(desc, &v, Protocol::Binary, &Options::default(), &mut buf).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnknownField);
+    assert!(err.to_string().contains("zz"), "{err}");
+    let mut lenient = BytesMut::new();
+    encode_struct_value(
+        desc,
+        &v,
+        Protocol::Binary,
+        &Options::lenient(),
+        &mut lenient,
+    )
+    .unwrap();
+    let (out, _) = decode_struct_json(
+        desc,
+        &lenient,
+        Protocol::Binary,
+        &Options::default(),
+        &Limits::default(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(out, r#"{"x":1,"y":7}"#);
+}
+
+/// A map whose key or value type on the wire is not the IDL's is an error
+/// for both readers; an empty map's types are not looked at.
+#[test]
+fn map_wire_types_must_match_the_idl() {
+    let pool = Loader::in_memory()
+        .file("m.thrift", "struct M { 1: map<string, i32> m }")
+        .load("m.thrift")
+        .expect("m.thrift loads");
+    let desc = pool.find_struct("M").unwrap();
+    let opts = Options::default();
+    let lim = Limits::default();
+    // Binary: field 1 map, key type i32 (8) or value type string (11), one
+    // pair: 4-byte key or value and an 8-byte "aaaa" string.
+    let wrong_key = [0x0d, 0, 1, 8, 8, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 5, 0];
+    let wrong_value = [
+        0x0d, 0, 1, 11, 11, 0, 0, 0, 1, 0, 0, 0, 1, b'k', 0, 0, 0, 1, b'v', 0,
+    ];
+    for (bytes, message) in [
+        (
+            &wrong_key[..],
+            "M.m: expected string (string) on the wire, found i32",
+        ),
+        (
+            &wrong_value[..],
+            "M.m: expected i32 (i32) on the wire, found string",
+        ),
+    ] {
+        let err = decode_struct_value(desc, bytes, Protocol::Binary, &opts, &lim).unwrap_err();
+        assert_eq!(err.to_string(), message);
+        let err =
+            decode_struct_json(desc, bytes, Protocol::Binary, &opts, &lim, false).unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+    // Empty, with any types.
+    let empty = [0x0d, 0, 1, 2, 2, 0, 0, 0, 0, 0];
+    let v = decode_struct_value(desc, &empty, Protocol::Binary, &opts, &lim).unwrap();
+    assert_eq!(v.get("m"), Some(&Value::Map(Vec::new())));
+}
