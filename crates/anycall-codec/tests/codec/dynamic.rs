@@ -1083,3 +1083,35 @@ fn map_wire_types_must_match_the_idl() {
     let v = decode_struct_value(desc, &empty, Protocol::Binary, &opts, &lim).unwrap();
     assert_eq!(v.get("m"), Some(&Value::Map(Vec::new())));
 }
+
+/// The same for list and set elements.
+#[test]
+fn list_and_set_wire_types_must_match_the_idl() {
+    let pool = Loader::in_memory()
+        .file("l.thrift", "struct L { 1: list<i32> l, 2: set<i32> s }")
+        .load("l.thrift")
+        .expect("l.thrift loads");
+    let desc = pool.find_struct("L").unwrap();
+    let opts = Options::default();
+    let lim = Limits::default();
+    // Binary: field 1 list (15) or 2 set (14) of strings (11), one "v".
+    for (bytes, message) in [
+        (
+            [0x0f, 0, 1, 11, 0, 0, 0, 1, 0, 0, 0, 1, b'v', 0],
+            "L.l: expected i32 (i32) on the wire, found string",
+        ),
+        (
+            [0x0e, 0, 2, 11, 0, 0, 0, 1, 0, 0, 0, 1, b'v', 0],
+            "L.s: expected i32 (i32) on the wire, found string",
+        ),
+    ] {
+        let err = decode_struct_value(desc, &bytes, Protocol::Binary, &opts, &lim).unwrap_err();
+        assert_eq!(err.to_string(), message);
+        let err =
+            decode_struct_json(desc, &bytes, Protocol::Binary, &opts, &lim, false).unwrap_err();
+        assert_eq!(err.to_string(), message);
+    }
+    let empty = [0x0f, 0, 1, 11, 0, 0, 0, 0, 0];
+    let v = decode_struct_value(desc, &empty, Protocol::Binary, &opts, &lim).unwrap();
+    assert_eq!(v.get("l"), Some(&Value::List(Vec::new())));
+}
