@@ -1115,3 +1115,79 @@ fn list_and_set_wire_types_must_match_the_idl() {
     let v = decode_struct_value(desc, &empty, Protocol::Binary, &opts, &lim).unwrap();
     assert_eq!(v.get("l"), Some(&Value::List(Vec::new())));
 }
+
+/// A VOID field 0 (Kitex's void result) is skipped by both struct readers;
+/// any other field of the wrong wire type is an error. (Replies are read
+/// more leniently: a result field of the wrong type counts as absent.)
+#[test]
+fn only_a_void_field_zero_is_skipped() {
+    let pool = pool();
+    let result = pool
+        .service("Codec")
+        .unwrap()
+        .method("Add")
+        .unwrap()
+        .result();
+    let point = pool.find_struct("Point").unwrap();
+    let lim = Limits::default();
+    let opts = Options::default();
+    let read = |desc, bytes: &[u8]| {
+        let json = decode_struct_json(desc, bytes, Protocol::Binary, &opts, &lim, false)
+            .map(|(text, _)| text);
+        let value = decode_struct_value(desc, bytes, Protocol::Binary, &opts, &lim);
+        match (json, value) {
+            (Ok(text), Ok(v)) => Ok((text, v)),
+            (Err(a), Err(b)) => {
+                assert_eq!(a.to_string(), b.to_string());
+                Err(a.to_string())
+            }
+            (a, b) => panic!("the readers disagree: {a:?} / {b:?}"),
+        }
+    };
+    // VOID field 0 (skipped like an empty struct), then STOP.
+    let (text, v) = read(result, &[0x01, 0x00, 0x00, 0x00, 0x00]).unwrap();
+    assert_eq!(text, "{}");
+    assert!(v.is_empty());
+    // Field 0 as an i32, not the i64 the IDL says.
+    assert_eq!(
+        read(result, &[0x08, 0x00, 0x00, 0, 0, 0, 5, 0x00]).unwrap_err(),
+        "Add_result.success: expected i64 (i64) on the wire, found i32"
+    );
+    // A VOID field other than 0.
+    assert_eq!(
+        read(point, &[0x01, 0x00, 0x01, 0x00, 0x00]).unwrap_err(),
+        "Point.x: expected i32 (i32) on the wire, found void"
+    );
+}
+
+/// Example values leave out optional fields without a default, and end a
+/// required self-reference at the depth limit.
+#[test]
+fn example_values_skip_optional_fields_and_end_required_cycles() {
+    let loops = Loader::in_memory()
+        .file(
+            "loop.thrift",
+            "struct Loop { 1: required Loop next, 2: optional i32 n }\n\
+             struct H { 1: Item item, 2: Loop l }\n\
+             struct Item { 1: i64 id, 2: optional string name }",
+        )
+        .load("loop.thrift")
+        .expect("loop.thrift loads");
+    let h = loops.find_struct("H").unwrap();
+    let item_ty = h.field_by_id(1).unwrap().ty();
+    assert_eq!(
+        anycall_codec::dynamic::value::example_value(item_ty),
+        Value::structure([("id", Value::I64(0))])
+    );
+    let mut v = anycall_codec::dynamic::value::example_value(h.field_by_id(2).unwrap().ty());
+    let mut depth = 0;
+    while let Value::Struct(s) = v {
+        assert!(s.get("n").is_none(), "optional n without a default");
+        depth += 1;
+        match s.get("next") {
+            Some(next) => v = next.clone(),
+            None => break,
+        }
+    }
+    assert_eq!(depth, anycall_codec::DEFAULT_MAX_DEPTH + 1);
+}
