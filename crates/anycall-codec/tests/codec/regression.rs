@@ -64,7 +64,7 @@ fn issue3_binary_key_as_text_is_not_lossy() {
 fn deep_pool() -> anycall_idl::Pool {
     anycall_idl::Pool::from_source(
         "deep.thrift",
-        "struct D { 1: optional D next, 2: optional list<D> kids, 3: optional map<string, D> by_name, 4: optional map<D, i32> by_key }",
+        "struct D { 1: optional D next, 2: optional list<D> kids, 3: optional map<string, D> by_name, 4: optional map<D, i32> by_key, 5: optional list<list<D>> rows }",
     )
     .unwrap()
 }
@@ -94,6 +94,25 @@ fn map_chain(levels: usize) -> String {
     json.push_str("{}");
     json.push_str(&"}".repeat(levels - 1));
     json
+}
+
+/// Structs nested through `rows`, lists of lists: struct, list, list,
+/// struct, ..., `levels` nesting levels in all (the last an empty struct or
+/// list).
+fn rows_chain(levels: usize) -> String {
+    let mut json = String::new();
+    let mut close = String::new();
+    for level in 1..levels {
+        if level % 3 == 1 {
+            json.push_str(r#"{"rows":"#);
+            close.insert(0, '}');
+        } else {
+            json.push('[');
+            close.insert(0, ']');
+        }
+    }
+    json.push_str(if levels % 3 == 1 { "{}" } else { "[]" });
+    json + &close
 }
 
 /// Structs nested through `kids` lists: struct, list, struct, ... ending
@@ -138,16 +157,26 @@ fn issue3_depth_limit_is_the_same_on_every_path() {
         (next_chain(max), true),
         (kids_chain(max), true),
         (map_chain(max), true),
+        (rows_chain(max), true),
         (next_chain(max + 1), false),
         (kids_chain(max + 1), false),
         (map_chain(max + 1), false),
+        (rows_chain(max + 1), false),
     ] {
         let mut bytes = BytesMut::new();
         let encoded =
             encode_struct_json(desc, json.as_bytes(), Protocol::Binary, &opts, &mut bytes);
         assert_eq!(encoded.is_ok(), ok, "{json}: {encoded:?}");
         if !ok {
-            assert!(encoded.unwrap_err().is_limit());
+            let err = encoded.unwrap_err();
+            assert!(err.is_limit());
+            assert!(
+                err.to_string().ends_with(&format!(
+                    "nesting depth {} exceeds the limit of {max}",
+                    max + 1
+                )),
+                "{json}: {err}"
+            );
             continue;
         }
         // Value: decode, then encode as a bare struct and as a value.
