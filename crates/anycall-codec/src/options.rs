@@ -5,7 +5,7 @@
 /// | option | default | meaning |
 /// |---|---|---|
 /// | `unknown_fields` | `Error` | a JSON key / `Value` field the IDL does not declare |
-/// | `missing_required` | `Error` | a `required` field absent on write (or on read) |
+/// | `missing_required` | `Error` | a `required` field absent on write (or on read); on write, one with an IDL default takes it |
 /// | `write_defaults` | `true` | absent default-requiredness fields that have an IDL default are written with it |
 /// | `read_defaults` | `false` | absent fields that have an IDL default appear with it after a read |
 /// | `i64_as_string` | `false` | render i64 as JSON strings (numbers and numeric strings are always accepted) |
@@ -13,6 +13,8 @@
 /// | `binary` | `Base64` | how binary is rendered and accepted in JSON |
 /// | `keyed_args` | `false` | JSON for a call is always `{"param": …}`, even for a single struct parameter |
 /// | `non_finite` | `Error` | what JSON output does with NaN and ±Infinity doubles |
+/// | `strict` | `true` | refuse to write what generated code refuses: a union with zero or several fields set, a repeated set element, a repeated map key |
+/// | `max_depth` | 64 | nesting of structs and containers accepted in JSON and `Value` input ([`DEFAULT_MAX_DEPTH`](crate::limits::DEFAULT_MAX_DEPTH)) |
 ///
 /// `go.tag` json aliases are chosen when the IDL is loaded
 /// (`anycall_idl::PoolOptions::go_tag_alias`).
@@ -36,6 +38,10 @@ pub struct Options {
     pub keyed_args: bool,
     /// NaN and infinities in JSON output.
     pub non_finite: NonFinite,
+    /// Check unions, sets and map keys on write as generated code does.
+    pub strict: bool,
+    /// Deepest nesting written from JSON or `Value` input.
+    pub max_depth: usize,
 }
 
 impl Default for Options {
@@ -50,17 +56,21 @@ impl Default for Options {
             binary: BinaryFormat::Base64,
             keyed_args: false,
             non_finite: NonFinite::Error,
+            strict: true,
+            max_depth: crate::limits::DEFAULT_MAX_DEPTH,
         }
     }
 }
 
 impl Options {
     /// Kitex's looser behaviour: unknown fields ignored, missing required
-    /// fields written as zero values.
+    /// fields written as zero values, unions, sets and maps passed through
+    /// unchecked.
     pub fn lenient() -> Self {
         Self {
             unknown_fields: UnknownFields::Ignore,
             missing_required: MissingRequired::ZeroValue,
+            strict: false,
             ..Self::default()
         }
     }

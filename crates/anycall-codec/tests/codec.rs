@@ -8,6 +8,8 @@ mod checks;
 mod dynamic;
 #[path = "codec/frame.rs"]
 mod frame;
+#[path = "codec/generated.rs"]
+mod generated;
 #[path = "codec/protocol.rs"]
 mod protocol;
 #[path = "codec/regression.rs"]

@@ -156,6 +156,27 @@ pub(crate) fn wire_mismatch(expected: TypeDescriptor<'_>, found: TType) -> Error
     )
 }
 
+/// Notes a field skipped on read because its wire type is not the IDL's
+/// (ThriftTest's `VersioningTestV1`/`V2` case): a debug event, with the
+/// struct, field and both types, so a mismatch between versions shows up in
+/// logs without failing the read.
+#[cold]
+pub(crate) fn skipped_mismatch(
+    desc: anycall_idl::StructDescriptor<'_>,
+    f: anycall_idl::FieldDescriptor<'_>,
+    found: TType,
+) {
+    tracing::debug!(
+        target: "anycall_codec::skipped_field",
+        r#struct = %desc.full_name(),
+        field = f.json_name(),
+        id = f.id(),
+        expected = ttype_of(f.ty()).name(),
+        found = found.name(),
+        "skipped a field whose wire type differs from the IDL"
+    );
+}
+
 /// An integer outside the range of its IDL type.
 #[cold]
 pub(crate) fn out_of_range(n: impl std::fmt::Display, ty: TypeDescriptor<'_>) -> Error {
@@ -281,4 +302,85 @@ impl Seen {
             self.large[i]
         }
     }
+}
+
+/// Finds repeated set elements or map keys while they are written, by
+/// comparing their encoded bytes (equal values encode to equal bytes in
+/// both protocols). Does nothing unless strict checking is on.
+pub(crate) struct Distinct {
+    on: bool,
+    /// Byte ranges of the elements so far, by a hash of their bytes.
+    seen: std::collections::HashMap<u64, (usize, usize)>,
+    /// Ranges whose hash was already taken by different bytes.
+    collided: Vec<(usize, usize)>,
+}
+
+impl Distinct {
+    #[inline]
+    pub(crate) fn new(on: bool) -> Self {
+        Self {
+            on,
+            seen: std::collections::HashMap::new(),
+            collided: Vec::new(),
+        }
+    }
+
+    /// Records the element written at `buf[start..]`; true when an earlier
+    /// element had the same bytes.
+    #[inline]
+    pub(crate) fn repeats(&mut self, buf: &[u8], start: usize) -> bool {
+        if !self.on {
+            return false;
+        }
+        use std::hash::{Hash as _, Hasher as _};
+        let bytes = &buf[start..];
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut h);
+        let range = (start, buf.len());
+        match self.seen.entry(h.finish()) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(range);
+                false
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let (s, e) = *o.get();
+                if &buf[s..e] == bytes || self.collided.iter().any(|&(s, e)| &buf[s..e] == bytes) {
+                    return true;
+                }
+                self.collided.push(range);
+                false
+            }
+        }
+    }
+}
+
+/// The strict-mode error for a repeated set element or map key.
+#[cold]
+pub(crate) fn repeated(ty: TypeDescriptor<'_>, what: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidData,
+        format!(
+            "repeated {what} in {} (generated code refuses it; --lenient passes it through)",
+            ty.display()
+        ),
+    )
+}
+
+/// The strict-mode check of a union after writing: exactly one field set.
+#[inline]
+pub(crate) fn check_union(
+    desc: anycall_idl::StructDescriptor<'_>,
+    set: usize,
+    opts: &crate::options::Options,
+) -> Result<()> {
+    if !opts.strict || set == 1 || desc.kind() != anycall_idl::StructKind::Union {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::InvalidData,
+        format!(
+            "union {} must have exactly one field set, found {set} (--lenient passes it through)",
+            desc.full_name()
+        ),
+    ))
 }

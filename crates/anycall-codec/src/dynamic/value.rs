@@ -9,8 +9,9 @@
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
 use super::{
-    Seen, check_required, mismatch, missing, ttype_of, ttype_of_kind, wire_mismatch, write_base64,
-    write_const, write_int, write_int_of, write_zero,
+    Distinct, Seen, check_required, check_union, mismatch, missing, repeated, skipped_mismatch,
+    ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int, write_int_of,
+    write_zero,
 };
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
@@ -99,31 +100,53 @@ fn write_kind<W: Writer>(
             None => return Err(mismatch(ty, &format!("string \"{s}\""))),
         },
         (TypeKind::List(e), Value::List(items) | Value::Set(items)) => {
-            guard(depth)?;
+            guard(depth, opts)?;
             w.write_list_begin(ttype_of(e), items.len())?;
             write_items(w, e, items, opts, depth)?;
         }
         (TypeKind::Set(e), Value::List(items) | Value::Set(items)) => {
-            guard(depth)?;
+            guard(depth, opts)?;
             w.write_set_begin(ttype_of(e), items.len())?;
-            write_items(w, e, items, opts, depth)?;
+            if opts.strict {
+                let mut distinct = Distinct::new(true);
+                for (i, item) in items.iter().enumerate() {
+                    let start = w.buf().len();
+                    write_typed(w, e, item, opts, depth + 1)
+                        .map_err(|err| err.at(PathSegment::Index(i)))?;
+                    if distinct.repeats(w.buf(), start) {
+                        return Err(repeated(ty, "element").at(PathSegment::Index(i)));
+                    }
+                }
+            } else {
+                write_items(w, e, items, opts, depth)?;
+            }
         }
         (TypeKind::Map(k, v), Value::Map(pairs)) => {
-            guard(depth)?;
+            guard(depth, opts)?;
             w.write_map_begin(ttype_of(k), ttype_of(v), pairs.len())?;
+            let mut distinct = Distinct::new(opts.strict);
             for (pk, pv) in pairs {
                 let key = || PathSegment::Key(key_text(pk));
+                let start = w.buf().len();
                 write_typed(w, k, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
+                if distinct.repeats(w.buf(), start) {
+                    return Err(repeated(ty, "key").at(key()));
+                }
                 write_typed(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
             }
         }
         (TypeKind::Map(k, v), Value::Struct(s)) => {
             // An object with string keys, as JSON gives maps.
-            guard(depth)?;
+            guard(depth, opts)?;
             w.write_map_begin(ttype_of(k), ttype_of(v), s.len())?;
+            let mut distinct = Distinct::new(opts.strict);
             for (name, pv) in s.iter() {
                 let key = || PathSegment::Key(format!("{name:?}"));
+                let start = w.buf().len();
                 write_key_str(w, k, name, false).map_err(|e| e.at(key()))?;
+                if distinct.repeats(w.buf(), start) {
+                    return Err(repeated(ty, "key").at(key()));
+                }
                 write_typed(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
             }
         }
@@ -158,9 +181,9 @@ fn write_items<W: Writer>(
 
 /// Checks that one more level after `depth` stays within the limit.
 #[inline]
-fn guard(depth: usize) -> Result<()> {
-    if depth >= MAX_DEPTH {
-        return Err(Error::limit(crate::Limit::Depth, depth + 1, MAX_DEPTH));
+fn guard(depth: usize, opts: &Options) -> Result<()> {
+    if depth >= opts.max_depth {
+        return Err(Error::limit(crate::Limit::Depth, depth + 1, opts.max_depth));
     }
     Ok(())
 }
@@ -239,18 +262,20 @@ fn write_struct_at<W: Writer>(
     depth: usize,
     top: bool,
 ) -> Result<()> {
-    guard(depth)?;
+    guard(depth, opts)?;
     let mut seen = Seen::new(desc.len());
     w.write_struct_begin();
     // Fields usually come in declaration order (as decoded, or built from
     // the IDL): try the one after the last before searching by name.
     let mut next = 0;
+    let mut skipped = 0;
     for (name, v) in value.iter() {
         let guess = desc.field(next).filter(|f| f.json_name() == name);
         let Some(f) = guess.or_else(|| desc.field_by_name(name)) else {
             if opts.unknown_fields == UnknownFields::Error {
                 return Err(unknown_field(desc, name));
             }
+            skipped += 1;
             continue;
         };
         if seen.insert(f.index()) {
@@ -269,7 +294,9 @@ fn write_struct_at<W: Writer>(
             .map_err(|e| e.at_field(f.json_name()))
             .map_err(|e| root(e, desc, top))?;
     }
-    write_absent(w, desc, &seen, opts).map_err(|e| root(e, desc, top))?;
+    let set = value.len() - skipped;
+    let absent = write_absent(w, desc, &seen, set, opts).map_err(|e| root(e, desc, top))?;
+    check_union(desc, set + absent, opts).map_err(|e| root(e, desc, top))?;
     w.write_field_stop();
     w.write_struct_end();
     Ok(())
@@ -293,34 +320,46 @@ pub(crate) fn unknown_field(desc: StructDescriptor<'_>, name: &str) -> Error {
 
 /// After the given fields: required fields that were absent (error or zero
 /// value), and default-requiredness fields with an IDL default.
+///
+/// `set` counts the fields written from the input; a union with one of them
+/// takes no defaults. Returns the number of fields written here.
 pub(crate) fn write_absent<W: Writer>(
     w: &mut W,
     desc: StructDescriptor<'_>,
     seen: &Seen,
+    set: usize,
     opts: &Options,
-) -> Result<()> {
+) -> Result<usize> {
+    let union = desc.kind() == anycall_idl::StructKind::Union;
+    let mut written = 0;
     for f in desc.fields() {
         if seen.contains(f.index()) {
             continue;
         }
         if f.is_required() {
-            if opts.missing_required == MissingRequired::Error {
+            // Generated code initialises a required field to its IDL
+            // default, so an absent one is written with it, strict or not.
+            let default = f.default_value();
+            if default.is_none() && opts.missing_required == MissingRequired::Error {
                 return Err(missing(f.json_name()));
             }
             w.write_field_begin(ttype_of(f.ty()), f.id())?;
-            match f.default_value() {
+            match default {
                 Some(d) => write_const(w, f.ty(), d)?,
                 None => write_zero(w, f.ty())?,
             }
+            written += 1;
         } else if !f.is_optional()
             && opts.write_defaults
+            && !(union && set + written > 0)
             && let Some(d) = f.default_value()
         {
             w.write_field_begin(ttype_of(f.ty()), f.id())?;
             write_const(w, f.ty(), d)?;
+            written += 1;
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Reads a value of type `ty`.
@@ -434,7 +473,11 @@ fn read_struct_inner<'a, R: Reader<'a>>(
                 r.skip(TType::Struct)?;
                 continue;
             }
-            return Err(wire_mismatch(f.ty(), tt).at_field(f.json_name()));
+            // As generated code does: a peer on another version of the IDL
+            // sent this id with another type; skip it like an unknown field.
+            r.skip(tt)?;
+            skipped_mismatch(desc, f, tt);
+            continue;
         }
         let v = read_kind(r, kind, opts).map_err(|e| e.at_field(f.json_name()))?;
         if seen.insert(f.index()) {

@@ -8,7 +8,10 @@ use anycall_idl::{FieldDescriptor, StructDescriptor, TypeDescriptor, TypeKind};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::dynamic::value::{root, unknown_field, write_absent, write_key_str};
-use crate::dynamic::{Seen, mismatch, ttype_of, ttype_of_kind, write_base64, write_int_of};
+use crate::dynamic::{
+    Distinct, Seen, check_union, mismatch, repeated, ttype_of, ttype_of_kind, write_base64,
+    write_int_of,
+};
 use crate::error::{Error, ErrorKind, Limit, PathSegment, Result};
 use crate::options::{BinaryFormat, Options, UnknownFields};
 use crate::thrift::Writer;
@@ -100,8 +103,6 @@ impl Cx<'_> {
     }
 }
 
-const MAX_DEPTH: usize = crate::limits::DEFAULT_MAX_DEPTH;
-
 /// A value of any type.
 struct TypeSeed<'c, 'w, 'p, W> {
     cx: Cx<'c>,
@@ -138,8 +139,9 @@ impl<'p, W: Writer> TypeSeed<'_, '_, 'p, W> {
             }
             .deserialize(d),
             TypeKind::List(e) | TypeKind::Set(e) => {
-                if depth >= MAX_DEPTH {
-                    return Err(cx.fail(Error::limit(Limit::Depth, depth + 1, MAX_DEPTH)));
+                if depth >= cx.opts.max_depth {
+                    let max = cx.opts.max_depth;
+                    return Err(cx.fail(Error::limit(Limit::Depth, depth + 1, max)));
                 }
                 d.deserialize_seq(ListVisitor {
                     cx,
@@ -150,8 +152,9 @@ impl<'p, W: Writer> TypeSeed<'_, '_, 'p, W> {
                 })
             }
             TypeKind::Map(k, v) => {
-                if depth >= MAX_DEPTH {
-                    return Err(cx.fail(Error::limit(Limit::Depth, depth + 1, MAX_DEPTH)));
+                if depth >= cx.opts.max_depth {
+                    let max = cx.opts.max_depth;
+                    return Err(cx.fail(Error::limit(Limit::Depth, depth + 1, max)));
                 }
                 d.deserialize_any(MapVisitor {
                     cx,
@@ -363,7 +366,9 @@ impl<'de, W: Writer> Visitor<'de> for ListVisitor<'_, '_, '_, W> {
         }
         .map_err(|e| cx.fail(e))?;
         let mut n = 0usize;
+        let mut distinct = Distinct::new(set && cx.opts.strict);
         loop {
+            let start = w.buf().len();
             let seed = ElemSeed {
                 inner: TypeSeed {
                     cx,
@@ -373,7 +378,13 @@ impl<'de, W: Writer> Visitor<'de> for ListVisitor<'_, '_, '_, W> {
                 },
             };
             match seq.next_element_seed(seed) {
-                Ok(Some(())) => n += 1,
+                Ok(Some(())) => {
+                    if distinct.repeats(w.buf(), start) {
+                        let e = repeated(ty, "element").at(PathSegment::Index(n));
+                        return Err(cx.fail(e));
+                    }
+                    n += 1;
+                }
                 Ok(None) => break,
                 Err(e) => {
                     cx.wrap(|| PathSegment::Index(n));
@@ -461,13 +472,20 @@ impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
         let MapVisitor {
-            cx, w, k, v, depth, ..
+            cx,
+            w,
+            ty,
+            k,
+            v,
+            depth,
         } = self;
         let mark = w
             .begin_map_unknown(ttype_of(k), ttype_of(v))
             .map_err(|e| cx.fail(e))?;
         let mut n = 0usize;
+        let mut distinct = Distinct::new(cx.opts.strict);
         loop {
+            let start = w.buf().len();
             let key = map.next_key_seed(KeySeed { cx, w: &mut *w, k });
             let key = match key {
                 Ok(Some(key)) => key,
@@ -475,6 +493,10 @@ impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
                 // The key seed names the key in the error path.
                 Err(e) => return Err(e),
             };
+            if distinct.repeats(w.buf(), start) {
+                let e = repeated(ty, "key").at(PathSegment::Key(format!("{key:?}")));
+                return Err(cx.fail(e));
+            }
             let seed = ElemSeed {
                 inner: TypeSeed {
                     cx,
@@ -494,14 +516,22 @@ impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let MapVisitor {
-            cx, w, k, v, depth, ..
+            cx,
+            w,
+            ty,
+            k,
+            v,
+            depth,
         } = self;
         let mark = w
             .begin_map_unknown(ttype_of(k), ttype_of(v))
             .map_err(|e| cx.fail(e))?;
         let mut n = 0usize;
+        let mut distinct = Distinct::new(cx.opts.strict);
         loop {
             let seed = PairSeed {
+                distinct: &mut distinct,
+                ty,
                 cx,
                 w: &mut *w,
                 k,
@@ -578,7 +608,11 @@ impl<'de, W: Writer> Visitor<'de> for KeySeed<'_, '_, '_, W> {
 }
 
 /// One `[key, value]` pair of the array form of a map.
-struct PairSeed<'c, 'w, 'p, W> {
+struct PairSeed<'c, 'w, 'p, 'd, W> {
+    /// Keys so far, for strict mode's repeated-key check.
+    distinct: &'d mut Distinct,
+    /// The map type, for messages.
+    ty: TypeDescriptor<'p>,
     cx: Cx<'c>,
     w: &'w mut W,
     k: TypeDescriptor<'p>,
@@ -586,7 +620,7 @@ struct PairSeed<'c, 'w, 'p, W> {
     depth: usize,
 }
 
-impl<'de, W: Writer> DeserializeSeed<'de> for PairSeed<'_, '_, '_, W> {
+impl<'de, W: Writer> DeserializeSeed<'de> for PairSeed<'_, '_, '_, '_, W> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
@@ -594,7 +628,7 @@ impl<'de, W: Writer> DeserializeSeed<'de> for PairSeed<'_, '_, '_, W> {
     }
 }
 
-impl<'de, W: Writer> Visitor<'de> for PairSeed<'_, '_, '_, W> {
+impl<'de, W: Writer> Visitor<'de> for PairSeed<'_, '_, '_, '_, W> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -602,13 +636,22 @@ impl<'de, W: Writer> Visitor<'de> for PairSeed<'_, '_, '_, W> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        let PairSeed { cx, w, k, v, depth } = self;
+        let PairSeed {
+            distinct,
+            ty,
+            cx,
+            w,
+            k,
+            v,
+            depth,
+        } = self;
         let pair_err = |what: &str| {
             cx.fail::<A::Error>(Error::new(
                 ErrorKind::TypeMismatch,
                 format!("expected a [key, value] pair, {what}"),
             ))
         };
+        let start = w.buf().len();
         let key = ElemSeed {
             inner: TypeSeed {
                 cx,
@@ -619,6 +662,9 @@ impl<'de, W: Writer> Visitor<'de> for PairSeed<'_, '_, '_, W> {
         };
         if seq.next_element_seed(key)?.is_none() {
             return Err(pair_err("found an empty array"));
+        }
+        if distinct.repeats(w.buf(), start) {
+            return Err(cx.fail(repeated(ty, "key")));
         }
         let val = ElemSeed {
             inner: TypeSeed {
@@ -654,8 +700,8 @@ impl<'de, W: Writer> DeserializeSeed<'de> for StructSeed<'_, '_, '_, W> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
-        if self.depth >= MAX_DEPTH {
-            let e = Error::limit(Limit::Depth, self.depth + 1, MAX_DEPTH);
+        if self.depth >= self.cx.opts.max_depth {
+            let e = Error::limit(Limit::Depth, self.depth + 1, self.cx.opts.max_depth);
             return Err(self.cx.fail(e));
         }
         d.deserialize_map(self)
@@ -682,6 +728,7 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
         // Fields usually come in declaration order: try the one after the
         // last match before hashing the key.
         let mut next = 0;
+        let mut set = 0;
         w.write_struct_begin();
         loop {
             let key = match map.next_key_seed(FieldKey { desc, next }) {
@@ -727,6 +774,7 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
             match map.next_value_seed(seed) {
                 Ok(true) => {
                     seen.insert(f.index());
+                    set += 1;
                 }
                 Ok(false) => {}
                 Err(e) => {
@@ -738,7 +786,9 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
                 }
             }
         }
-        write_absent(&mut *w, desc, &seen, cx.opts).map_err(|e| cx.fail(with_root(e)))?;
+        let absent =
+            write_absent(&mut *w, desc, &seen, set, cx.opts).map_err(|e| cx.fail(with_root(e)))?;
+        check_union(desc, set + absent, cx.opts).map_err(|e| cx.fail(with_root(e)))?;
         w.write_field_stop();
         w.write_struct_end();
         Ok(())

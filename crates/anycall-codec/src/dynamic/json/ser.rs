@@ -518,7 +518,11 @@ impl<'a, R: Reader<'a>> Serialize for StructSer<'_, '_, '_, '_, R> {
                     cx.read(|r| r.skip(TType::Struct))?;
                     continue;
                 }
-                return Err(fail_root(wire_mismatch(ty, tt).at_field(f.json_name())));
+                // Another IDL version's type for this id: skipped like an
+                // unknown field, as generated code does.
+                cx.read(|r| r.skip(tt))?;
+                crate::dynamic::skipped_mismatch(desc, f, tt);
+                continue;
             }
             if seen.insert(f.index()) {
                 // JSON with the key twice would be ambiguous, and the encoder
