@@ -30,6 +30,7 @@ mod parser;
 mod pool;
 mod provider;
 pub mod span;
+mod suggest;
 
 pub use diagnostic::{Diagnostic, IdlError};
 pub use load::{Loader, MAX_SOURCE_LEN};
@@ -40,6 +41,7 @@ pub use pool::{
     TypeDescriptor, TypeId, TypeKind, TypedefDescriptor, TypedefId,
 };
 pub use provider::Provider;
+pub use suggest::did_you_mean;
 
 impl Pool {
     /// Parses and links one self-contained IDL text.

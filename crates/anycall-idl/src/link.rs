@@ -457,19 +457,23 @@ impl Linker<'_> {
         }
         if let Some((module, _)) = name.split_once('.') {
             let Some((target, local)) = self.include_prefix(file, name) else {
+                let hint = crate::suggest::hint(module, f.includes.keys().map(String::as_str));
                 return Err(format!(
-                    "unknown name `{name}`: `{module}` is not an included file"
+                    "unknown name `{name}`: `{module}` is not an included file{hint}"
                 ));
             };
-            return match self.files[target.idx()].scope.get(local) {
+            let scope = &self.files[target.idx()].scope;
+            return match scope.get(local) {
                 Some(&d) => Ok((target, d)),
                 None => Err(format!(
-                    "unknown name `{name}`: {} has no definition `{local}`",
-                    self.files[target.idx()].source.path
+                    "unknown name `{name}`: {} has no definition `{local}`{}",
+                    self.files[target.idx()].source.path,
+                    crate::suggest::hint(local, scope.keys().map(String::as_str))
                 )),
             };
         }
-        Err(format!("unknown name `{name}`"))
+        let hint = crate::suggest::hint(name, f.scope.keys().map(String::as_str));
+        Err(format!("unknown name `{name}`{hint}"))
     }
 
     /// The file included by `file` whose module name is the longest prefix
@@ -1244,7 +1248,12 @@ impl Linker<'_> {
             let ed = &self.enums[e.idx()];
             let Some(&idx) = ed.by_name.get(value) else {
                 let en = ed.name.clone();
-                self.err(file, span, format!("enum `{en}` has no value `{value}`"));
+                let hint = crate::suggest::hint(value, ed.values.iter().map(|v| v.name.as_str()));
+                self.err(
+                    file,
+                    span,
+                    format!("enum `{en}` has no value `{value}`{hint}"),
+                );
                 return None;
             };
             let n = ed.values[idx as usize].value;

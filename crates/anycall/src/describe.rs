@@ -8,8 +8,9 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::idl::{
-    ConstValue, EnumDescriptor, FieldDescriptor, MethodDescriptor, NamedType, Pool, Requiredness,
-    ServiceDescriptor, StructDescriptor, StructKind, TypeDescriptor, TypeKind, TypedefDescriptor,
+    Annotations, ConstValue, EnumDescriptor, FieldDescriptor, MethodDescriptor, NamedType, Pool,
+    Requiredness, ServiceDescriptor, StructDescriptor, StructKind, TypeDescriptor, TypeKind,
+    TypedefDescriptor,
 };
 
 /// Everything `describe` shows.
@@ -33,6 +34,9 @@ pub struct ServiceInfo {
     pub extends: Option<String>,
     /// Every callable method, inherited ones first.
     pub methods: Vec<MethodInfo>,
+    /// IDL annotations (`(api.service_path = "/x")`), omitted when none.
+    #[serde(skip_serializing_if = "Json::is_null")]
+    pub annotations: Json,
 }
 
 /// A method.
@@ -51,6 +55,9 @@ pub struct MethodInfo {
     /// The ancestor service that declares it, for inherited methods.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// IDL annotations, omitted when none.
+    #[serde(skip_serializing_if = "Json::is_null")]
+    pub annotations: Json,
 }
 
 /// A parameter or declared exception.
@@ -60,9 +67,23 @@ pub struct ParamInfo {
     pub id: i16,
     /// Name.
     pub name: String,
+    /// The key in JSON arguments when it differs from `name` (a `go.tag`
+    /// json name, with go.tag aliases on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_name: Option<String>,
     /// Type string.
     #[serde(rename = "type")]
     pub ty: String,
+    /// `required`, `optional` or `default` (parameters only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requiredness: Option<&'static str>,
+    /// The default value as JSON, as the codec reads it (parameters only;
+    /// omitted when none).
+    #[serde(skip_serializing_if = "Json::is_null")]
+    pub default: Json,
+    /// IDL annotations, omitted when none.
+    #[serde(skip_serializing_if = "Json::is_null")]
+    pub annotations: Json,
 }
 
 /// A named type.
@@ -81,6 +102,9 @@ pub struct TypeInfo {
     /// The aliased type of a typedef.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub ty: Option<String>,
+    /// IDL annotations, omitted when none.
+    #[serde(skip_serializing_if = "Json::is_null")]
+    pub annotations: Json,
 }
 
 /// A struct field.
@@ -90,13 +114,21 @@ pub struct FieldInfo {
     pub id: i16,
     /// IDL name.
     pub name: String,
+    /// The key in JSON when it differs from `name` (a `go.tag` json name,
+    /// with go.tag aliases on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_name: Option<String>,
     /// Type string.
     #[serde(rename = "type")]
     pub ty: String,
     /// `required`, `optional` or `default`.
     pub requiredness: &'static str,
-    /// The default value as JSON, or null.
+    /// The default value as JSON, as the codec reads it (binary as base64,
+    /// enums by name), or null.
     pub default: Json,
+    /// IDL annotations, omitted when none.
+    #[serde(skip_serializing_if = "Json::is_null")]
+    pub annotations: Json,
 }
 
 /// An enum value.
@@ -106,6 +138,9 @@ pub struct EnumValueInfo {
     pub name: String,
     /// Value.
     pub value: i32,
+    /// IDL annotations, omitted when none.
+    #[serde(skip_serializing_if = "Json::is_null")]
+    pub annotations: Json,
 }
 
 /// A constant.
@@ -167,9 +202,11 @@ pub fn describe(pool: &Pool, target: Target<'_>) -> Result<Description, NotFound
                 let s = pool
                     .service(svc)
                     .ok_or_else(|| NotFound(format!("no service named `{svc}`")))?;
-                let m = s
-                    .method(method)
-                    .ok_or_else(|| NotFound(format!("service `{svc}` has no method `{method}`")))?;
+                let m = s.method(method).ok_or_else(|| {
+                    let hint = crate::idl::did_you_mean(method, s.methods().map(|m| m.name()))
+                        .map_or_else(String::new, |h| format!(" (did you mean `{h}`?)"));
+                    NotFound(format!("service `{svc}` has no method `{method}`{hint}"))
+                })?;
                 let mut info = service_info(s);
                 info.methods = vec![method_info(s, m)];
                 d.services.push(info);
@@ -178,8 +215,18 @@ pub fn describe(pool: &Pool, target: Target<'_>) -> Result<Description, NotFound
             } else if let Some(t) = pool.find_type(name) {
                 d.types.push(type_info(t));
             } else {
+                let mut names: Vec<String> = pool.services().map(|s| s.full_name()).collect();
+                for f in pool.files() {
+                    names.extend(f.types().map(|t| match t {
+                        NamedType::Struct(s) => s.full_name(),
+                        NamedType::Enum(e) => e.full_name(),
+                        NamedType::Typedef(t) => t.full_name(),
+                    }));
+                }
+                let hint = crate::idl::did_you_mean(name, names.iter().map(String::as_str))
+                    .map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
                 return Err(NotFound(format!(
-                    "no service, method or type named `{name}`"
+                    "no service, method or type named `{name}`{hint}"
                 )));
             }
         }
@@ -192,14 +239,50 @@ fn service_info(s: ServiceDescriptor<'_>) -> ServiceInfo {
         name: s.full_name(),
         extends: s.extends().map(|e| e.full_name()),
         methods: s.methods().map(|m| method_info(s, m)).collect(),
+        annotations: annotations_json(s.annotations()),
     }
+}
+
+/// Annotations as a JSON object (`{"go.tag": "json:\"x\""}`; a valueless
+/// one is null; a repeated key keeps its last value), or null when none.
+pub fn annotations_json(a: &Annotations) -> Json {
+    if a.is_empty() {
+        return Json::Null;
+    }
+    let mut m = serde_json::Map::new();
+    for (k, v) in a.iter() {
+        m.insert(
+            k.to_owned(),
+            v.map_or(Json::Null, |v| Json::String(v.to_owned())),
+        );
+    }
+    Json::Object(m)
+}
+
+/// The JSON key of a field when it is not the IDL name.
+fn json_name(f: FieldDescriptor<'_>) -> Option<String> {
+    (f.json_name() != f.name()).then(|| f.json_name().to_owned())
+}
+
+fn default_json(f: FieldDescriptor<'_>) -> Json {
+    f.default_value()
+        .map_or(Json::Null, |v| const_json(f.ty(), v))
 }
 
 fn method_info(s: ServiceDescriptor<'_>, m: MethodDescriptor<'_>) -> MethodInfo {
     let param = |f: FieldDescriptor<'_>| ParamInfo {
         id: f.id(),
         name: f.name().to_owned(),
+        json_name: json_name(f),
         ty: f.ty().display(),
+        requiredness: Some(requiredness(f.requiredness())),
+        default: default_json(f),
+        annotations: annotations_json(f.annotations()),
+    };
+    let exception = |f: FieldDescriptor<'_>| ParamInfo {
+        requiredness: None,
+        default: Json::Null,
+        ..param(f)
     };
     let owner = m.service();
     MethodInfo {
@@ -209,8 +292,9 @@ fn method_info(s: ServiceDescriptor<'_>, m: MethodDescriptor<'_>) -> MethodInfo 
         returns: m
             .returns()
             .map_or_else(|| "void".to_owned(), |t| t.display()),
-        throws: m.exceptions().map(param).collect(),
+        throws: m.exceptions().map(exception).collect(),
         from: (owner.id() != s.id()).then(|| owner.full_name()),
+        annotations: annotations_json(m.annotations()),
     }
 }
 
@@ -235,16 +319,17 @@ fn struct_info(s: StructDescriptor<'_>) -> TypeInfo {
                 .map(|f| FieldInfo {
                     id: f.id(),
                     name: f.name().to_owned(),
+                    json_name: json_name(f),
                     ty: f.ty().display(),
                     requiredness: requiredness(f.requiredness()),
-                    default: f
-                        .default_value()
-                        .map_or(Json::Null, |v| const_json(f.ty(), v)),
+                    default: default_json(f),
+                    annotations: annotations_json(f.annotations()),
                 })
                 .collect(),
         ),
         values: None,
         ty: None,
+        annotations: annotations_json(s.annotations()),
     }
 }
 
@@ -258,10 +343,14 @@ fn enum_info(e: EnumDescriptor<'_>) -> TypeInfo {
                 .map(|(name, value)| EnumValueInfo {
                     name: name.to_owned(),
                     value,
+                    annotations: e
+                        .value_annotations(name)
+                        .map_or(Json::Null, annotations_json),
                 })
                 .collect(),
         ),
         ty: None,
+        annotations: annotations_json(e.annotations()),
     }
 }
 
@@ -272,6 +361,7 @@ fn typedef_info(t: TypedefDescriptor<'_>) -> TypeInfo {
         fields: None,
         values: None,
         ty: Some(t.target().display()),
+        annotations: annotations_json(t.annotations()),
     }
 }
 
@@ -284,11 +374,19 @@ pub fn requiredness(r: Requiredness) -> &'static str {
     }
 }
 
-/// A constant as JSON, guided by its type: struct constants become objects
-/// keyed by field name, maps with string-like keys become objects, other maps
-/// arrays of `[key, value]` pairs.
+/// A constant as JSON, as the codec reads it: binary as base64, enum values
+/// by name, struct constants as objects keyed by field name, maps with
+/// string-like keys as objects, other maps as arrays of `[key, value]` pairs.
 pub fn const_json(ty: TypeDescriptor<'_>, v: &ConstValue) -> Json {
     match (ty.kind(), v) {
+        (TypeKind::Binary, ConstValue::String(s)) => {
+            use base64::Engine as _;
+            Json::String(base64::engine::general_purpose::STANDARD.encode(s.as_bytes()))
+        }
+        (TypeKind::Enum(e), ConstValue::Int(n)) => i32::try_from(*n)
+            .ok()
+            .and_then(|n| e.name_of(n))
+            .map_or_else(|| Json::from(*n), |name| Json::String(name.to_owned())),
         (_, ConstValue::Bool(b)) => Json::Bool(*b),
         (_, ConstValue::Int(n)) => Json::from(*n),
         (_, ConstValue::Double(d)) => {
@@ -305,10 +403,9 @@ pub fn const_json(ty: TypeDescriptor<'_>, v: &ConstValue) -> Json {
             if keyed {
                 let mut m = serde_json::Map::new();
                 for (pk, pv) in pairs {
-                    let key = match pk {
-                        ConstValue::String(s) => s.clone(),
-                        ConstValue::Int(n) => n.to_string(),
-                        _ => unreachable!("checked above"),
+                    let key = match const_json(k, pk) {
+                        Json::String(s) => s,
+                        other => other.to_string(),
                     };
                     m.insert(key, const_json(val, pv));
                 }
@@ -326,7 +423,7 @@ pub fn const_json(ty: TypeDescriptor<'_>, v: &ConstValue) -> Json {
             let mut m = serde_json::Map::new();
             for (id, fv) in fields {
                 if let Some(f) = s.field_by_id(*id) {
-                    m.insert(f.name().to_owned(), const_json(f.ty(), fv));
+                    m.insert(f.json_name().to_owned(), const_json(f.ty(), fv));
                 }
             }
             Json::Object(m)

@@ -306,22 +306,27 @@ impl Seen {
 
 /// Finds repeated set elements or map keys while they are written, by
 /// comparing their encoded bytes (equal values encode to equal bytes in
-/// both protocols). Does nothing unless strict checking is on.
+/// both protocols). Does nothing unless strict checking is on; up to
+/// [`DISTINCT_SCAN`] elements are compared directly, more through a hash
+/// set of their bytes.
 pub(crate) struct Distinct {
     on: bool,
-    /// Byte ranges of the elements so far, by a hash of their bytes.
-    seen: std::collections::HashMap<u64, (usize, usize)>,
-    /// Ranges whose hash was already taken by different bytes.
-    collided: Vec<(usize, usize)>,
+    /// Byte ranges of the elements so far.
+    ranges: Vec<(usize, usize)>,
+    /// Hashes of the elements' bytes, once there are many.
+    hashes: rustc_hash::FxHashSet<u64>,
 }
+
+/// Elements compared one by one before hashing starts.
+const DISTINCT_SCAN: usize = 16;
 
 impl Distinct {
     #[inline]
     pub(crate) fn new(on: bool) -> Self {
         Self {
             on,
-            seen: std::collections::HashMap::new(),
-            collided: Vec::new(),
+            ranges: Vec::new(),
+            hashes: rustc_hash::FxHashSet::default(),
         }
     }
 
@@ -332,26 +337,33 @@ impl Distinct {
         if !self.on {
             return false;
         }
-        use std::hash::{Hash as _, Hasher as _};
         let bytes = &buf[start..];
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        bytes.hash(&mut h);
-        let range = (start, buf.len());
-        match self.seen.entry(h.finish()) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(range);
-                false
+        let same = |&(s, e): &(usize, usize)| &buf[s..e] == bytes;
+        if self.ranges.len() < DISTINCT_SCAN {
+            if self.ranges.iter().any(same) {
+                return true;
             }
-            std::collections::hash_map::Entry::Occupied(o) => {
-                let (s, e) = *o.get();
-                if &buf[s..e] == bytes || self.collided.iter().any(|&(s, e)| &buf[s..e] == bytes) {
-                    return true;
+        } else {
+            if self.hashes.is_empty() {
+                for &(s, e) in &self.ranges {
+                    self.hashes.insert(hash_bytes(&buf[s..e]));
                 }
-                self.collided.push(range);
-                false
+            }
+            // A new hash is a new element; a known one is checked by bytes.
+            if !self.hashes.insert(hash_bytes(bytes)) && self.ranges.iter().any(same) {
+                return true;
             }
         }
+        self.ranges.push((start, buf.len()));
+        false
     }
+}
+
+fn hash_bytes(b: &[u8]) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = rustc_hash::FxHasher::default();
+    b.hash(&mut h);
+    h.finish()
 }
 
 /// The strict-mode error for a repeated set element or map key.
@@ -383,4 +395,83 @@ pub(crate) fn check_union(
             desc.full_name()
         ),
     ))
+}
+
+/// Whether the fields of a struct were written in ascending id order, as
+/// generated code writes them.
+#[derive(Clone, Copy)]
+pub(crate) struct Order {
+    last: i32,
+    sorted: bool,
+}
+
+impl Order {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Self {
+            last: i32::MIN,
+            sorted: true,
+        }
+    }
+
+    /// Notes that field `id` was written next.
+    #[inline]
+    pub(crate) fn note(&mut self, id: i16) {
+        let id = i32::from(id);
+        self.sorted &= id > self.last;
+        self.last = id;
+    }
+
+    /// After the last field (before STOP): rewrites the struct's fields,
+    /// which start at `body`, in id order unless they already are. Costs
+    /// nothing when the input came in id order.
+    #[inline]
+    pub(crate) fn finish<W: Writer>(self, w: &mut W, body: usize) -> Result<()> {
+        if self.sorted {
+            return Ok(());
+        }
+        sort_fields(w, body)
+    }
+}
+
+/// Reads back the fields written since `body` and writes them again in id
+/// order (a stable sort, so a repeated id keeps its order).
+#[cold]
+fn sort_fields<W: Writer>(w: &mut W, body: usize) -> Result<()> {
+    use crate::thrift::{ProtocolReader, Reader as _};
+    let written = w.buf()[body..].to_vec();
+    // These bytes were just written under the writer's own checks.
+    let limits = crate::Limits {
+        max_depth: usize::MAX,
+        max_container_len: usize::MAX,
+        max_string_len: usize::MAX,
+        max_message_size: usize::MAX,
+    };
+    let mut r = ProtocolReader::new(w.protocol(), &written, limits);
+    // (id, type, value start, value end, bool value)
+    let mut fields: Vec<(i16, TType, usize, usize, bool)> = Vec::new();
+    while r.position() < written.len() {
+        let Some((tt, id)) = r.read_field_begin()? else {
+            break;
+        };
+        let start = r.position();
+        let flag = if tt == TType::Bool {
+            r.read_bool()?
+        } else {
+            r.skip(tt)?;
+            false
+        };
+        fields.push((id, tt, start, r.position(), flag));
+    }
+    fields.sort_by_key(|f| f.0);
+    w.rewind_fields(body);
+    for (id, tt, start, end, flag) in fields {
+        w.write_field_begin(tt, id)?;
+        if tt == TType::Bool {
+            w.write_bool(flag);
+        } else {
+            w.write_raw(&written[start..end]);
+        }
+    }
+    Ok(())
 }

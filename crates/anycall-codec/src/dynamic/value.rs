@@ -9,9 +9,9 @@
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
 use super::{
-    Distinct, Seen, check_required, check_union, mismatch, missing, repeated, skipped_mismatch,
-    ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int, write_int_of,
-    write_zero,
+    Distinct, Order, Seen, check_required, check_union, mismatch, missing, repeated,
+    skipped_mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int,
+    write_int_of, write_zero,
 };
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
@@ -83,7 +83,11 @@ fn write_kind<W: Writer>(
             None => {
                 return Err(Error::new(
                     ErrorKind::TypeMismatch,
-                    format!("enum {} has no value named \"{name}\"", e.full_name()),
+                    format!(
+                        "enum {} has no value named \"{name}\"{}",
+                        e.full_name(),
+                        enum_hint(e, name)
+                    ),
                 ));
             }
         },
@@ -265,6 +269,8 @@ fn write_struct_at<W: Writer>(
     guard(depth, opts)?;
     let mut seen = Seen::new(desc.len());
     w.write_struct_begin();
+    let body = w.buf().len();
+    let mut order = Order::new();
     // Fields usually come in declaration order (as decoded, or built from
     // the IDL): try the one after the last before searching by name.
     let mut next = 0;
@@ -290,13 +296,16 @@ fn write_struct_at<W: Writer>(
         let ty = f.ty();
         let kind = ty.kind();
         w.write_field_begin(ttype_of_kind(kind), f.id())?;
+        order.note(f.id());
         write_kind(w, ty, kind, v, opts, depth + 1)
             .map_err(|e| e.at_field(f.json_name()))
             .map_err(|e| root(e, desc, top))?;
     }
     let set = value.len() - skipped;
-    let absent = write_absent(w, desc, &seen, set, opts).map_err(|e| root(e, desc, top))?;
+    let absent =
+        write_absent(w, desc, &seen, set, opts, &mut order).map_err(|e| root(e, desc, top))?;
     check_union(desc, set + absent, opts).map_err(|e| root(e, desc, top))?;
+    order.finish(w, body).map_err(|e| root(e, desc, top))?;
     w.write_field_stop();
     w.write_struct_end();
     Ok(())
@@ -311,10 +320,18 @@ pub(crate) fn root(e: Error, desc: StructDescriptor<'_>, top: bool) -> Error {
     }
 }
 
+/// ` (did you mean "X"?)` for an unknown enum value name, or nothing.
+pub(crate) fn enum_hint(e: anycall_idl::EnumDescriptor<'_>, name: &str) -> String {
+    anycall_idl::did_you_mean(name, e.values().map(|(n, _)| n))
+        .map_or_else(String::new, |s| format!(" (did you mean \"{s}\"?)"))
+}
+
 pub(crate) fn unknown_field(desc: StructDescriptor<'_>, name: &str) -> Error {
+    let hint = anycall_idl::did_you_mean(name, desc.fields().map(|f| f.json_name()))
+        .map_or_else(String::new, |s| format!(" (did you mean \"{s}\"?)"));
     Error::new(
         ErrorKind::UnknownField,
-        format!("unknown field \"{name}\" in {}", desc.full_name()),
+        format!("unknown field \"{name}\" in {}{hint}", desc.full_name()),
     )
 }
 
@@ -329,6 +346,7 @@ pub(crate) fn write_absent<W: Writer>(
     seen: &Seen,
     set: usize,
     opts: &Options,
+    order: &mut Order,
 ) -> Result<usize> {
     let union = desc.kind() == anycall_idl::StructKind::Union;
     let mut written = 0;
@@ -344,6 +362,7 @@ pub(crate) fn write_absent<W: Writer>(
                 return Err(missing(f.json_name()));
             }
             w.write_field_begin(ttype_of(f.ty()), f.id())?;
+            order.note(f.id());
             match default {
                 Some(d) => write_const(w, f.ty(), d)?,
                 None => write_zero(w, f.ty())?,
@@ -355,6 +374,7 @@ pub(crate) fn write_absent<W: Writer>(
             && let Some(d) = f.default_value()
         {
             w.write_field_begin(ttype_of(f.ty()), f.id())?;
+            order.note(f.id());
             write_const(w, f.ty(), d)?;
             written += 1;
         }
@@ -574,6 +594,10 @@ fn example_at(ty: TypeDescriptor<'_>, depth: usize) -> Value {
                     None => example_at(f.ty(), depth + 1),
                 };
                 out.push(f.json_name(), v);
+                // A union holds exactly one field.
+                if s.kind() == anycall_idl::StructKind::Union {
+                    break;
+                }
             }
             Value::Struct(out)
         }

@@ -485,6 +485,14 @@ impl Writer for BinaryWriter<'_> {
         mark.check(MarkKind::Map, 4, self.buf.len())?;
         self.patch_len(mark.pos, count)
     }
+
+    fn rewind_fields(&mut self, pos: usize) {
+        self.buf.truncate(pos);
+    }
+
+    fn write_raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
 }
 
 impl BinaryWriter<'_> {

@@ -763,6 +763,16 @@ impl Writer for CompactWriter<'_> {
         self.buf[mark.pos + n] = mark.types;
         Ok(())
     }
+
+    fn rewind_fields(&mut self, pos: usize) {
+        self.buf.truncate(pos);
+        self.last_id = 0;
+        self.pending_bool = None;
+    }
+
+    fn write_raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
 }
 
 #[cfg(test)]

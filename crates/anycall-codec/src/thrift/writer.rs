@@ -138,6 +138,15 @@ pub trait Writer {
     /// Finishes a map started with [`begin_map_unknown`](Self::begin_map_unknown)
     /// after `count` entries were written.
     fn end_map_unknown(&mut self, mark: Mark, count: usize) -> Result<()>;
+
+    /// Drops the bytes from `pos` on, where the fields of the struct being
+    /// written started, and forgets the last field id written in it (the
+    /// compact protocol's field deltas), so its fields can be written
+    /// again in another order.
+    fn rewind_fields(&mut self, pos: usize);
+
+    /// Appends bytes already encoded in this protocol (a field's value).
+    fn write_raw(&mut self, bytes: &[u8]);
 }
 
 /// Where a container of unknown length started; consumed by the matching
@@ -272,5 +281,11 @@ impl Writer for ProtocolWriter<'_> {
     }
     fn end_map_unknown(&mut self, mark: Mark, count: usize) -> Result<()> {
         dispatch!(self, w => w.end_map_unknown(mark, count))
+    }
+    fn rewind_fields(&mut self, pos: usize) {
+        dispatch!(self, w => w.rewind_fields(pos))
+    }
+    fn write_raw(&mut self, bytes: &[u8]) {
+        dispatch!(self, w => w.write_raw(bytes))
     }
 }

@@ -246,3 +246,48 @@ fn strict_mode_refuses_repeated_set_elements_and_map_keys() {
     )
     .unwrap();
 }
+
+#[test]
+fn fields_are_written_in_id_order_whatever_the_input_order() {
+    let pool = Pool::from_source(
+        "order.thrift",
+        "struct O { 3: bool c, 1: i32 a, 20: string t, 2: bool b, 4: list<i32> l = [7], 5: required i16 r = 9 }",
+    )
+    .unwrap();
+    let desc = pool.find_struct("O").unwrap();
+    for p in [Protocol::Binary, Protocol::Compact] {
+        let sorted = encode(
+            &pool,
+            "O",
+            r#"{"a":1,"b":false,"c":true,"t":"x"}"#,
+            p,
+            &Options::default(),
+        )
+        .unwrap();
+        for json in [
+            r#"{"t":"x","c":true,"b":false,"a":1}"#,
+            r#"{"c":true,"a":1,"t":"x","b":false}"#,
+        ] {
+            assert_eq!(
+                encode(&pool, "O", json, p, &Options::default()).unwrap(),
+                sorted,
+                "{p:?} {json}"
+            );
+            let mut from_value = BytesMut::new();
+            encode_struct_value(
+                desc,
+                &untyped(json),
+                p,
+                &Options::default(),
+                &mut from_value,
+            )
+            .unwrap();
+            assert_eq!(from_value, sorted, "{p:?} Value {json}");
+        }
+        // Defaults (ids 4, 5) fall in place between the given ids.
+        assert_eq!(
+            json_of(&pool, "O", &sorted, p, &Options::default()),
+            r#"{"a":1,"b":false,"c":true,"l":[7],"r":9,"t":"x"}"#
+        );
+    }
+}

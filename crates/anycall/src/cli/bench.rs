@@ -530,8 +530,8 @@ pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let r = report(a, &plan, &total, &latency, elapsed);
     match a.output {
-        Output::Json => println!("{}", serde_json::to_string(&r)?),
-        Output::Text => print!("{}", render_text(&r, &total.samples)),
+        Output::Json => super::print_out(&format!("{}\n", serde_json::to_string(&r)?))?,
+        Output::Text => super::print_out(&render_text(&r, &total.samples))?,
     }
     if r.ok == 0 {
         return Err(anyhow!("no call succeeded").into());

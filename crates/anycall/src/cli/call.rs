@@ -87,20 +87,25 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
         return one(&client, a, &plan, method, &data).await;
     }
     eprintln!("{} — one JSON request per line, Ctrl-D to end", plan.addr);
-    let mut last = Ok(());
+    // Every line runs; the exit is the first failed line's, so a session
+    // with any failure does not end in 0.
+    let mut failed: Option<Exit> = None;
     for line in std::io::stdin().lock().lines() {
         let line = line.context("cannot read stdin")?;
         if line.trim().is_empty() {
             continue;
         }
-        last = one(&client, a, &plan, method, line.as_bytes()).await;
-        if let Err(e) = &last
-            && let Some(err) = &e.error
-        {
-            eprintln!("error: {err:#}");
+        if let Err(e) = one(&client, a, &plan, method, line.as_bytes()).await {
+            if let Some(err) = &e.error {
+                eprintln!("error: {err:#}");
+            }
+            failed.get_or_insert(e.exit);
         }
     }
-    last.map_err(|e| CliError::exit(e.exit, None))
+    match failed {
+        None => Ok(()),
+        Some(exit) => Err(CliError::exit(exit, None)),
+    }
 }
 
 fn request(a: &CallArgs, method: &str, data: &[u8]) -> anyhow::Result<Request> {
@@ -158,6 +163,8 @@ async fn one(
     data: &[u8],
 ) -> Result<(), CliError> {
     // Check the arguments against the IDL before touching the network.
+    let mut oneway = false;
+    let mut data = data;
     if let Some(pool) = &plan.pool {
         let m = plan
             .service
@@ -165,6 +172,11 @@ async fn one(
             .and_then(|s| pool.service(s))
             .and_then(|s| s.method(method))
             .ok_or_else(|| anyhow!("no method `{method}`"))?;
+        oneway = m.is_oneway();
+        // `-d ''` for a method without parameters: its empty args struct.
+        if m.args().is_empty() && data.trim_ascii().is_empty() {
+            data = b"{}";
+        }
         let mut scratch = bytes::BytesMut::new();
         anycall_codec::call::encode_call_json(
             m,
@@ -192,7 +204,9 @@ async fn one(
             return Err(call_failed(e, &plan.addr));
         }
     };
-    if a.verbose {
+    if a.verbose && oneway {
+        eprintln!("< sent in {elapsed:.2?} (oneway: no reply)");
+    } else if a.verbose {
         eprintln!("< reply after {elapsed:.2?}");
         for (k, v) in &resp.backward {
             eprintln!("< backward {k}: {v}");

@@ -94,7 +94,7 @@ pub(crate) fn decode(a: &DecodeArgs) -> Result<(), CliError> {
         }
         Target::Method(m) => decode_message(m, &bytes, protocol, &opts, &limits, pretty)?,
     };
-    println!("{text}");
+    super::print_out(&format!("{text}\n"))?;
     Ok(())
 }
 

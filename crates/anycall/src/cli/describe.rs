@@ -30,8 +30,8 @@ pub(crate) fn describe(a: &DescribeArgs) -> Result<(), CliError> {
     let target = a.target.as_deref().map_or(Target::All, Target::Named);
     let d = describe::describe(&pool, target)?;
     match a.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&d)?),
-        Output::Text => print!("{}", render_text(&d)),
+        Output::Json => super::print_out(&format!("{}\n", serde_json::to_string_pretty(&d)?))?,
+        Output::Text => super::print_out(&render_text(&d))?,
     }
     Ok(())
 }
@@ -44,8 +44,25 @@ pub(crate) fn list(a: &ListArgs) -> Result<(), CliError> {
             let _ = writeln!(out, "{}/{}", s.full_name(), m.name());
         }
     }
-    print!("{out}");
+    super::print_out(&out)?;
     Ok(())
+}
+
+/// Annotations as IDL writes them, ` (k = "v", flag)`, or nothing.
+fn annotations_text(a: &serde_json::Value) -> String {
+    let Some(m) = a.as_object() else {
+        return String::new();
+    };
+    let items: Vec<String> = m
+        .iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(s) => {
+                format!("{k} = {}", serde_json::Value::from(s.as_str()))
+            }
+            _ => k.clone(),
+        })
+        .collect();
+    format!(" ({})", items.join(", "))
 }
 
 /// An IDL-like summary.
@@ -65,7 +82,18 @@ pub(crate) fn render_text(d: &Description) -> String {
             let params: Vec<String> = m
                 .params
                 .iter()
-                .map(|p| format!("{}: {} {}", p.id, p.ty, p.name))
+                .map(|p| {
+                    let req = match p.requiredness {
+                        Some(r @ ("required" | "optional")) => format!("{r} "),
+                        _ => String::new(),
+                    };
+                    let mut one = format!("{}: {req}{} {}", p.id, p.ty, p.name);
+                    if !p.default.is_null() {
+                        let _ = write!(one, " = {}", p.default);
+                    }
+                    one.push_str(&annotations_text(&p.annotations));
+                    one
+                })
                 .collect();
             let _ = write!(out, "{} {}({})", m.returns, m.name, params.join(", "));
             if !m.throws.is_empty() {
@@ -76,12 +104,13 @@ pub(crate) fn render_text(d: &Description) -> String {
                     .collect();
                 let _ = write!(out, " throws ({})", throws.join(", "));
             }
+            out.push_str(&annotations_text(&m.annotations));
             if let Some(from) = &m.from {
                 let _ = write!(out, "  // from {from}");
             }
             out.push('\n');
         }
-        out.push_str("}\n\n");
+        let _ = write!(out, "}}{}\n\n", annotations_text(&s.annotations));
     }
     for t in &d.types {
         match (&t.fields, &t.values, &t.ty) {
@@ -96,16 +125,21 @@ pub(crate) fn render_text(d: &Description) -> String {
                     if !f.default.is_null() {
                         let _ = write!(out, " = {}", f.default);
                     }
+                    out.push_str(&annotations_text(&f.annotations));
+                    if let Some(j) = &f.json_name {
+                        let _ = write!(out, "  // json: {j}");
+                    }
                     out.push('\n');
                 }
-                out.push_str("}\n\n");
+                let _ = write!(out, "}}{}\n\n", annotations_text(&t.annotations));
             }
             (_, Some(values), _) => {
                 let _ = writeln!(out, "enum {} {{", t.name);
                 for v in values {
-                    let _ = writeln!(out, "  {} = {}", v.name, v.value);
+                    let a = annotations_text(&v.annotations);
+                    let _ = writeln!(out, "  {} = {}{a}", v.name, v.value);
                 }
-                out.push_str("}\n\n");
+                let _ = write!(out, "}}{}\n\n", annotations_text(&t.annotations));
             }
             (_, _, Some(ty)) => {
                 let _ = writeln!(out, "typedef {ty} {}\n", t.name);

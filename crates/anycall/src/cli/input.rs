@@ -34,13 +34,22 @@ pub(crate) fn find_method<'p>(
     service: &str,
     method: &str,
 ) -> anyhow::Result<(ServiceDescriptor<'p>, MethodDescriptor<'p>)> {
-    let svc = pool
-        .service(service)
-        .ok_or_else(|| anyhow!("the IDL has no service `{service}`"))?;
-    let m = svc
-        .method(method)
-        .ok_or_else(|| anyhow!("service `{service}` has no method `{method}`"))?;
+    let svc = pool.service(service).ok_or_else(|| {
+        let names: Vec<String> = pool.services().map(|s| s.full_name()).collect();
+        let hint = hint(service, names.iter().map(String::as_str));
+        anyhow!("the IDL has no service `{service}`{hint}")
+    })?;
+    let m = svc.method(method).ok_or_else(|| {
+        let hint = hint(method, svc.methods().map(|m| m.name()));
+        anyhow!("service `{service}` has no method `{method}`{hint}")
+    })?;
     Ok((svc, m))
+}
+
+/// ` (did you mean `x`?)`, or nothing.
+pub(crate) fn hint<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    anycall_idl::did_you_mean(name, candidates)
+        .map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"))
 }
 
 /// Reads `-d` data: inline text, `@FILE`, or `@-` (stdin). `None` reads stdin.
@@ -119,6 +128,16 @@ mod tests {
         assert_eq!(m.service().name(), "Base");
         let err = find_method(&pool, "Child", "Nope").unwrap_err();
         assert_eq!(err.to_string(), "service `Child` has no method `Nope`");
+        let err = find_method(&pool, "Child", "Pnig").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "service `Child` has no method `Pnig` (did you mean `Ping`?)"
+        );
+        let err = find_method(&pool, "Chld", "Ping").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the IDL has no service `Chld` (did you mean `Child`?)"
+        );
         let err = find_method(&pool, "Other", "Ping").unwrap_err();
         assert_eq!(err.to_string(), "the IDL has no service `Other`");
     }

@@ -93,6 +93,9 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => Exit::Ok.into(),
+        // A reader that stopped early (`anycall list | head`): end quietly,
+        // as other Unix tools do.
+        Err(e) if e.error.as_ref().is_some_and(is_broken_pipe) => Exit::Ok.into(),
         Err(e) => {
             if let Some(err) = &e.error {
                 eprintln!("error: {err:#}");
@@ -100,6 +103,22 @@ pub fn main() -> ExitCode {
             e.exit.into()
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes `text` to stdout and flushes it. Unlike `print!`, a closed
+/// stdout is an error (ending the run quietly), not a panic.
+pub(crate) fn print_out(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

@@ -9,7 +9,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::dynamic::value::{root, unknown_field, write_absent, write_key_str};
 use crate::dynamic::{
-    Distinct, Seen, check_union, mismatch, repeated, ttype_of, ttype_of_kind, write_base64,
+    Distinct, Order, Seen, check_union, mismatch, repeated, ttype_of, ttype_of_kind, write_base64,
     write_int_of,
 };
 use crate::error::{Error, ErrorKind, Limit, PathSegment, Result};
@@ -284,7 +284,11 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
                     Ok(n) => return self.int(n),
                     Err(_) => Err(Error::new(
                         ErrorKind::TypeMismatch,
-                        format!("enum {} has no value named {s:?}", e.full_name()),
+                        format!(
+                            "enum {} has no value named {s:?}{}",
+                            e.full_name(),
+                            crate::dynamic::value::enum_hint(e, s)
+                        ),
                     )),
                 },
             },
@@ -730,6 +734,8 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
         let mut next = 0;
         let mut set = 0;
         w.write_struct_begin();
+        let body = w.buf().len();
+        let mut order = Order::new();
         loop {
             let key = match map.next_key_seed(FieldKey { desc, next }) {
                 Ok(Some(k)) => k,
@@ -774,6 +780,7 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
             match map.next_value_seed(seed) {
                 Ok(true) => {
                     seen.insert(f.index());
+                    order.note(f.id());
                     set += 1;
                 }
                 Ok(false) => {}
@@ -786,9 +793,12 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
                 }
             }
         }
-        let absent =
-            write_absent(&mut *w, desc, &seen, set, cx.opts).map_err(|e| cx.fail(with_root(e)))?;
+        let absent = write_absent(&mut *w, desc, &seen, set, cx.opts, &mut order)
+            .map_err(|e| cx.fail(with_root(e)))?;
         check_union(desc, set + absent, cx.opts).map_err(|e| cx.fail(with_root(e)))?;
+        order
+            .finish(&mut *w, body)
+            .map_err(|e| cx.fail(with_root(e)))?;
         w.write_field_stop();
         w.write_struct_end();
         Ok(())
