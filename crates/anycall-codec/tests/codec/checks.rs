@@ -362,3 +362,71 @@ fn numbers_with_a_fraction_are_not_integers() {
     fits("d", "-9223372036854775808", "-9.223372036854776e+18");
     fits("d", "10000000000000000000", "1e+19");
 }
+
+// ---------------------------------------------------------------------------
+// JSON values of the wrong shape
+
+#[test]
+fn json_values_of_the_wrong_shape_are_refused_by_name() {
+    let pool = crate::dynamic::pool();
+    let all = pool.find_struct("All").unwrap();
+    let req = pool.find_struct("Req").unwrap();
+    let cases = [
+        (
+            all,
+            r#"{"ints": [null]}"#,
+            "All.ints[0]: expected i32, found null",
+        ),
+        (
+            all,
+            r#"{"ints": [[1]]}"#,
+            "All.ints[0]: expected i32, found an array",
+        ),
+        (
+            all,
+            r#"{"ints": [{}]}"#,
+            "All.ints[0]: expected i32, found an object",
+        ),
+        (
+            all,
+            r#"{"nested": [null]}"#,
+            "All.nested[0]: expected list<map<string,list<i32>>>, found null",
+        ),
+        (
+            req,
+            r#"{"points": [null]}"#,
+            "Req.points[0]: expected Point, found null",
+        ),
+    ];
+    for (desc, json, message) in cases {
+        let mut buf = BytesMut::new();
+        let err = encode_struct_json(
+            desc,
+            json.as_bytes(),
+            Protocol::Binary,
+            &Options::default(),
+            &mut buf,
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), message, "{json}");
+        assert_eq!(err.kind(), ErrorKind::TypeMismatch, "{json}");
+    }
+    // A list given something else: serde_json reports it, naming the IDL
+    // type expected.
+    for (json, found, column) in [
+        (r#"{"ints": {}}"#, "map", 9),
+        (r#"{"ints": 5}"#, "integer `5`", 10),
+    ] {
+        let mut buf = BytesMut::new();
+        let opts = Options::default();
+        let err = encode_struct_json(all, json.as_bytes(), Protocol::Binary, &opts, &mut buf)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid json: invalid type: {found}, expected an array for list<i32> \
+                 at line 1 column {column}"
+            ),
+        );
+    }
+}
