@@ -362,10 +362,28 @@ async fn an_application_exception_keeps_the_connection() {
 #[tokio::test]
 async fn bad_replies_are_errors_and_their_connection_is_not_pooled() {
     type Script = fn(i32) -> Vec<u8>;
-    let cases: [(&str, Script, &str); 5] = [
+    let cases: [(&str, Script, &str); 7] = [
         (
             "wrong seq id",
             |seq| message("Add", MessageType::Reply, seq + 1, &hx(ADD_RESULT)),
+            "reply has seq id 2, expected 1",
+        ),
+        (
+            // Only an EXCEPTION may come with seq id 0 (Kitex's generic
+            // servers send theirs so).
+            "a REPLY with seq id 0",
+            |_| message("Add", MessageType::Reply, 0, &hx(ADD_RESULT)),
+            "reply has seq id 0, expected 1",
+        ),
+        (
+            "an EXCEPTION with a wrong seq id",
+            |seq| {
+                let mut msg = BytesMut::new();
+                TApplicationException::new(TApplicationExceptionType::INTERNAL_ERROR, "boom")
+                    .write_message(Protocol::Binary, "Add", seq + 1, &mut msg)
+                    .unwrap();
+                msg.to_vec()
+            },
             "reply has seq id 2, expected 1",
         ),
         (
