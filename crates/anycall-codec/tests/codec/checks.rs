@@ -430,3 +430,32 @@ fn json_values_of_the_wrong_shape_are_refused_by_name() {
         );
     }
 }
+
+#[test]
+fn serde_json_errors_name_the_idl_shape_expected() {
+    let pool = crate::dynamic::pool();
+    let all = pool.find_struct("All").unwrap();
+    let opts = Options::default();
+    for (json, expected) in [
+        (
+            r#"{"items": 5}"#,
+            "an object or an array of [key, value] pairs for map<string,Item>",
+        ),
+        (r#"{"point": 5}"#, "an object for Point"),
+        (r#"{"by_point": [5]}"#, "a [key, value] pair"),
+    ] {
+        let mut buf = BytesMut::new();
+        let err = encode_struct_json(all, json.as_bytes(), Protocol::Binary, &opts, &mut buf)
+            .unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("expected {expected}")),
+            "{json}: {err}"
+        );
+    }
+    // `null` for a field is the field left out: a required one is missing.
+    let point = pool.find_struct("Point").unwrap();
+    let mut buf = BytesMut::new();
+    let err = encode_struct_json(point, br#"{"x": null}"#, Protocol::Binary, &opts, &mut buf)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "Point: missing required field `x`");
+}
