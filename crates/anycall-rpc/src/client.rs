@@ -416,10 +416,7 @@ impl PooledConn {
         if self.oneway_seqs.is_empty() {
             return false;
         }
-        let Ok(seq) = (match protocol {
-            Protocol::Binary => thrift::get_seq_id(payload),
-            Protocol::Compact => thrift::get_compact_seq_id(payload),
-        }) else {
+        let Ok(seq) = message_seq_id(protocol, payload) else {
             return false;
         };
         match self.oneway_seqs.iter().position(|s| *s == seq) {
