@@ -4,14 +4,15 @@
 use std::time::Duration;
 
 use anycall_codec::call::Reply;
-use anycall_codec::frame::{FrameDecoder, FrameEncoder, Transport};
-use anycall_codec::thrift::{self, MessageHeader, MessageType, Protocol, ProtocolWriter, Writer};
+use anycall_codec::frame::{FrameDecoder, Transport};
+use anycall_codec::thrift;
 use anycall_rpc::{Client, Request};
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::common::echo_pool;
+use crate::faults::ping_reply;
 
 /// Reads one Framed request from `stream`; returns its seq id.
 async fn read_seq(stream: &mut TcpStream, buf: &mut BytesMut) -> i32 {
@@ -29,16 +30,7 @@ async fn read_seq(stream: &mut TcpStream, buf: &mut BytesMut) -> i32 {
 
 /// Writes the framed void REPLY to `Ping` with `seq`.
 async fn reply_ping(stream: &mut TcpStream, seq: i32) {
-    let mut msg = BytesMut::new();
-    let mut w = ProtocolWriter::new(Protocol::Binary, &mut msg);
-    w.write_message_begin(&MessageHeader::new("Ping", MessageType::Reply, seq))
-        .unwrap();
-    w.write_field_stop();
-    let mut out = BytesMut::new();
-    FrameEncoder::new(Transport::Framed)
-        .encode(None, &msg, &mut out)
-        .unwrap();
-    stream.write_all(&out).await.unwrap();
+    stream.write_all(&ping_reply(seq)).await.unwrap();
 }
 
 fn client(addr: &str) -> anycall_rpc::ClientBuilder {

@@ -2,9 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use anycall_codec::call::Reply;
+use anycall_codec::call::{self, Reply};
 use anycall_codec::frame::{FrameDecoder, FrameEncoder, Transport};
-use anycall_codec::thrift::{self, MessageHeader, MessageType, Protocol, ProtocolWriter, Writer};
+use anycall_codec::thrift::{self, Protocol};
 use anycall_idl::Pool;
 use anycall_rpc::{Client, Context, Handler, HandlerError, Mode, Payload, Server};
 use bytes::BytesMut;
@@ -15,12 +15,9 @@ use tokio::sync::oneshot;
 use crate::common::{EchoService, echo_pool, logs};
 
 /// A void REPLY to `Ping` with `seq`, framed.
-fn ping_reply(seq: i32) -> BytesMut {
+pub(crate) fn ping_reply(seq: i32) -> BytesMut {
     let mut msg = BytesMut::new();
-    let mut w = ProtocolWriter::new(Protocol::Binary, &mut msg);
-    w.write_message_begin(&MessageHeader::new("Ping", MessageType::Reply, seq))
-        .unwrap();
-    w.write_field_stop();
+    call::encode_empty_reply("Ping", seq, Protocol::Binary, &mut msg).unwrap();
     let mut out = BytesMut::new();
     FrameEncoder::new(Transport::Framed)
         .encode(None, &msg, &mut out)

@@ -14,6 +14,7 @@ use anycall_rpc::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::common::{ClientMode, EchoService, echo_pool, keyed, run_script};
+use crate::interop::script_client;
 
 const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
 
@@ -29,14 +30,7 @@ async fn matrix(server_mode: Mode) {
     for transport in Transport::ALL {
         for protocol in PROTOCOLS {
             for mode in ClientMode::ALL {
-                let client = Client::builder(&addr)
-                    .transport(transport)
-                    .protocol(protocol)
-                    .idl(echo_pool())
-                    .options(keyed())
-                    .rpc_timeout(Duration::from_secs(10))
-                    .build()
-                    .expect("client builds");
+                let client = script_client(&addr, transport, protocol);
                 let event = format!("{server_mode:?}-{transport}-{protocol:?}-{mode:?}");
                 for failure in run_script(&client, mode, protocol, &event, false).await {
                     failures.push(format!("{transport} {protocol:?}: {failure}"));
