@@ -242,6 +242,8 @@ pub(crate) enum TransportArg {
     Ttheader,
     /// TTHeader with a framed message inside.
     TtheaderFramed,
+    /// Apache Thrift's THeader (magic 0x0FFF; carries string headers).
+    Theader,
 }
 
 impl From<TransportArg> for anycall_rpc::Transport {
@@ -251,6 +253,7 @@ impl From<TransportArg> for anycall_rpc::Transport {
             TransportArg::Buffered => Self::Buffered,
             TransportArg::Ttheader => Self::TTHeader,
             TransportArg::TtheaderFramed => Self::TTHeaderFramed,
+            TransportArg::Theader => Self::THeader,
         }
     }
 }
@@ -384,6 +387,10 @@ pub(crate) struct ClientArgs {
     /// Connect timeout.
     #[arg(long, value_parser = parse_duration, default_value = "1s")]
     pub(crate) connect_timeout: Duration,
+    /// Name methods `Service:method`, for Apache servers hosting several
+    /// services (TMultiplexedProtocol).
+    #[arg(long)]
+    pub(crate) multiplexed: bool,
 }
 
 impl ClientArgs {
@@ -394,6 +401,7 @@ impl ClientArgs {
             .protocol(self.protocol.into())
             .rpc_timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
+            .multiplexed(self.multiplexed)
             .options(json.options())
     }
 }

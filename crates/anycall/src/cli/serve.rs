@@ -174,7 +174,7 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let methods: usize = pool.services().map(|s| s.methods().count()).sum();
     let handle = start_mock(pool, answers, a.json.options(), &a.listen).await?;
     println!(
-        "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed; binary and compact); Ctrl-C stops",
+        "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed, theader; binary and compact); Ctrl-C stops",
         handle.local_addr()
     );
     wait_for_signal().await?;

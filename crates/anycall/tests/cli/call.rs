@@ -372,3 +372,42 @@ fn on_a_terminal_call_takes_one_request_per_line_until_ctrl_d() {
     // code although the last request succeeded.
     assert_eq!(code, Some(1), "{shown}");
 }
+
+#[test]
+fn theader_and_multiplexed_calls_reach_anycall_serve() {
+    let server = serve(&["--echo"]);
+    for (transport, extra) in [
+        ("theader", None),
+        ("theader", Some("--multiplexed")),
+        ("framed", Some("--multiplexed")),
+    ] {
+        for protocol in ["binary", "compact"] {
+            let mut args = vec![
+                "call",
+                "--idl",
+                "codec/all_types.thrift",
+                &server.addr,
+                "Codec/Add",
+                "--transport",
+                transport,
+                "--protocol",
+                protocol,
+                "-d",
+                r#"{"a": 40, "b": 2}"#,
+            ];
+            args.extend(extra);
+            let out = call(&args, b"");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{transport} {extra:?} {protocol}: {}",
+                stderr(&out)
+            );
+            assert_eq!(
+                stdout(&out).trim(),
+                "40",
+                "{transport} {extra:?} {protocol}"
+            );
+        }
+    }
+}
