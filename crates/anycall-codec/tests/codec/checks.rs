@@ -411,23 +411,50 @@ fn json_values_of_the_wrong_shape_are_refused_by_name() {
         assert_eq!(err.to_string(), message, "{json}");
         assert_eq!(err.kind(), ErrorKind::TypeMismatch, "{json}");
     }
-    // A list given something else: serde_json reports it, naming the IDL
-    // type expected.
-    for (json, found, column) in [
-        (r#"{"ints": {}}"#, "map", 9),
-        (r#"{"ints": 5}"#, "integer `5`", 10),
-    ] {
+    // A list, map or struct given something else: the error keeps the field
+    // path and quotes what was found.
+    let cases = [
+        (
+            r#"{"ints": {}}"#,
+            "All.ints: expected an array for list<i32>, found an object",
+        ),
+        (
+            r#"{"ints": 5}"#,
+            "All.ints: expected an array for list<i32>, found number 5",
+        ),
+        (
+            r#"{"ints": "x"}"#,
+            r#"All.ints: expected an array for list<i32>, found string "x""#,
+        ),
+        (
+            r#"{"ints": true}"#,
+            "All.ints: expected an array for list<i32>, found true",
+        ),
+        (
+            r#"{"ints": -1.5}"#,
+            "All.ints: expected an array for list<i32>, found number -1.5",
+        ),
+        (
+            r#"{"items": 18446744073709551615}"#,
+            "All.items: expected an object or an array of [key, value] pairs for \
+             map<string,Item>, found number 18446744073709551615",
+        ),
+        (
+            r#"{"point": "p"}"#,
+            r#"All.point: expected an object for Point, found string "p""#,
+        ),
+        (
+            r#"{"point": [1, 2]}"#,
+            "All.point: expected an object for Point, found an array",
+        ),
+    ];
+    for (json, message) in cases {
         let mut buf = BytesMut::new();
         let opts = Options::default();
         let err = encode_struct_json(all, json.as_bytes(), Protocol::Binary, &opts, &mut buf)
             .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!(
-                "invalid json: invalid type: {found}, expected an array for list<i32> \
-                 at line 1 column {column}"
-            ),
-        );
+        assert_eq!(err.to_string(), message, "{json}");
+        assert_eq!(err.kind(), ErrorKind::TypeMismatch, "{json}");
     }
 }
 

@@ -160,6 +160,16 @@ pub(crate) struct JsonArgs {
     /// parameter.
     #[arg(long)]
     pub(crate) keyed_args: bool,
+    /// Print NaN and infinite doubles as the strings "NaN", "Infinity" and
+    /// "-Infinity" (JSON has no numbers for them; they are always accepted
+    /// as input in that form).
+    #[arg(long)]
+    pub(crate) non_finite: bool,
+    /// Deepest nesting accepted, counting each struct and each list, set
+    /// or map as one level (the outermost struct is level 1), in JSON input
+    /// and in Thrift bytes read [default: 64].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) max_depth: Option<u16>,
 }
 
 impl JsonArgs {
@@ -173,8 +183,27 @@ impl JsonArgs {
             i64_as_string: self.i64_as_string,
             enum_as_name: self.enum_names,
             keyed_args: self.keyed_args,
+            non_finite: if self.non_finite {
+                anycall_codec::NonFinite::String
+            } else {
+                base.non_finite
+            },
+            max_depth: self.max_depth.map_or(base.max_depth, usize::from),
             ..base
         }
+    }
+
+    /// Decoder limits: the defaults, with `--max-depth`.
+    pub(crate) fn limits(&self) -> anycall_codec::Limits {
+        limits_for(&self.options())
+    }
+}
+
+/// Decoder limits whose depth follows `options.max_depth`.
+pub(crate) fn limits_for(options: &anycall_codec::Options) -> anycall_codec::Limits {
+    anycall_codec::Limits {
+        max_depth: options.max_depth,
+        ..anycall_codec::Limits::default()
     }
 }
 
@@ -403,6 +432,7 @@ impl ClientArgs {
             .connect_timeout(self.connect_timeout)
             .multiplexed(self.multiplexed)
             .options(json.options())
+            .limits(json.limits())
     }
 }
 

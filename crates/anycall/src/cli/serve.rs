@@ -152,6 +152,7 @@ pub(crate) async fn start_mock(
     Server::builder(Mode::Value)
         .idl(pool)
         .services(services)
+        .limits(crate::cli::args::limits_for(&options))
         .options(options)
         .bind(listen, handler)
         .await

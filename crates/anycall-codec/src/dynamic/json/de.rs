@@ -103,6 +103,43 @@ impl Cx<'_> {
     }
 }
 
+/// Shows what a visitor expects (its `expecting` text) in our own errors.
+struct Expecting<'v, V>(&'v V);
+
+impl<'de, V: Visitor<'de>> fmt::Display for Expecting<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+}
+
+/// Visitor methods that refuse a JSON scalar where a list, set, map or
+/// struct is expected with our typed error, so the field path is kept
+/// (serde_json's own error would name only a line and column). The input
+/// is quoted: strings as JSON strings, numbers and booleans as read.
+macro_rules! refuse_scalars {
+    () => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("{v}")))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("number {v}")))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("number {v}")))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("number {v}")))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("string {v:?}")))
+        }
+    };
+}
+
 /// A value of any type.
 struct TypeSeed<'c, 'w, 'p, W> {
     cx: Cx<'c>,
@@ -143,7 +180,7 @@ impl<'p, W: Writer> TypeSeed<'_, '_, 'p, W> {
                     let max = cx.opts.max_depth;
                     return Err(cx.fail(Error::limit(Limit::Depth, depth + 1, max)));
                 }
-                d.deserialize_seq(ListVisitor {
+                d.deserialize_any(ListVisitor {
                     cx,
                     w,
                     ty,
@@ -346,8 +383,21 @@ struct ListVisitor<'c, 'w, 'p, W> {
     depth: usize,
 }
 
+impl<W: Writer> ListVisitor<'_, '_, '_, W> {
+    #[cold]
+    fn refuse<E: de::Error>(self, found: fmt::Arguments<'_>) -> E {
+        let e = Error::new(
+            ErrorKind::TypeMismatch,
+            format!("expected {}, found {found}", Expecting(&self)),
+        );
+        self.cx.fail(e)
+    }
+}
+
 impl<'de, W: Writer> Visitor<'de> for ListVisitor<'_, '_, '_, W> {
     type Value = ();
+
+    refuse_scalars!();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "an array for {}", self.ty.display())
@@ -405,7 +455,7 @@ impl<'de, W: Writer> Visitor<'de> for ListVisitor<'_, '_, '_, W> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
-        Err(self.cx.fail(mismatch(self.ty, "an object")))
+        Err(self.refuse(format_args!("an object")))
     }
 
     fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
@@ -463,8 +513,21 @@ struct MapVisitor<'c, 'w, 'p, W> {
     depth: usize,
 }
 
+impl<W: Writer> MapVisitor<'_, '_, '_, W> {
+    #[cold]
+    fn refuse<E: de::Error>(self, found: fmt::Arguments<'_>) -> E {
+        let e = Error::new(
+            ErrorKind::TypeMismatch,
+            format!("expected {}, found {found}", Expecting(&self)),
+        );
+        self.cx.fail(e)
+    }
+}
+
 impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
     type Value = ();
+
+    refuse_scalars!();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -708,15 +771,32 @@ impl<'de, W: Writer> DeserializeSeed<'de> for StructSeed<'_, '_, '_, W> {
             let e = Error::limit(Limit::Depth, self.depth + 1, self.cx.opts.max_depth);
             return Err(self.cx.fail(e));
         }
-        d.deserialize_map(self)
+        d.deserialize_any(self)
+    }
+}
+
+impl<W: Writer> StructSeed<'_, '_, '_, W> {
+    #[cold]
+    fn refuse<E: de::Error>(self, found: fmt::Arguments<'_>) -> E {
+        let e = Error::new(
+            ErrorKind::TypeMismatch,
+            format!("expected {}, found {found}", Expecting(&self)),
+        );
+        self.cx.fail(e)
     }
 }
 
 impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
     type Value = ();
 
+    refuse_scalars!();
+
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "an object for {}", self.desc.full_name())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
+        Err(self.refuse(format_args!("an array")))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
