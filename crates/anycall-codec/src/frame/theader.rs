@@ -39,7 +39,7 @@
 //! A decompressed payload may not exceed the decoder's
 //! [`FrameLimits::max_frame_size`](super::FrameLimits::max_frame_size)
 //! (16 MiB by default); the header area is at most
-//! [`MAX_HEADER_AREA_SIZE`](super::ttheader::MAX_HEADER_AREA_SIZE) bytes, as
+//! [`MAX_HEADER_AREA_SIZE`] bytes, as
 //! its u16 word count allows.
 
 use std::io::{Read, Write};
