@@ -369,6 +369,11 @@ pub(crate) struct ServeArgs {
     /// match (otherwise: values built from the IDL's defaults and zero values).
     #[arg(long)]
     pub(crate) echo: bool,
+    /// Reload the IDL when one of its files changes; a reload that fails
+    /// keeps the previous IDL and logs why. Calls in flight finish on the
+    /// IDL they started with.
+    #[arg(long)]
+    pub(crate) watch: bool,
     #[command(flatten)]
     pub(crate) json: JsonArgs,
 }
@@ -387,6 +392,16 @@ pub(crate) struct ProxyArgs {
     /// Upstream RPC timeout.
     #[arg(long, value_parser = parse_duration, default_value = "5s")]
     pub(crate) timeout: Duration,
+    /// An IDL telling which methods are oneway (and their services); calls
+    /// are forwarded as they are either way.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) idl: Option<PathBuf>,
+    /// A directory searched for includes of --idl (repeatable).
+    #[arg(short = 'I', long = "include", value_name = "DIR", requires = "idl")]
+    pub(crate) include: Vec<PathBuf>,
+    /// Reload --idl when one of its files changes (see `serve --watch`).
+    #[arg(long, requires = "idl")]
+    pub(crate) watch: bool,
 }
 
 /// How `bench` builds each request.

@@ -8,6 +8,7 @@ mod demo;
 mod describe;
 mod input;
 mod serve;
+mod watch;
 
 use std::process::ExitCode;
 
