@@ -68,8 +68,59 @@ where
     let out = f(cx, &mut de).and_then(|()| de.end());
     match out {
         Ok(()) => Ok(()),
-        Err(e) => Err(slot.into_inner().unwrap_or_else(|| json_error(&e))),
+        Err(e) => Err(match slot.into_inner() {
+            Some(ours) => number_as_written(ours, json, &e),
+            None => json_error(&e),
+        }),
     }
+}
+
+/// Quotes the number an error is about as the input wrote it (`1.50`,
+/// `1e19`) rather than as parsed (`1.5`, `10000000000000000000`).
+/// serde_json reports where it stopped: just after the number.
+#[cold]
+fn number_as_written(mut err: Error, json: &[u8], at: &serde_json::Error) -> Error {
+    if !matches!(err.kind(), ErrorKind::TypeMismatch | ErrorKind::OutOfRange) {
+        return err;
+    }
+    let is_number = |b: u8| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E');
+    let line_start = if at.line() <= 1 {
+        Some(0)
+    } else {
+        json.iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(at.line() - 2)
+            .map(|(i, _)| i + 1)
+    };
+    let Some(line_start) = line_start else {
+        return err;
+    };
+    let mut end = (line_start + at.column()).min(json.len());
+    if end > 0 && !is_number(json[end - 1]) {
+        end -= 1;
+    }
+    let start = json[..end]
+        .iter()
+        .rposition(|b| !is_number(*b))
+        .map_or(0, |i| i + 1);
+    let Ok(raw) = std::str::from_utf8(&json[start..end]) else {
+        return err;
+    };
+    if !raw.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+        return err;
+    }
+    let parsed = [
+        raw.parse::<i64>().ok().map(|n| n.to_string()),
+        raw.parse::<u64>().ok().map(|n| n.to_string()),
+        raw.parse::<f64>().ok().map(|n| n.to_string()),
+    ];
+    for shown in parsed.into_iter().flatten() {
+        if shown != raw && err.replace_in_message(&shown, raw) {
+            break;
+        }
+    }
+    err
 }
 
 pub(crate) fn json_error(e: &serde_json::Error) -> Error {
