@@ -14,3 +14,5 @@ mod generated;
 mod protocol;
 #[path = "codec/regression.rs"]
 mod regression;
+#[path = "codec/theader.rs"]
+mod theader;

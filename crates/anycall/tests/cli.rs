@@ -12,3 +12,5 @@ mod describe;
 mod peers;
 #[path = "cli/support.rs"]
 mod support;
+#[path = "cli/watch.rs"]
+mod watch;

@@ -8,6 +8,7 @@ mod demo;
 mod describe;
 mod input;
 mod serve;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -98,10 +99,19 @@ pub fn main() -> ExitCode {
         Err(e) if e.error.as_ref().is_some_and(is_broken_pipe) => Exit::Ok.into(),
         Err(e) => {
             if let Some(err) = &e.error {
-                eprintln!("error: {err:#}");
+                eprintln!("error: {err:#}{}", hint(err));
             }
             e.exit.into()
         }
+    }
+}
+
+/// A hint naming the flag that avoids an error, or nothing.
+fn hint(e: &anyhow::Error) -> &'static str {
+    if format!("{e:#}").contains("has no JSON form") {
+        " (pass --non-finite to print it as \"NaN\", \"Infinity\" or \"-Infinity\")"
+    } else {
+        ""
     }
 }
 
