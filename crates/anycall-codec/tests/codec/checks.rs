@@ -512,3 +512,53 @@ fn serde_json_errors_name_the_idl_shape_expected() {
         .unwrap_err();
     assert_eq!(err.to_string(), "Point: missing required field `x`");
 }
+
+// ---------------------------------------------------------------------------
+// the depth limit, for lists and maps alike
+
+#[test]
+fn containers_past_max_depth_name_the_depth_reached() {
+    let pool = Loader::in_memory()
+        .file(
+            "depth.thrift",
+            "struct Deep {\n\
+             1: list<list<list<i32>>> lists,\n\
+             2: map<string, map<string, map<string, i32>>> maps,\n\
+             }",
+        )
+        .load("depth.thrift")
+        .unwrap();
+    let deep = desc(&pool, "Deep");
+    let opts = Options {
+        max_depth: 3,
+        ..Options::default()
+    };
+    for json in [
+        r#"{"lists": [[[1]]]}"#,
+        r#"{"maps": {"a": {"b": {"c": 1}}}}"#,
+    ] {
+        let mut buf = BytesMut::new();
+        let err = encode_struct_json(deep, json.as_bytes(), Protocol::Binary, &opts, &mut buf)
+            .unwrap_err();
+        assert!(err.is_limit(), "{json}: {err}");
+        assert!(
+            err.to_string()
+                .ends_with("nesting depth 4 exceeds the limit of 3"),
+            "{json}: {err}"
+        );
+    }
+    // A limit one higher takes the same input.
+    let opts = Options {
+        max_depth: 4,
+        ..Options::default()
+    };
+    let mut buf = BytesMut::new();
+    encode_struct_json(
+        deep,
+        br#"{"lists": [[[1]]], "maps": {"a": {"b": {"c": 1}}}}"#,
+        Protocol::Binary,
+        &opts,
+        &mut buf,
+    )
+    .unwrap();
+}
