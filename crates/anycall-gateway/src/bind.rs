@@ -184,7 +184,7 @@ pub(crate) fn bind<'a>(
 
 fn reads_body(plan: &StructPlan) -> bool {
     plan.fields.iter().any(|f| {
-        f.body_key.is_some() && !f.sources.iter().any(|s| matches!(s, Src::RawBody))
+        f.body_key.is_some() && f.sources.is_empty() && f.nested.is_none()
             || f.nested.as_ref().is_some_and(reads_body)
     })
 }

@@ -522,6 +522,15 @@ fn codec_error(e: &anycall_codec::Error) -> HttpError {
             }
         }
     }
+    // A missing required field is reported at its struct; name the field.
+    if e.kind() == anycall_codec::ErrorKind::MissingRequired
+        && let Some(name) = e.message().split('`').nth(1).filter(|n| !n.is_empty())
+    {
+        if !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(name);
+    }
     let message = if field.is_empty() {
         e.message().to_owned()
     } else {
