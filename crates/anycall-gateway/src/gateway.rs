@@ -142,12 +142,12 @@ impl GatewayBuilder {
             return Err(Error::config("a gateway needs at least one backend"));
         }
         let table = build_table(&self.backends)?;
+        drop(self.backends);
         let registry = self.registry.unwrap_or_default();
         let metrics = GatewayMetrics::new(&registry);
         Ok(Gateway {
             inner: Arc::new(Inner {
                 table: ArcSwap::from_pointee(table),
-                backends: self.backends,
                 limits: self.limits,
                 options: self.options.unwrap_or(Options {
                     unknown_fields: UnknownFields::Ignore,
@@ -231,6 +231,7 @@ struct Table {
     router: Router,
     endpoints: Vec<Endpoint>,
     routes: Vec<(RouteInfo, usize)>,
+    backends: Vec<Backend>,
 }
 
 fn build_table(backends: &[Backend]) -> Result<Table, Error> {
@@ -238,6 +239,7 @@ fn build_table(backends: &[Backend]) -> Result<Table, Error> {
         router: Router::default(),
         endpoints: Vec::new(),
         routes: Vec::new(),
+        backends: backends.to_vec(),
     };
     for (bi, b) in backends.iter().enumerate() {
         let pool = b.idl.pool();
@@ -326,7 +328,6 @@ pub struct Gateway {
 
 struct Inner {
     table: ArcSwap<Table>,
-    backends: Vec<Backend>,
     limits: HttpLimits,
     options: Options,
     metrics: GatewayMetrics,
@@ -336,7 +337,7 @@ struct Inner {
 impl std::fmt::Debug for Gateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Gateway")
-            .field("backends", &self.inner.backends.len())
+            .field("backends", &self.inner.table.load().backends.len())
             .field("limits", &self.inner.limits)
             .finish_non_exhaustive()
     }
@@ -356,6 +357,24 @@ impl Gateway {
     /// The registry holding the gateway's metrics.
     pub fn registry(&self) -> &Registry {
         &self.inner.registry
+    }
+
+    /// The IDL file paths of every backend's current pool (for watching).
+    pub fn idl_files(&self) -> Vec<String> {
+        let table = self.inner.table.load();
+        let mut out: Vec<String> = table
+            .backends
+            .iter()
+            .flat_map(|b| {
+                let pool = b.idl.pool();
+                pool.files()
+                    .map(|f| f.path().to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// The routes, in IDL order.
@@ -378,7 +397,8 @@ impl Gateway {
     /// The IDL's problems ([`Error::is_idl`]) or the new table's
     /// ([`Error::is_route`], [`Error::is_mapping`]).
     pub fn reload(&self) -> Result<(), Error> {
-        for b in &self.inner.backends {
+        let backends = self.inner.table.load().backends.clone();
+        for b in &backends {
             if let Idl::Provider(p) = &b.idl
                 && let Err(e) = p.reload()
             {
@@ -396,7 +416,23 @@ impl Gateway {
     ///
     /// As [`reload`](Gateway::reload), without IDL errors.
     pub fn refresh(&self) -> Result<(), Error> {
-        match build_table(&self.inner.backends) {
+        let backends = self.inner.table.load().backends.clone();
+        self.set_backends(backends)
+    }
+
+    /// Replaces every backend (a new configuration) and rebuilds the route
+    /// table from them. Requests in flight finish on the old backends; on
+    /// error the old table and backends stay.
+    ///
+    /// # Errors
+    ///
+    /// As [`refresh`](Gateway::refresh), and [`Error::is_config`] for no
+    /// backends.
+    pub fn set_backends(&self, backends: Vec<Backend>) -> Result<(), Error> {
+        if backends.is_empty() {
+            return Err(Error::config("a gateway needs at least one backend"));
+        }
+        match build_table(&backends) {
             Ok(t) => {
                 self.inner.table.store(Arc::new(t));
                 self.inner.metrics.reloads.inc("ok");
@@ -454,7 +490,7 @@ impl Gateway {
         let table = self.inner.table.load_full();
         let (ep_at, params) = table.router.find(req.method(), req.uri().path())?;
         let ep = &table.endpoints[ep_at];
-        let backend = &self.inner.backends[ep.backend];
+        let backend = &table.backends[ep.backend];
         let method = ep.pool.method_by_id(ep.method);
         let input = Input {
             params: &params,
