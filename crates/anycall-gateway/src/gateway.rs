@@ -417,7 +417,7 @@ impl Gateway {
     /// As [`reload`](Gateway::reload), without IDL errors.
     pub fn refresh(&self) -> Result<(), Error> {
         let backends = self.inner.table.load().backends.clone();
-        self.set_backends(backends)
+        self.set_backends(&backends)
     }
 
     /// Replaces every backend (a new configuration) and rebuilds the route
@@ -428,11 +428,11 @@ impl Gateway {
     ///
     /// As [`refresh`](Gateway::refresh), and [`Error::is_config`] for no
     /// backends.
-    pub fn set_backends(&self, backends: Vec<Backend>) -> Result<(), Error> {
+    pub fn set_backends(&self, backends: &[Backend]) -> Result<(), Error> {
         if backends.is_empty() {
             return Err(Error::config("a gateway needs at least one backend"));
         }
-        match build_table(&backends) {
+        match build_table(backends) {
             Ok(t) => {
                 self.inner.table.store(Arc::new(t));
                 self.inner.metrics.reloads.inc("ok");

@@ -333,9 +333,11 @@ fn needs_plan(desc: StructDescriptor<'_>, stack: &mut Vec<StructId>) -> Result<b
     let mut needs = false;
     for f in desc.fields() {
         let a = read_ann(desc.file(), f)?;
-        if !a.sources.is_empty() || a.nested || a.none {
-            needs = true;
-        } else if a.body.as_deref().is_some_and(|b| b != f.json_name()) {
+        if !a.sources.is_empty()
+            || a.nested
+            || a.none
+            || a.body.as_deref().is_some_and(|b| b != f.json_name())
+        {
             needs = true;
         } else if let TypeKind::Struct(s) = f.ty().kind() {
             needs |= needs_plan(s, stack)?;

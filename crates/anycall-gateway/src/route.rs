@@ -121,7 +121,7 @@ impl Tree {
         }
     }
 
-    pub(crate) fn at<'p>(&self, path: &'p str) -> Option<(usize, Params)> {
+    pub(crate) fn at(&self, path: &str) -> Option<(usize, Params)> {
         let m = self.router.at(path).ok()?;
         let params = m
             .params

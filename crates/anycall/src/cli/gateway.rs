@@ -308,7 +308,7 @@ async fn watch(
         if config.is_some() && now_conf != conf {
             conf = now_conf;
             match specs(&args).and_then(|s| backends(&s)) {
-                Ok(b) => match gw.set_backends(b) {
+                Ok(b) => match gw.set_backends(&b) {
                     Ok(()) => tracing::info!(routes = gw.routes().len(), "config reloaded"),
                     Err(e) => {
                         tracing::error!(error = %e, "config reload failed; keeping the old routes")
