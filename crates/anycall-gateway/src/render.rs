@@ -48,6 +48,14 @@ pub(crate) fn render(
     let mut r = ProtocolReader::new(protocol, body, limits);
     r.read_struct_begin().map_err(bad_reply)?;
     while let Some((tt, id)) = r.read_field_begin().map_err(bad_reply)? {
+        if tt == TType::Bool {
+            let v = r.read_bool().map_err(bad_reply)?;
+            if id == 0 && matches!(shape.success, Success::Value(_)) {
+                let text = if v { "true" } else { "false" };
+                return Ok(json_response(StatusCode::OK, text.as_bytes().to_vec()));
+            }
+            continue;
+        }
         let start = r.position();
         r.skip(tt).map_err(bad_reply)?;
         let slice = &body[start..r.position()];
@@ -116,6 +124,39 @@ fn render_struct(
     out.push(b'{');
     let mut first = true;
     while let Some((tt, id)) = r.read_field_begin().map_err(bad_reply)? {
+        if tt == TType::Bool {
+            // Compact keeps a bool field's value in its field header: read
+            // it here rather than from a byte range.
+            let v = if r.read_bool().map_err(bad_reply)? {
+                "true"
+            } else {
+                "false"
+            };
+            match plan
+                .field(id)
+                .filter(|f| f.ttype == tt)
+                .map(|f| (f, &f.target))
+            {
+                Some((f, Target::Body)) => {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    out.extend_from_slice(f.key_json.as_bytes());
+                    out.extend_from_slice(v.as_bytes());
+                }
+                Some((_, Target::Header(name))) => {
+                    headers.append(name.clone(), HeaderValue::from_static(v));
+                }
+                Some((_, Target::Cookie(name))) => {
+                    if let Ok(h) = HeaderValue::try_from(format!("{name}={v}")) {
+                        headers.append(header::SET_COOKIE, h);
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
         let start = r.position();
         r.skip(tt).map_err(bad_reply)?;
         let slice = &bytes[start..r.position()];
