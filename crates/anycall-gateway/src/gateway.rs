@@ -211,6 +211,8 @@ struct Endpoint {
     method: MethodId,
     label: String,
     bind: Option<StructPlan>,
+    /// The request binds as the args struct (not a single struct parameter).
+    keyed: bool,
     success: Success,
     exceptions: Vec<(i16, String, RespPlan)>,
     oneway: bool,
@@ -277,13 +279,15 @@ fn build_table(backends: &[Backend]) -> Result<Table, Error> {
                         Ok((f.id(), f.name().to_owned(), plan))
                     })
                     .collect::<Result<Vec<_>, Error>>()?;
+                let (bind, keyed) = method_plan(m)?;
                 let ep = table.endpoints.len();
                 table.endpoints.push(Endpoint {
                     backend: bi,
                     pool: pool.clone(),
                     method: m.id(),
                     label: format!("{}.{}", svc.name(), m.name()),
-                    bind: method_plan(m)?,
+                    bind,
+                    keyed,
                     success: success_of(m)?,
                     exceptions,
                     oneway: m.is_oneway(),
@@ -504,9 +508,13 @@ impl Gateway {
             None => Cow::Borrowed(b"{}"),
         };
         let opts = &self.inner.options;
+        let call_opts = Options {
+            keyed_args: false,
+            ..*opts
+        };
         let mut buf = BytesMut::with_capacity(json.len() + 64);
-        encode_call_json(method, &json, 0, backend.protocol, opts, &mut buf)
-            .map_err(|e| codec_error(&e))?;
+        encode_call_json(method, &json, 0, backend.protocol, &call_opts, &mut buf)
+            .map_err(|e| codec_error(&e, ep.keyed))?;
         let start = Instant::now();
         let reply = backend.client.call_binary(buf.freeze()).await;
         self.inner.metrics.upstream.observe(start.elapsed());
@@ -532,14 +540,12 @@ pub(crate) fn too_large(max: usize) -> HttpError {
 
 /// A request that did not fit the IDL: 400 naming the field below the
 /// request struct.
-fn codec_error(e: &anycall_codec::Error) -> HttpError {
+fn codec_error(e: &anycall_codec::Error, keyed: bool) -> HttpError {
     let mut field = String::new();
     for (i, seg) in e.path().enumerate() {
         match seg {
             PathSegment::Root(_) => {}
-            PathSegment::Field(name) if i == 1 => {
-                let _ = name;
-            }
+            PathSegment::Field(_) if i == 1 && !keyed => {}
             PathSegment::Field(name) => {
                 if !field.is_empty() {
                     field.push('.');

@@ -442,26 +442,31 @@ pub(crate) fn resp_plan(desc: StructDescriptor<'_>) -> Result<RespPlan, Error> {
     Ok(plan)
 }
 
-/// The request plan of a method: `None` when it takes no parameters.
-pub(crate) fn method_plan(m: MethodDescriptor<'_>) -> Result<Option<StructPlan>, Error> {
-    let params: Vec<_> = m.params().collect();
-    match params.as_slice() {
-        [] => Ok(None),
-        [p] => match p.ty().kind() {
-            TypeKind::Struct(s) => struct_plan(s, "", true, &mut Vec::new()).map(Some),
-            _ => Err(not_mappable(m)),
-        },
-        _ => Err(not_mappable(m)),
+/// The request plan of a method: `None` when it takes no parameters. A
+/// single struct parameter is the request struct (Kitex's shape); other
+/// parameter lists bind as the args struct, each parameter a field (by its
+/// own annotations, else from the body key of its name). The flag tells
+/// which.
+pub(crate) fn method_plan(m: MethodDescriptor<'_>) -> Result<(Option<StructPlan>, bool), Error> {
+    if m.params().next().is_none() {
+        return Ok((None, false));
     }
-}
-
-fn not_mappable(m: MethodDescriptor<'_>) -> Error {
-    Error::mapping(format!(
-        "{}: method `{}.{}` has an HTTP route but not exactly one struct parameter (the request struct)",
-        place(m.service().file(), m.span()),
-        m.service().name(),
-        m.name()
-    ))
+    let defaults = anycall_codec::Options::default();
+    Ok(
+        match anycall_codec::call::single_struct_param(m, &defaults) {
+            Some(p) => match p.ty().kind() {
+                TypeKind::Struct(s) => (Some(struct_plan(s, "", true, &mut Vec::new())?), false),
+                _ => (
+                    Some(struct_plan(m.args(), "", true, &mut Vec::new())?),
+                    true,
+                ),
+            },
+            None => (
+                Some(struct_plan(m.args(), "", true, &mut Vec::new())?),
+                true,
+            ),
+        },
+    )
 }
 
 /// What the success field of `m` renders as.
