@@ -205,17 +205,17 @@ impl GatewayMetrics {
 }
 
 /// One routed method.
-struct Endpoint {
+pub(crate) struct Endpoint {
     backend: usize,
-    pool: Pool,
-    method: MethodId,
-    label: String,
-    bind: Option<StructPlan>,
+    pub(crate) pool: Pool,
+    pub(crate) method: MethodId,
+    pub(crate) label: String,
+    pub(crate) bind: Option<StructPlan>,
     /// The request binds as the args struct (not a single struct parameter).
     keyed: bool,
-    success: Success,
-    exceptions: Vec<(i16, String, RespPlan)>,
-    oneway: bool,
+    pub(crate) success: Success,
+    pub(crate) exceptions: Vec<(i16, String, RespPlan)>,
+    pub(crate) oneway: bool,
 }
 
 /// A route, as listed by [`Gateway::routes`].
@@ -229,10 +229,10 @@ pub struct RouteInfo {
     pub method: String,
 }
 
-struct Table {
+pub(crate) struct Table {
     router: Router,
-    endpoints: Vec<Endpoint>,
-    routes: Vec<(RouteInfo, usize)>,
+    pub(crate) endpoints: Vec<Endpoint>,
+    pub(crate) routes: Vec<(RouteInfo, usize)>,
     backends: Vec<Backend>,
 }
 
@@ -351,6 +351,10 @@ impl Gateway {
     /// Starts a builder.
     pub fn builder() -> GatewayBuilder {
         GatewayBuilder::default()
+    }
+
+    pub(crate) fn table(&self) -> Arc<Table> {
+        self.inner.table.load_full()
     }
 
     /// The limits.

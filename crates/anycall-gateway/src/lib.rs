@@ -32,6 +32,7 @@ mod bind;
 mod error;
 mod gateway;
 pub mod metrics;
+mod openapi;
 mod plan;
 mod render;
 mod route;

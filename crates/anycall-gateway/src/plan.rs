@@ -87,6 +87,9 @@ pub(crate) struct FieldPlan {
     /// The field is a binary (raw body as base64).
     pub(crate) binary: bool,
     pub(crate) nested: Option<StructPlan>,
+    /// The field's type and requiredness, for OpenAPI.
+    pub(crate) ty: anycall_idl::TypeId,
+    pub(crate) required: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -408,6 +411,8 @@ pub(crate) fn struct_plan(
             text: text_of(f.ty()),
             binary: matches!(f.ty().kind(), TypeKind::Binary),
             nested,
+            ty: f.ty().id(),
+            required: f.is_required(),
         });
     }
     stack.pop();

@@ -70,6 +70,9 @@ pub(crate) struct GatewayArgs {
     /// Print the routes (METHOD PATH -> Service.Method) and exit.
     #[arg(long)]
     pub(crate) routes: bool,
+    /// Print an OpenAPI 3.1 document (JSON) of the routes and exit.
+    #[arg(long, conflicts_with = "routes")]
+    pub(crate) openapi: bool,
 }
 
 /// The `--config` file.
@@ -204,6 +207,20 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
         super::print_out(&out)?;
         return Ok(());
     }
+    if a.openapi {
+        let title = a
+            .idl
+            .as_deref()
+            .or(a.config.as_deref())
+            .and_then(|p| p.file_stem())
+            .map_or_else(
+                || "anycall gateway".to_owned(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+        let doc = gw.openapi(&title);
+        super::print_out(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+        return Ok(());
+    }
     let listener = tokio::net::TcpListener::bind(&a.listen)
         .await
         .with_context(|| format!("cannot listen on {}", a.listen))?;
@@ -274,6 +291,7 @@ fn spec_args(a: &GatewayArgs) -> GatewayArgs {
         request_timeout: a.request_timeout,
         drain: a.drain,
         routes: false,
+        openapi: false,
     }
 }
 

@@ -187,3 +187,131 @@ fn gateway_watch_reloads_the_idl() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `interop/.venv/bin/<tool>`, installed by scripts/interop-setup.
+fn venv_tool(name: &str) -> std::path::PathBuf {
+    let path = crate::support::root().join("interop/.venv/bin").join(name);
+    assert!(
+        path.exists(),
+        "{} not found; run scripts/interop-setup",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn gateway_openapi_validates_and_schemathesis_finds_no_server_error() {
+    let dir = std::env::temp_dir().join(format!("anycall-cli-gw-openapi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for idl in [
+        "gateway/biz.thrift",
+        "gateway/all.thrift",
+        "interop/echo_http.thrift",
+    ] {
+        let path = testdata(idl);
+        let out = run(&["gateway", "--idl", path.to_str().unwrap(), "--openapi"]);
+        assert!(out.status.success(), "{idl}");
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let file = dir.join(idl.replace('/', "_") + ".json");
+        std::fs::write(&file, stdout(&out)).unwrap();
+        let check = Command::new(venv_tool("openapi-spec-validator"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            check.status.success(),
+            "{idl}: {}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+    let biz = testdata("gateway/biz.thrift");
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&run(&[
+        "gateway",
+        "--idl",
+        biz.to_str().unwrap(),
+        "--openapi",
+    ])))
+    .unwrap();
+    let op = &doc["paths"]["/life/client/{action}/{biz}"]["get"];
+    let params: Vec<(&str, &str)> = op["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["in"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    for want in [
+        ("path", "action"),
+        ("path", "biz"),
+        ("query", "cids"),
+        ("header", "token"),
+    ] {
+        assert!(params.contains(&want), "{want:?} in {params:?}");
+    }
+    assert!(op["responses"]["default"]["headers"]["item_count"].is_object());
+
+    // schemathesis against the running gateway in front of `anycall serve`.
+    let upstream = Background::anycall(&[
+        "serve",
+        "--idl",
+        biz.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anycall"))
+        .args([
+            "gateway",
+            "--idl",
+            biz.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+        ])
+        .arg(&upstream.addr)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let line = first_line(&mut child, "the gateway", Duration::from_secs(30));
+    let gw = addr_after(&line, "listening on ").to_owned();
+    let file = dir.join("gateway_biz.thrift.json");
+    let st = Command::new(venv_tool("schemathesis"))
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--url",
+            &format!("http://{gw}"),
+        ])
+        .args([
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "25",
+            "--seed",
+            "1",
+        ])
+        .args([
+            "--workers",
+            "1",
+            "--request-timeout",
+            "10",
+            "--generation-database",
+            "none",
+        ])
+        .env("NO_COLOR", "1")
+        .env("SCHEMATHESIS_HOOKS", "")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&st.stdout);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        st.status.success(),
+        "schemathesis found problems:\n{report}"
+    );
+    assert!(report.contains("No issues found"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
