@@ -492,6 +492,24 @@ impl Gateway {
         &self,
         req: &http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, HttpError> {
+        let call = self.prepare(req)?;
+        let backend = &call.table.backends[call.table.endpoints[call.endpoint].backend];
+        let start = Instant::now();
+        let reply = backend.client.call_binary(call.message.clone()).await;
+        self.inner.metrics.upstream.observe(start.elapsed());
+        let reply = reply.map_err(|e| rpc_error(&e, call.method()))?;
+        self.render_reply(&call, &reply)
+    }
+
+    /// The first half of [`handle`](Gateway::handle), for callers with a
+    /// transport of their own: routes and binds a buffered request and
+    /// encodes the Thrift CALL message (seq id 0, the backend's protocol).
+    ///
+    /// # Errors
+    ///
+    /// The 4xx answers of the error table (no route, bad values, body too
+    /// large, ...).
+    pub fn prepare(&self, req: &http::Request<Bytes>) -> Result<PreparedCall, HttpError> {
         if req.body().len() > self.inner.limits.max_body {
             return Err(too_large(self.inner.limits.max_body));
         }
@@ -511,26 +529,80 @@ impl Gateway {
             Some(plan) => bind(plan, &input)?,
             None => Cow::Borrowed(b"{}"),
         };
-        let opts = &self.inner.options;
         let call_opts = Options {
             keyed_args: false,
-            ..*opts
+            ..self.inner.options
         };
         let mut buf = BytesMut::with_capacity(json.len() + 64);
         encode_call_json(method, &json, 0, backend.protocol, &call_opts, &mut buf)
             .map_err(|e| codec_error(&e, ep.keyed))?;
-        let start = Instant::now();
-        let reply = backend.client.call_binary(buf.freeze()).await;
-        self.inner.metrics.upstream.observe(start.elapsed());
-        let reply = reply.map_err(|e| rpc_error(&e, &ep.label))?;
-        if ep.oneway {
+        Ok(PreparedCall {
+            message: buf.freeze(),
+            endpoint: ep_at,
+            table: table.clone(),
+        })
+    }
+
+    /// The second half of [`handle`](Gateway::handle): renders the REPLY
+    /// message to a [`prepare`](Gateway::prepare)d call as the HTTP
+    /// response (status, headers, cookies, JSON body). An empty reply is a
+    /// oneway call's: 202.
+    ///
+    /// # Errors
+    ///
+    /// A reply that does not decode under the IDL (502), or an
+    /// `api.http_code` that is not a status (500).
+    pub fn render_reply(
+        &self,
+        call: &PreparedCall,
+        reply: &[u8],
+    ) -> Result<http::Response<Bytes>, HttpError> {
+        let ep = &call.table.endpoints[call.endpoint];
+        let backend = &call.table.backends[ep.backend];
+        if ep.oneway || reply.is_empty() {
             return Ok(json_response(StatusCode::ACCEPTED, b"{}".to_vec()));
         }
         let shape = Shape {
             success: &ep.success,
             exceptions: &ep.exceptions,
         };
-        render(&shape, &ep.pool, &reply, backend.protocol, opts)
+        render(
+            &shape,
+            &ep.pool,
+            reply,
+            backend.protocol,
+            &self.inner.options,
+        )
+    }
+}
+
+/// A request routed, bound and encoded by [`Gateway::prepare`]: the Thrift
+/// CALL message and what [`Gateway::render_reply`] needs. It keeps the route
+/// table it was made with, so a reload in between changes nothing.
+pub struct PreparedCall {
+    message: Bytes,
+    endpoint: usize,
+    table: Arc<Table>,
+}
+
+impl PreparedCall {
+    /// The encoded CALL (or ONEWAY) message, seq id 0.
+    pub fn message(&self) -> &Bytes {
+        &self.message
+    }
+
+    /// `Service.Method`.
+    pub fn method(&self) -> &str {
+        &self.table.endpoints[self.endpoint].label
+    }
+}
+
+impl std::fmt::Debug for PreparedCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedCall")
+            .field("method", &self.method())
+            .field("message_len", &self.message.len())
+            .finish()
     }
 }
 

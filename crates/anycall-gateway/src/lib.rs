@@ -21,7 +21,8 @@
 //! - Response mapping to status, headers, cookies and a JSON body; errors
 //!   own their status ([`HttpError`]).
 //! - [`Gateway`] is a `tower_service::Service`, has a lower-level
-//!   [`Gateway::handle`], hot-reloads its IDLs ([`Gateway::reload`]), and
+//!   [`Gateway::handle`] (and [`Gateway::prepare`] / [`Gateway::render_reply`]
+//!   around a transport of your own), hot-reloads its IDLs ([`Gateway::reload`]), and
 //!   [`serve`] runs it on hyper with graceful shutdown.
 //! - [`metrics`]: Prometheus text metrics and an admin server.
 //!
@@ -41,6 +42,6 @@ mod server;
 pub use error::{Error, HttpError};
 pub use gateway::{
     Backend, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADERS,
-    DEFAULT_REQUEST_TIMEOUT, Gateway, GatewayBuilder, HttpLimits, RouteInfo,
+    DEFAULT_REQUEST_TIMEOUT, Gateway, GatewayBuilder, HttpLimits, PreparedCall, RouteInfo,
 };
 pub use server::{serve, serve_admin};

@@ -7,6 +7,7 @@ mod gateway {
 
     mod annotations;
     mod errors;
+    mod library;
     mod load;
     mod peers;
     mod routing;
