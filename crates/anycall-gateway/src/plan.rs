@@ -127,6 +127,11 @@ pub(crate) struct RespField {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RespPlan {
     pub(crate) fields: Vec<RespField>,
+    /// Every field goes to the body under its own JSON name: the struct
+    /// renders as it is, in one pass.
+    pub(crate) passthrough: bool,
+    /// The struct, for the one-pass rendering.
+    pub(crate) desc: Option<StructId>,
 }
 
 impl RespPlan {
@@ -421,7 +426,11 @@ pub(crate) fn struct_plan(
 
 /// The response plan of a struct (success or exception).
 pub(crate) fn resp_plan(desc: StructDescriptor<'_>) -> Result<RespPlan, Error> {
-    let mut plan = RespPlan::default();
+    let mut plan = RespPlan {
+        passthrough: true,
+        desc: Some(desc.id()),
+        ..RespPlan::default()
+    };
     for f in desc.fields() {
         let a = read_ann(desc.file(), f)?;
         let target = match a.resp {
@@ -435,6 +444,9 @@ pub(crate) fn resp_plan(desc: StructDescriptor<'_>) -> Result<RespPlan, Error> {
             None => Target::Body,
         };
         let key = a.body.as_deref().unwrap_or(f.json_name());
+        if !matches!(target, Target::Body) || key != f.json_name() || a.js_conv {
+            plan.passthrough = false;
+        }
         plan.fields.push(RespField {
             id: f.id(),
             ttype: ttype_of(f.ty()),

@@ -115,6 +115,14 @@ fn render_struct(
     opts: &Options,
     default_status: StatusCode,
 ) -> Result<http::Response<Bytes>, HttpError> {
+    if plan.passthrough
+        && let Some(desc) = plan.desc.map(|id| pool.struct_by_id(id))
+    {
+        let mut out = Vec::with_capacity(bytes.len() * 2 + 2);
+        let view = JsonView::new_struct(bytes, protocol, desc, *opts);
+        to_json_writer(&view, &mut out, false).map_err(bad_reply)?;
+        return Ok(json_response(default_status, out));
+    }
     let limits = Limits::default();
     let mut r = ProtocolReader::new(protocol, bytes, limits);
     r.read_struct_begin().map_err(bad_reply)?;
