@@ -16,7 +16,9 @@ use http::StatusCode;
 use crate::bind::{BodyKind, Input, bind};
 use crate::error::{Error, HttpError};
 use crate::metrics::{Counter, CounterVec, Gauge, Histogram, Registry};
-use crate::plan::{RespPlan, StructPlan, Success, method_plan, place, resp_plan, success_of};
+use crate::plan::{
+    Mapping, RespPlan, Rule, StructPlan, Success, method_plan, place, resp_plan, success_of,
+};
 use crate::render::{Shape, json_response, render};
 use crate::route::{ROUTE_ANNOTATIONS, Router, to_matchit};
 
@@ -92,6 +94,7 @@ impl Backend {
 #[derive(Debug, Default)]
 pub struct GatewayBuilder {
     backends: Vec<Backend>,
+    rules: Vec<Rule>,
     limits: HttpLimits,
     options: Option<Options>,
     registry: Option<Registry>,
@@ -103,6 +106,32 @@ impl GatewayBuilder {
     #[must_use]
     pub fn backend(mut self, backend: Backend) -> Self {
         self.backends.push(backend);
+        self
+    }
+
+    /// Registers a custom field annotation: `key` (with `value`, or any
+    /// value when `None`) maps a field as `mapping` does, like Kitex's
+    /// `descriptor.RegisterAnnotation`. With `value: None` the annotation's
+    /// value names the HTTP side (`my.q = 'page'` reads query `page`).
+    /// Custom annotations are read before the built-in ones.
+    ///
+    /// ```
+    /// use anycall_gateway::{Gateway, Mapping};
+    ///
+    /// let builder = Gateway::builder()
+    ///     .annotation("my.source", Some("params"), Mapping::NotBodyStruct)
+    ///     .annotation("my.q", None, Mapping::Query);
+    /// # let _ = builder;
+    /// ```
+    #[must_use]
+    pub fn annotation(
+        mut self,
+        key: impl Into<String>,
+        value: Option<&str>,
+        mapping: Mapping,
+    ) -> Self {
+        self.rules
+            .push((key.into(), value.map(str::to_owned), mapping));
         self
     }
 
@@ -141,13 +170,15 @@ impl GatewayBuilder {
         if self.backends.is_empty() {
             return Err(Error::config("a gateway needs at least one backend"));
         }
-        let table = build_table(&self.backends)?;
+        let rules = Arc::new(self.rules);
+        let table = build_table(&self.backends, &rules)?;
         drop(self.backends);
         let registry = self.registry.unwrap_or_default();
         let metrics = GatewayMetrics::new(&registry);
         Ok(Gateway {
             inner: Arc::new(Inner {
                 table: ArcSwap::from_pointee(table),
+                rules,
                 limits: self.limits,
                 options: self.options.unwrap_or(Options {
                     unknown_fields: UnknownFields::Ignore,
@@ -236,7 +267,7 @@ pub(crate) struct Table {
     backends: Vec<Backend>,
 }
 
-fn build_table(backends: &[Backend]) -> Result<Table, Error> {
+fn build_table(backends: &[Backend], rules: &[Rule]) -> Result<Table, Error> {
     let mut table = Table {
         router: Router::default(),
         endpoints: Vec::new(),
@@ -273,13 +304,13 @@ fn build_table(backends: &[Backend]) -> Result<Table, Error> {
                     .exceptions()
                     .map(|f| {
                         let plan = match f.ty().kind() {
-                            anycall_idl::TypeKind::Struct(s) => resp_plan(s)?,
+                            anycall_idl::TypeKind::Struct(s) => resp_plan(s, rules)?,
                             _ => RespPlan::default(),
                         };
                         Ok((f.id(), f.name().to_owned(), plan))
                     })
                     .collect::<Result<Vec<_>, Error>>()?;
-                let (bind, keyed) = method_plan(m)?;
+                let (bind, keyed) = method_plan(m, rules)?;
                 let ep = table.endpoints.len();
                 table.endpoints.push(Endpoint {
                     backend: bi,
@@ -288,7 +319,7 @@ fn build_table(backends: &[Backend]) -> Result<Table, Error> {
                     label: format!("{}.{}", svc.name(), m.name()),
                     bind,
                     keyed,
-                    success: success_of(m)?,
+                    success: success_of(m, rules)?,
                     exceptions,
                     oneway: m.is_oneway(),
                 });
@@ -332,6 +363,7 @@ pub struct Gateway {
 
 struct Inner {
     table: ArcSwap<Table>,
+    rules: Arc<Vec<Rule>>,
     limits: HttpLimits,
     options: Options,
     metrics: GatewayMetrics,
@@ -440,7 +472,7 @@ impl Gateway {
         if backends.is_empty() {
             return Err(Error::config("a gateway needs at least one backend"));
         }
-        match build_table(backends) {
+        match build_table(backends, &self.inner.rules) {
             Ok(t) => {
                 self.inner.table.store(Arc::new(t));
                 self.inner.metrics.reloads.inc("ok");

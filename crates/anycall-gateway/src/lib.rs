@@ -44,4 +44,5 @@ pub use gateway::{
     Backend, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADERS,
     DEFAULT_REQUEST_TIMEOUT, Gateway, GatewayBuilder, HttpLimits, PreparedCall, RouteInfo,
 };
+pub use plan::Mapping;
 pub use server::{serve, serve_admin};

@@ -21,6 +21,10 @@
 //! | `agw.source` / `janus.source` | `query`, `header`, `cookie`, `body`, `post` (form), `path`, `raw_uri`, `raw_body`, `not_body_struct` | — |
 //! | `agw.target` / `janus.target` | — | `header`, `body`, `cookie`, `http_code`, `ignore` |
 //!
+//! Custom annotations registered with
+//! [`GatewayBuilder::annotation`](crate::GatewayBuilder::annotation) are read
+//! first, as the [`Mapping`] they name.
+//!
 //! Unannotated fields bind from the JSON body by name (or `go.tag` alias),
 //! for every HTTP method. A field whose HTTP sources are all absent (or
 //! empty) falls back to the body key of its JSON name.
@@ -148,6 +152,44 @@ pub(crate) enum Success {
     Value(anycall_idl::TypeId),
 }
 
+/// What a custom field annotation stands for (see
+/// [`GatewayBuilder::annotation`](crate::GatewayBuilder::annotation)).
+/// The annotation's value, when not empty, is the HTTP-side name (query
+/// key, header, cookie, form field or body key); otherwise the field's
+/// JSON name is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mapping {
+    /// Request: a route parameter (`api.path`).
+    Path,
+    /// Request: a query value (`api.query`).
+    Query,
+    /// Both ways: a header (`api.header`).
+    Header,
+    /// Both ways: a cookie (`api.cookie`).
+    Cookie,
+    /// Both ways: a body key (`api.body`).
+    Body,
+    /// Request: a urlencoded form field (`api.form`).
+    Form,
+    /// Request: the whole body (`api.raw_body`).
+    RawBody,
+    /// Request: the request URI (`api.raw_uri`).
+    RawUri,
+    /// Request: bind the struct field by field from the HTTP sources
+    /// (`api.source = 'not_body_struct'`).
+    NotBodyStruct,
+    /// Response: the status code (`api.http_code`).
+    HttpCode,
+    /// Both ways: not mapped (`api.none`).
+    None,
+    /// Both ways: i64 as a string (`api.js_conv`).
+    JsConv,
+}
+
+/// A registered custom annotation: key, value to match (`None`: any), mapping.
+pub(crate) type Rule = (String, Option<String>, Mapping);
+
 /// A field's annotations read as HTTP mappings.
 #[derive(Debug, Default)]
 struct FieldAnn {
@@ -183,12 +225,51 @@ pub(crate) fn place(file: FileDescriptor<'_>, span: anycall_idl::span::Span) -> 
     format!("{}:{line}:{col}", file.path())
 }
 
-fn read_ann(file: FileDescriptor<'_>, field: FieldDescriptor<'_>) -> Result<FieldAnn, Error> {
+fn read_ann(
+    file: FileDescriptor<'_>,
+    field: FieldDescriptor<'_>,
+    rules: &[Rule],
+) -> Result<FieldAnn, Error> {
     let mut a = FieldAnn::default();
     let name = field.json_name();
     for (k, v) in field.annotations().iter() {
         let v = v.unwrap_or("");
         let key_or_name = || non_empty(Some(v)).unwrap_or(name).to_owned();
+        if let Some((_, want, m)) = rules
+            .iter()
+            .find(|(rk, rv, _)| rk == k && rv.as_deref().is_none_or(|rv| rv == v))
+        {
+            let named = if want.is_some() {
+                name.to_owned()
+            } else {
+                key_or_name()
+            };
+            match m {
+                Mapping::Path => a.sources.push(Src::Path(named)),
+                Mapping::Query => a.sources.push(Src::Query(named)),
+                Mapping::Header => {
+                    let h = header_name(file, field, &named)?;
+                    a.sources.push(Src::Header(h.clone()));
+                    a.resp = Some(Target::Header(h));
+                }
+                Mapping::Cookie => {
+                    a.sources.push(Src::Cookie(named.clone()));
+                    a.resp = Some(Target::Cookie(named));
+                }
+                Mapping::Body => a.body = Some(named),
+                Mapping::Form => a.sources.push(Src::Form(named)),
+                Mapping::RawBody => a.sources.push(Src::RawBody),
+                Mapping::RawUri => a.sources.push(Src::RawUri),
+                Mapping::NotBodyStruct => a.nested = true,
+                Mapping::HttpCode => a.resp = Some(Target::HttpCode),
+                Mapping::None => {
+                    a.none = true;
+                    a.resp = Some(Target::None);
+                }
+                Mapping::JsConv => a.js_conv = true,
+            }
+            continue;
+        }
         match k {
             "api.path" => a.sources.push(Src::Path(key_or_name())),
             "api.query" => a.sources.push(Src::Query(key_or_name())),
@@ -333,14 +414,18 @@ pub(crate) fn ttype_of(ty: TypeDescriptor<'_>) -> TType {
 
 /// Whether binding `desc` needs more than its JSON body object: some field
 /// (or nested field) reads another HTTP source or another body key.
-fn needs_plan(desc: StructDescriptor<'_>, stack: &mut Vec<StructId>) -> Result<bool, Error> {
+fn needs_plan(
+    desc: StructDescriptor<'_>,
+    stack: &mut Vec<StructId>,
+    rules: &[Rule],
+) -> Result<bool, Error> {
     if stack.contains(&desc.id()) || stack.len() >= MAX_PLAN_DEPTH {
         return Ok(false);
     }
     stack.push(desc.id());
     let mut needs = false;
     for f in desc.fields() {
-        let a = read_ann(desc.file(), f)?;
+        let a = read_ann(desc.file(), f, rules)?;
         if !a.sources.is_empty()
             || a.nested
             || a.none
@@ -348,7 +433,7 @@ fn needs_plan(desc: StructDescriptor<'_>, stack: &mut Vec<StructId>) -> Result<b
         {
             needs = true;
         } else if let TypeKind::Struct(s) = f.ty().kind() {
-            needs |= needs_plan(s, stack)?;
+            needs |= needs_plan(s, stack, rules)?;
         }
         if needs {
             break;
@@ -365,6 +450,7 @@ pub(crate) fn struct_plan(
     prefix: &str,
     in_body: bool,
     stack: &mut Vec<StructId>,
+    rules: &[Rule],
 ) -> Result<StructPlan, Error> {
     stack.push(desc.id());
     let mut plan = StructPlan {
@@ -372,7 +458,7 @@ pub(crate) fn struct_plan(
         ..StructPlan::default()
     };
     for f in desc.fields() {
-        let a = read_ann(desc.file(), f)?;
+        let a = read_ann(desc.file(), f, rules)?;
         let name = f.json_name();
         let path = if prefix.is_empty() {
             f.name().to_owned()
@@ -390,9 +476,9 @@ pub(crate) fn struct_plan(
             && a.sources.is_empty()
             && !stack.contains(&s.id())
             && stack.len() < MAX_PLAN_DEPTH
-            && (a.nested || needs_plan(s, &mut stack.clone())?)
+            && (a.nested || needs_plan(s, &mut stack.clone(), rules)?)
         {
-            nested = Some(struct_plan(s, &path, in_body && !a.nested, stack)?);
+            nested = Some(struct_plan(s, &path, in_body && !a.nested, stack, rules)?);
         }
         for s in &a.sources {
             match s {
@@ -425,14 +511,14 @@ pub(crate) fn struct_plan(
 }
 
 /// The response plan of a struct (success or exception).
-pub(crate) fn resp_plan(desc: StructDescriptor<'_>) -> Result<RespPlan, Error> {
+pub(crate) fn resp_plan(desc: StructDescriptor<'_>, rules: &[Rule]) -> Result<RespPlan, Error> {
     let mut plan = RespPlan {
         passthrough: true,
         desc: Some(desc.id()),
         ..RespPlan::default()
     };
     for f in desc.fields() {
-        let a = read_ann(desc.file(), f)?;
+        let a = read_ann(desc.file(), f, rules)?;
         let target = match a.resp {
             Some(t) => t,
             None if a.sources.iter().any(|s| {
@@ -464,7 +550,10 @@ pub(crate) fn resp_plan(desc: StructDescriptor<'_>) -> Result<RespPlan, Error> {
 /// parameter lists bind as the args struct, each parameter a field (by its
 /// own annotations, else from the body key of its name). The flag tells
 /// which.
-pub(crate) fn method_plan(m: MethodDescriptor<'_>) -> Result<(Option<StructPlan>, bool), Error> {
+pub(crate) fn method_plan(
+    m: MethodDescriptor<'_>,
+    rules: &[Rule],
+) -> Result<(Option<StructPlan>, bool), Error> {
     if m.params().next().is_none() {
         return Ok((None, false));
     }
@@ -472,14 +561,17 @@ pub(crate) fn method_plan(m: MethodDescriptor<'_>) -> Result<(Option<StructPlan>
     Ok(
         match anycall_codec::call::single_struct_param(m, &defaults) {
             Some(p) => match p.ty().kind() {
-                TypeKind::Struct(s) => (Some(struct_plan(s, "", true, &mut Vec::new())?), false),
+                TypeKind::Struct(s) => (
+                    Some(struct_plan(s, "", true, &mut Vec::new(), rules)?),
+                    false,
+                ),
                 _ => (
-                    Some(struct_plan(m.args(), "", true, &mut Vec::new())?),
+                    Some(struct_plan(m.args(), "", true, &mut Vec::new(), rules)?),
                     true,
                 ),
             },
             None => (
-                Some(struct_plan(m.args(), "", true, &mut Vec::new())?),
+                Some(struct_plan(m.args(), "", true, &mut Vec::new(), rules)?),
                 true,
             ),
         },
@@ -487,12 +579,12 @@ pub(crate) fn method_plan(m: MethodDescriptor<'_>) -> Result<(Option<StructPlan>
 }
 
 /// What the success field of `m` renders as.
-pub(crate) fn success_of(m: MethodDescriptor<'_>) -> Result<Success, Error> {
+pub(crate) fn success_of(m: MethodDescriptor<'_>, rules: &[Rule]) -> Result<Success, Error> {
     let Some(ret) = m.returns() else {
         return Ok(Success::Void);
     };
     Ok(match ret.kind() {
-        TypeKind::Struct(s) => Success::Struct(resp_plan(s)?),
+        TypeKind::Struct(s) => Success::Struct(resp_plan(s, rules)?),
         _ => Success::Value(ret.id()),
     })
 }

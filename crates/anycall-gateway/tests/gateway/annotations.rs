@@ -220,3 +220,44 @@ async fn bodies_are_read_for_get_too() {
     call(&gw, "GET", "/all/2", &[], r#"{"plain": "in a GET"}"#).await;
     assert_eq!(up.rec.last().1["plain"], "in a GET");
 }
+
+#[tokio::test]
+async fn custom_annotations_map_to_built_in_mappings() {
+    use anycall_gateway::{Backend, Gateway, Mapping};
+
+    let pool = anycall_idl::Pool::from_source(
+        "custom.thrift",
+        "struct CommonParam {
+             1: optional i64 api_version (my.q = 'api_version')
+             2: optional i32 token (my.h = 'token')
+         }
+         struct Request {
+             1: optional i64 v_int64 (my.q = 'v_int64')
+             2: optional CommonParam common_param (my.source = 'params')
+             3: optional string secret (my.drop = '')
+         }
+         service S { Request Get(1: Request req) (api.get = '/custom') }",
+    )
+    .unwrap();
+    let up = super::support::upstream(pool.clone()).await;
+    let gw = Gateway::builder()
+        .annotation("my.source", Some("params"), Mapping::NotBodyStruct)
+        .annotation("my.q", None, Mapping::Query)
+        .annotation("my.h", None, Mapping::Header)
+        .annotation("my.drop", None, Mapping::None)
+        .backend(Backend::new(pool, super::support::client(&up.addr)))
+        .build()
+        .unwrap();
+    call(
+        &gw,
+        "GET",
+        "/custom?v_int64=3&api_version=2",
+        &[("token", "9")],
+        r#"{"secret": "s"}"#,
+    )
+    .await;
+    assert_eq!(
+        up.rec.last().1,
+        json!({"v_int64": 3, "common_param": {"api_version": 2, "token": 9}})
+    );
+}
