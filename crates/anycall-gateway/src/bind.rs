@@ -18,17 +18,23 @@ use crate::plan::{FieldPlan, Scalar, Src, StructPlan, Text};
 use crate::route::Params;
 
 /// How the body is to be read, from its `Content-Type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum BodyKind {
     /// `application/json`, `*/*+json`, or no content type.
     Json,
     /// `application/x-www-form-urlencoded`.
     Form,
+    /// `multipart/form-data` with this boundary.
+    Multipart(String),
     /// Anything else.
     Other,
 }
 
 impl BodyKind {
+    fn is_form(&self) -> bool {
+        matches!(self, Self::Form | Self::Multipart(_))
+    }
+
     pub(crate) fn of(headers: &HeaderMap) -> Self {
         let Some(ct) = headers
             .get(header::CONTENT_TYPE)
@@ -44,6 +50,17 @@ impl BodyKind {
             Self::Json
         } else if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
             Self::Form
+        } else if essence.eq_ignore_ascii_case("multipart/form-data") {
+            let boundary = ct.split(';').skip(1).find_map(|p| {
+                let (k, v) = p.trim().split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("boundary")
+                    .then(|| v.trim().trim_matches('"').to_owned())
+            });
+            match boundary {
+                Some(b) if !b.is_empty() => Self::Multipart(b),
+                _ => Self::Other,
+            }
         } else {
             Self::Other
         }
@@ -147,7 +164,7 @@ pub(crate) fn bind<'a>(
         return Err(HttpError::new(
             http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "the body must be application/json or application/x-www-form-urlencoded",
+            "the body must be application/json, application/x-www-form-urlencoded or multipart/form-data",
         ));
     }
     if plan.passthrough && input.kind == BodyKind::Json {
@@ -251,7 +268,7 @@ fn bind_field<'a>(
         }
         return Ok(false);
     }
-    if cx.input.kind == BodyKind::Form {
+    if cx.input.kind.is_form() {
         let form = form(cx);
         let values: Vec<&str> = form
             .iter()
@@ -268,8 +285,45 @@ fn bind_field<'a>(
 
 fn form<'a, 'b>(cx: &'b mut Cx<'a>) -> &'b Pairs<'a> {
     let body = cx.input.body;
-    cx.form
-        .get_or_insert_with(|| form_urlencoded::parse(body).collect())
+    let kind = &cx.input.kind;
+    cx.form.get_or_insert_with(|| match kind {
+        BodyKind::Multipart(boundary) => multipart(body, boundary),
+        _ => form_urlencoded::parse(body).collect(),
+    })
+}
+
+/// The named parts of a `multipart/form-data` body (RFC 7578) as text;
+/// parts without a name, or whose content is not UTF-8, are skipped.
+fn multipart<'a>(body: &'a [u8], boundary: &str) -> Pairs<'a> {
+    let mut out = Vec::new();
+    let Ok(text) = std::str::from_utf8(body) else {
+        return out;
+    };
+    let delim = format!("--{boundary}");
+    for part in text.split(delim.as_str()).skip(1) {
+        if part.starts_with("--") {
+            break;
+        }
+        let part = part.strip_prefix("\r\n").unwrap_or(part);
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let name = head.lines().find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            if !k.trim().eq_ignore_ascii_case("content-disposition") {
+                return None;
+            }
+            v.split(';').find_map(|p| {
+                let (pk, pv) = p.trim().split_once('=')?;
+                (pk.trim() == "name").then(|| pv.trim().trim_matches('"'))
+            })
+        });
+        if let Some(name) = name {
+            out.push((Cow::Borrowed(name), Cow::Borrowed(value)));
+        }
+    }
+    out
 }
 
 fn bind_source<'a>(
@@ -338,7 +392,7 @@ fn bind_source<'a>(
             write_text(f, &[v], &Label::Cookie(k), out)?;
         }
         Src::Form(k) => {
-            if input.kind != BodyKind::Form {
+            if !input.kind.is_form() {
                 return Ok(false);
             }
             let pairs = form(cx);

@@ -10,7 +10,7 @@
 //! | `api.header = 'k'` | request header | response header (lists comma-joined) |
 //! | `api.cookie = 'k'` | request cookie | `Set-Cookie: k=v` |
 //! | `api.body = 'k'` | key `k` of the JSON (or form) body | key `k` of the JSON body |
-//! | `api.form = 'k'` | form field `k` (urlencoded body) | key in the body |
+//! | `api.form = 'k'` | form field `k` (urlencoded or multipart body) | key in the body |
 //! | `api.raw_body` | the whole body (string or binary) | dropped |
 //! | `api.raw_uri` | the request URI (path and query) | dropped |
 //! | `api.http_code` | — | the status code |

@@ -261,3 +261,24 @@ async fn custom_annotations_map_to_built_in_mappings() {
         json!({"v_int64": 3, "common_param": {"api_version": 2, "token": 9}})
     );
 }
+
+#[tokio::test]
+async fn multipart_form_bodies() {
+    let (gw, up) = gateway("gateway/all.thrift").await;
+    let body = "--XyZ\r\ncontent-disposition: form-data; name=\"ff\"\r\n\r\nmulti v\r\n\
+                --XyZ\r\nContent-Disposition: form-data; name=\"bee\"\r\ncontent-type: text/plain\r\n\r\nline1\r\nline2\r\n\
+                --XyZ\r\nContent-Disposition: form-data; name=\"tiny\"\r\n\r\n5\r\n\
+                --XyZ--\r\n";
+    call(
+        &gw,
+        "POST",
+        "/all/4",
+        &[("content-type", "multipart/form-data; boundary=\"XyZ\"")],
+        body,
+    )
+    .await;
+    assert_eq!(
+        up.rec.last().1,
+        json!({"f": "multi v", "b": "line1\r\nline2", "tiny": 5, "p": 4, "uri": "/all/4"})
+    );
+}
