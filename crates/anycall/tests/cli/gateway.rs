@@ -288,7 +288,7 @@ fn gateway_openapi_validates_and_schemathesis_finds_no_server_error() {
             "--checks",
             "not_a_server_error",
             "--max-examples",
-            "25",
+            "15",
             "--seed",
             "1",
         ])
