@@ -629,6 +629,11 @@ impl Client {
         self.inner.config.transport
     }
 
+    /// The configured protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.inner.config.protocol
+    }
+
     /// Sends a whole message and returns the raw reply message (EXCEPTION
     /// messages included) with the wire seq id, and the reply TTHeader.
     /// `None` for oneway. The server answering the caller sets the

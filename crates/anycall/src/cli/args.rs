@@ -48,6 +48,15 @@ for void, or to {\"exception\": \"<throws field name>\", \"value\": {...}}.")]
   anycall proxy --listen 127.0.0.1:9999 --upstream 10.0.0.1:8888,10.0.0.2:8888
   anycall proxy --listen 127.0.0.1:9999 --upstream 127.0.0.1:8888 --upstream-transport ttheader")]
     Proxy(ProxyArgs),
+    /// Serve Thrift services as an HTTP/JSON API, routed by their api.* annotations.
+    #[command(after_help = "Examples:
+  anycall gateway --idl biz.thrift --listen 127.0.0.1:8080 --upstream 127.0.0.1:8888
+  anycall gateway --config gateway.toml --watch --admin 127.0.0.1:9090
+  anycall gateway --idl biz.thrift --routes
+
+A config file lists backends on one listener, each a [[backend]] table with
+idl, include (list), service, upstream, transport, protocol and timeout.")]
+    Gateway(super::gateway::GatewayArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:
   anycall completions bash > /etc/bash_completion.d/anycall")]
@@ -302,7 +311,7 @@ impl std::str::FromStr for KeyValue {
     }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let (num, unit) = s
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .map_or((s, "s"), |i| s.split_at(i));

@@ -6,6 +6,7 @@ mod call;
 mod codec;
 mod demo;
 mod describe;
+mod gateway;
 mod input;
 mod serve;
 mod watch;
@@ -167,6 +168,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Proxy(a) => {
             init_logs("info");
             serve::proxy(&a).await
+        }
+        Command::Gateway(a) => {
+            init_logs("info");
+            gateway::gateway(&a).await
         }
         Command::Completions(a) => {
             let mut cmd = Cli::command();

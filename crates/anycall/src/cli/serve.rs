@@ -249,7 +249,7 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
 }
 
 /// Ctrl-C or SIGTERM.
-async fn wait_for_signal() -> anyhow::Result<()> {
+pub(crate) async fn wait_for_signal() -> anyhow::Result<()> {
     #[cfg(unix)]
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
