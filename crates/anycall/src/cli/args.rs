@@ -48,6 +48,13 @@ for void, or to {\"exception\": \"<throws field name>\", \"value\": {...}}.")]
   anycall proxy --listen 127.0.0.1:9999 --upstream 10.0.0.1:8888,10.0.0.2:8888
   anycall proxy --listen 127.0.0.1:9999 --upstream 127.0.0.1:8888 --upstream-transport ttheader")]
     Proxy(ProxyArgs),
+    /// Serve the Dapr output binding bindings.kitex as a pluggable component.
+    #[command(after_help = "Examples:
+  anycall dapr                                   # /tmp/dapr-components-sockets/kitex.sock
+  DAPR_COMPONENTS_SOCKETS_FOLDER=/var/run/dapr anycall dapr --name kitex
+
+Component YAML: type bindings.<NAME>, version v1; metadata keys in README (Dapr).")]
+    Dapr(super::dapr::DaprArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:
   anycall completions bash > /etc/bash_completion.d/anycall")]
@@ -270,7 +277,7 @@ impl std::str::FromStr for KeyValue {
     }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let (num, unit) = s
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .map_or((s, "s"), |i| s.split_at(i));
