@@ -18,9 +18,7 @@ use anycall_rpc::{Metainfo, Payload, Reply, Request, Transport};
 use bytes::{Bytes, BytesMut};
 
 use crate::cache::{ClientCache, ClientKey, ClientSettings};
-use crate::config::{
-    InstanceConfig, key, parse_duration, parse_protocol, parse_transport, prefix,
-};
+use crate::config::{InstanceConfig, key, parse_duration, parse_protocol, parse_transport, prefix};
 use crate::error::{InvokeError, upstream};
 use crate::proto::{InvokeRequest, InvokeResponse};
 
@@ -149,13 +147,15 @@ impl Binding {
         instance: &Instance,
         req: InvokeRequest,
     ) -> Result<InvokeResponse, InvokeError> {
+        // Kitex's order: metadata, client, seq id, then the message checks
+        // (a bad message still takes a seq id).
         let target = Target::resolve(instance, &req.metadata, true)?;
+        let client = instance.clients.get(&target.key)?;
+        let seq = self.next_seq();
         check_binary_message(&req.data)?;
         let mut message = BytesMut::from(&req.data[..]);
-        let seq = self.next_seq();
         thrift::set_seq_id(&mut message, seq)
             .map_err(|e| InvokeError::invalid(format!("invalid trans buffer: {e}")))?;
-        let client = instance.clients.get(&target.key)?;
         let request = Request::binary(message.freeze())
             .metainfo(target.metainfo)
             .timeout(target.timeout);
@@ -233,14 +233,17 @@ impl Target {
         compatible: bool,
     ) -> Result<Self, InvokeError> {
         let config = &instance.config;
-        let get = |k: &str| meta.get(k).map(String::as_str).or_else(|| config.property(k));
+        let get = |k: &str| {
+            meta.get(k)
+                .map(String::as_str)
+                .or_else(|| config.property(k))
+        };
         let dest_service = get(key::DEST_SERVICE);
         if compatible && dest_service.is_none() {
             return Err(InvokeError::missing(key::DEST_SERVICE));
         }
         let hosts = get(key::HOST_PORTS).ok_or_else(|| InvokeError::missing(key::HOST_PORTS))?;
-        let method =
-            get(key::METHOD_NAME).ok_or_else(|| InvokeError::missing(key::METHOD_NAME))?;
+        let method = get(key::METHOD_NAME).ok_or_else(|| InvokeError::missing(key::METHOD_NAME))?;
         // `version` only named the original's cache entry; it is accepted
         // and not used.
         let _ = get(key::VERSION);
@@ -288,29 +291,39 @@ impl Target {
 }
 
 /// Kitex's checks of a binary generic request (`getSeqID4Bytes`), with
-/// its error texts. Only strict binary messages pass, as in Kitex.
+/// its error texts. Only strict binary messages pass, as in Kitex. (Kitex
+/// panics on a message shorter than 4 bytes; here it is an invalid trans
+/// buffer.)
 fn check_binary_message(data: &[u8]) -> Result<(), InvokeError> {
+    check_message_words(data).map_err(|msg| {
+        InvokeError::invalid(format!(
+            "remote or network error: rawThriftBinaryCodec set seqID failed, err: {msg}"
+        ))
+    })
+}
+
+fn check_message_words(data: &[u8]) -> Result<(), &'static str> {
     let word = |at: usize| {
         data.get(at..at + 4)
             .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     };
-    let invalid = || InvokeError::invalid("invalid trans buffer");
-    let first = word(0).ok_or_else(invalid)?;
+    const INVALID: &str = "invalid trans buffer";
+    let first = word(0).ok_or(INVALID)?;
     if first > 0 {
-        return Err(InvokeError::invalid("missing version in Thrift Message"));
+        return Err("missing version in Thrift Message");
     }
     if (first as u32) & 0xffff_0000 != 0x8001_0000 {
-        return Err(InvokeError::invalid("bad version in Thrift Message"));
+        return Err("bad version in Thrift Message");
     }
-    let name_len = word(4).ok_or_else(invalid)?;
+    let name_len = word(4).ok_or(INVALID)?;
     let Ok(name_len) = usize::try_from(name_len) else {
-        return Err(InvokeError::invalid("invalid data length"));
+        return Err("invalid data length");
     };
     if data.len() < 8 + name_len + 4 {
-        return Err(invalid());
+        return Err(INVALID);
     }
     if thrift::read_message_header(Protocol::Binary, data, &Limits::default()).is_err() {
-        return Err(invalid());
+        return Err(INVALID);
     }
     Ok(())
 }
@@ -324,13 +337,13 @@ fn check_reply_method(reply: &[u8], method: &str) -> Result<(), InvokeError> {
     if actual.is_empty() {
         return Err(InvokeError::new(
             tonic::Code::Internal,
-            "method name that receive is empty",
+            "remote or network error: method name that receive is empty",
         ));
     }
     if actual != method {
         return Err(InvokeError::new(
             tonic::Code::Internal,
-            format!("wrong method name, expect={method}, actual={actual}"),
+            format!("remote or network error: wrong method name, expect={method}, actual={actual}"),
         ));
     }
     Ok(())
@@ -355,12 +368,24 @@ mod tests {
 
     #[test]
     fn binary_checks_use_kitex_texts() {
-        let text = |d: &[u8]| check_binary_message(d).unwrap_err().message().to_owned();
+        let text = |d: &[u8]| check_message_words(d).unwrap_err();
         assert_eq!(text(&[0, 0]), "invalid trans buffer");
-        assert_eq!(text(&[0, 0, 0, 4, 1, 2, 3, 4]), "missing version in Thrift Message");
-        assert_eq!(text(&[0x80, 0x02, 0, 1, 0, 0, 0, 0]), "bad version in Thrift Message");
-        assert_eq!(text(&[0x80, 0x01, 0, 1, 0, 0, 0, 9, b'x']), "invalid trans buffer");
-        assert_eq!(text(&[0x80, 0x01, 0, 1, 0xff, 0xff, 0xff, 0xff]), "invalid data length");
+        assert_eq!(
+            text(&[0, 0, 0, 4, 1, 2, 3, 4]),
+            "missing version in Thrift Message"
+        );
+        assert_eq!(
+            text(&[0x80, 0x02, 0, 1, 0, 0, 0, 0]),
+            "bad version in Thrift Message"
+        );
+        assert_eq!(
+            text(&[0x80, 0x01, 0, 1, 0, 0, 0, 9, b'x']),
+            "invalid trans buffer"
+        );
+        assert_eq!(
+            text(&[0x80, 0x01, 0, 1, 0xff, 0xff, 0xff, 0xff]),
+            "invalid data length"
+        );
     }
 
     #[test]

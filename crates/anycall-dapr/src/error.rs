@@ -109,12 +109,6 @@ impl InvokeError {
         self.trailers.push((key, value.into()));
         self
     }
-
-    /// The message daprd shows.
-    #[cfg(test)]
-    pub(crate) fn message(&self) -> &str {
-        &self.message
-    }
 }
 
 impl From<InvokeError> for Status {
@@ -144,7 +138,10 @@ pub(crate) fn upstream(err: &anycall_rpc::Error) -> InvokeError {
                 ex.kind().code()
             ),
         )
-        .trailer("x-thrift-application-exception-type", ex.kind().code().to_string())
+        .trailer(
+            "x-thrift-application-exception-type",
+            ex.kind().code().to_string(),
+        )
         .trailer("x-thrift-application-exception-message", ex.message());
     }
     if let Some(biz) = err.biz_status() {

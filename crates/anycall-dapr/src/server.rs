@@ -108,7 +108,11 @@ impl ComponentBuilder {
             ));
         }
         tokio::fs::create_dir_all(&folder).await.map_err(|e| {
-            Error::at("cannot create the socket folder", &folder, Some(Box::new(e)))
+            Error::at(
+                "cannot create the socket folder",
+                &folder,
+                Some(Box::new(e)),
+            )
         })?;
         let path = folder.join(format!("{}.sock", self.name));
         remove_stale(&path).await?;

@@ -16,9 +16,8 @@ use tonic_prost::ProstCodec;
 
 use crate::binding::{Binding, DEFAULT_INSTANCE};
 use crate::proto::{
-    InvokeRequest, InvokeResponse, ListOperationsRequest, ListOperationsResponse,
-    OUTPUT_BINDING, OutputBindingInitRequest, OutputBindingInitResponse, PingRequest,
-    PingResponse,
+    InvokeRequest, InvokeResponse, ListOperationsRequest, ListOperationsResponse, OUTPUT_BINDING,
+    OutputBindingInitRequest, OutputBindingInitResponse, PingRequest, PingResponse,
 };
 
 /// The gRPC header daprd sets on every call of one YAML component.
@@ -99,32 +98,39 @@ where
         Box::pin(async move {
             let response = match method.as_str() {
                 "Init" => {
-                    unary(req, max, move |r: Request<OutputBindingInitRequest>| async move {
-                        let name = instance_of(&r);
-                        let properties = r
-                            .into_inner()
-                            .metadata
-                            .map(|m| m.properties)
-                            .unwrap_or_default();
-                        binding.init(&name, properties)?;
-                        Ok(Response::new(OutputBindingInitResponse {}))
-                    })
+                    unary(
+                        req,
+                        max,
+                        move |r: Request<OutputBindingInitRequest>| async move {
+                            let name = instance_of(&r);
+                            let properties = r
+                                .into_inner()
+                                .metadata
+                                .map(|m| m.properties)
+                                .unwrap_or_default();
+                            binding.init(&name, properties)?;
+                            Ok(Response::new(OutputBindingInitResponse {}))
+                        },
+                    )
                     .await
                 }
                 "Invoke" => {
                     unary(req, max, move |r: Request<InvokeRequest>| async move {
                         let name = instance_of(&r);
-                        let reply: InvokeResponse =
-                            binding.invoke(&name, r.into_inner()).await?;
+                        let reply: InvokeResponse = binding.invoke(&name, r.into_inner()).await?;
                         Ok(Response::new(reply))
                     })
                     .await
                 }
                 "ListOperations" => {
-                    unary(req, max, move |r: Request<ListOperationsRequest>| async move {
-                        let operations = binding.operations(&instance_of(&r));
-                        Ok(Response::new(ListOperationsResponse { operations }))
-                    })
+                    unary(
+                        req,
+                        max,
+                        move |r: Request<ListOperationsRequest>| async move {
+                            let operations = binding.operations(&instance_of(&r));
+                            Ok(Response::new(ListOperationsResponse { operations }))
+                        },
+                    )
                     .await
                 }
                 "Ping" => {
@@ -133,10 +139,8 @@ where
                     })
                     .await
                 }
-                _ => Status::unimplemented(format!(
-                    "{OUTPUT_BINDING} has no method `{method}`"
-                ))
-                .into_http(),
+                _ => Status::unimplemented(format!("{OUTPUT_BINDING} has no method `{method}`"))
+                    .into_http(),
             };
             Ok(response)
         })

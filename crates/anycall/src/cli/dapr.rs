@@ -34,7 +34,10 @@ pub(crate) async fn dapr(args: &DaprArgs) -> Result<(), CliError> {
         builder = builder.socket_folder(folder.clone());
     }
     let component = builder.bind().await?;
-    super::print_out(&format!("listening {}\n", component.socket_path().display()))?;
+    super::print_out(&format!(
+        "listening {}\n",
+        component.socket_path().display()
+    ))?;
     component.serve().await?;
     Ok(())
 }
