@@ -20,6 +20,10 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 SERVICE = "dapr.proto.components.v1.OutputBinding"
+# grpc-core sends the socket path as :authority on unix: targets, which an
+# HTTP/2 server may refuse as malformed (hyper/h2 resets the stream);
+# grpc-go, and so daprd, sends "localhost".
+OPTIONS = (("grpc.default_authority", "localhost"),)
 
 
 def reflect(channel, request):
@@ -67,7 +71,7 @@ def main():
 
     target = "unix://" + args.socket
     # Discovery on its own connection, without the instance header.
-    with grpc.insecure_channel(target) as discovery:
+    with grpc.insecure_channel(target, options=OPTIONS) as discovery:
         reply = reflect(discovery, reflection_pb2.ServerReflectionRequest(list_services="*"))
         services = [s.name for s in reply.list_services_response.service]
         if SERVICE not in services:
@@ -79,7 +83,7 @@ def main():
         return message_factory.GetMessageClass(pool.FindMessageTypeByName("dapr.proto.components.v1." + name))
 
     header = (("x-component-instance", args.instance),)
-    with grpc.insecure_channel(target) as channel:
+    with grpc.insecure_channel(target, options=OPTIONS) as channel:
         def unary(method, request, response):
             call = channel.unary_unary(
                 f"/{SERVICE}/{method}",

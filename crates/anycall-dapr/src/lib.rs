@@ -59,6 +59,6 @@ pub use config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CLIENTS, DEFAULT_TIMEOUT};
 pub use error::Error;
 pub use server::{
     Component, ComponentBuilder, DEFAULT_DRAIN_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_NAME,
-    DEFAULT_SOCKET_FOLDER, SOCKET_FOLDER_VARS, Stats, socket_folder_from_env,
+    DEFAULT_SOCKET_FOLDER, SOCKET_FOLDER_VARS, Stats, shutdown_signal, socket_folder_from_env,
 };
 pub use service::INSTANCE_HEADER;

@@ -194,7 +194,14 @@ impl Component {
     ///
     /// As for [`serve_with_shutdown`](Component::serve_with_shutdown).
     pub async fn serve(self) -> Result<(), Error> {
-        self.serve_with_shutdown(signal()).await
+        let signal = shutdown_signal().map_err(|e| {
+            Error::at(
+                "cannot install signal handlers",
+                &self.path,
+                Some(Box::new(e)),
+            )
+        })?;
+        self.serve_with_shutdown(signal).await
     }
 
     /// Serves until `shutdown` completes; then stops accepting, lets calls
@@ -288,18 +295,29 @@ impl Stats {
     }
 }
 
-/// SIGTERM or SIGINT.
-async fn signal() {
+/// A future that resolves on SIGTERM or SIGINT. The handlers are installed
+/// when this is called, not when the future is first polled, so a signal
+/// that comes right after (before serving starts) is not lost.
+///
+/// # Errors
+///
+/// The signal handlers could not be installed.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // No signal handling: never resolves.
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
+/// SIGTERM or SIGINT; never, when the handlers cannot be installed.
+async fn signal() {
+    match shutdown_signal() {
+        Ok(signal) => signal.await,
+        Err(_) => std::future::pending().await,
     }
 }

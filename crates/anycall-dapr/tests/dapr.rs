@@ -7,6 +7,8 @@ mod compat;
 mod daprd;
 #[path = "dapr/diff.rs"]
 mod diff;
+#[path = "dapr/grpcio.rs"]
+mod grpcio;
 #[path = "dapr/instances.rs"]
 mod instances;
 #[path = "dapr/memory.rs"]

@@ -34,10 +34,13 @@ pub(crate) async fn dapr(args: &DaprArgs) -> Result<(), CliError> {
         builder = builder.socket_folder(folder.clone());
     }
     let component = builder.bind().await?;
+    // Handlers first: a signal right after the `listening` line still
+    // drains and removes the socket.
+    let stop = anycall_dapr::shutdown_signal()?;
     super::print_out(&format!(
         "listening {}\n",
         component.socket_path().display()
     ))?;
-    component.serve().await?;
+    component.serve_with_shutdown(stop).await?;
     Ok(())
 }
