@@ -14,8 +14,11 @@ use tokio::process::Command;
 
 use crate::support::{Running, call_message, kitex_peer, peer_path};
 
-/// One request: (what it shows, metadata without hostPorts, data).
-fn requests() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, Vec<u8>)> {
+/// Request metadata, without hostPorts.
+type Meta = Vec<(&'static str, &'static str)>;
+
+/// One request: (what it shows, metadata, data).
+fn requests() -> Vec<(&'static str, Meta, Vec<u8>)> {
     let base = |m: &'static str| {
         vec![
             ("destService", "EchoService"),
@@ -103,9 +106,7 @@ async fn same_replies_as_components_contrib() {
     let mut report = Vec::new();
     for (case, meta, data) in requests() {
         let mut meta = meta;
-        if case != "no-host" {
-            meta.push(("hostPorts", kitex.addr.as_str()));
-        }
+        meta.push(("hostPorts", kitex.addr.as_str()));
         let metadata: serde_json::Map<String, Json> = meta
             .iter()
             .map(|(k, v)| ((*k).to_owned(), json!(v)))

@@ -82,3 +82,68 @@ async fn many_methods_share_one_client() {
     );
     c.stop().await;
 }
+
+/// The original component under the same load, for comparison (README):
+/// `ANYCALL_DAPR_CALLS` calls (default 5,000) over 1,000 method names
+/// through components-contrib `bindings/kitex` (`kitex-peer dapr-binding`),
+/// printing its RSS. Ignored by default: it measures someone else's code.
+#[tokio::test]
+#[ignore = "a measurement of the original component; run with --ignored"]
+async fn original_component_memory() {
+    use std::process::Stdio;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let calls: usize = std::env::var("ANYCALL_DAPR_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5_000);
+    let server = FakeServer::start(Arc::new(void_reply)).await;
+    let program = crate::support::peer_path("INTEROP_KITEX_PEER", "interop/target/kitex-peer");
+    let mut child = tokio::process::Command::new(program)
+        .arg("dapr-binding")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn kitex-peer dapr-binding");
+    let pid = child.id().expect("pid");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let rss = || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmRSS")
+    };
+    let mut samples = Vec::new();
+    for i in 0..calls {
+        let name = format!("method_{:04}", i % 1000);
+        let line = serde_json::json!({
+            "operation": "get",
+            "metadata": {"hostPorts": server.addr, "destService": "EchoService", "methodName": name},
+            "data_hex": anycall_test_support::hex::plain(&call_of(&name)),
+        });
+        stdin
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .unwrap();
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("the original answers")
+            .unwrap()
+            .expect("a line");
+        assert!(!reply.contains("\"error\""), "call {i}: {reply}");
+        if (i + 1) % (calls / 10).max(1) == 0 {
+            samples.push(rss());
+        }
+    }
+    println!(
+        "original component: {calls} calls over 1000 method names: RSS samples {samples:?} KiB, upstream connections {}",
+        server
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+}

@@ -117,7 +117,12 @@ impl Running {
 /// `Some(bytes)` is sent back Framed, `None` leaves the call unanswered.
 pub(crate) type Answer = Arc<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync>;
 
-/// A Framed Thrift server on 127.0.0.1 that records what it receives.
+/// How many requests a [`FakeServer`] keeps (so that load tests measure
+/// the component, not the recorder).
+const MAX_RECORDED: usize = 1000;
+
+/// A Framed Thrift server on 127.0.0.1 that records the first
+/// [`MAX_RECORDED`] requests it receives.
 pub(crate) struct FakeServer {
     pub(crate) addr: String,
     pub(crate) received: Arc<Mutex<Vec<Vec<u8>>>>,
@@ -160,7 +165,12 @@ impl FakeServer {
                         if stream.read_exact(&mut payload).await.is_err() {
                             return;
                         }
-                        rec.lock().unwrap().push(payload.clone());
+                        {
+                            let mut rec = rec.lock().unwrap();
+                            if rec.len() < MAX_RECORDED {
+                                rec.push(payload.clone());
+                            }
+                        }
                         let Some(reply) = answer(&payload) else {
                             continue;
                         };
