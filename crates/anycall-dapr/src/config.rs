@@ -232,3 +232,48 @@ pub(crate) fn parse_duration(key: &str, v: &str) -> Result<Duration, InvokeError
         _ => Err(bad()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        let d = |v| parse_duration("timeout", v).map_err(|e| format!("{e:?}"));
+        assert_eq!(d("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(d("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(d("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(d("2").unwrap(), Duration::from_secs(2));
+        assert_eq!(d("250us").unwrap(), Duration::from_micros(250));
+        for bad in ["", "0s", "5 s", "1x", "ms", "1s2"] {
+            assert!(d(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn properties() {
+        let props = |kv: &[(&str, &str)]| {
+            InstanceConfig::from_properties(
+                kv.iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
+            )
+        };
+        let c = props(&[
+            ("transport", "TTHeader"),
+            ("maxClients", "3"),
+            ("direction", "output"),
+        ])
+        .unwrap();
+        assert_eq!(c.transport, Transport::TTHeader);
+        assert_eq!(c.max_clients, 3);
+        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
+        assert!(props(&[("maxClients", "0")]).is_err());
+        assert!(props(&[("protocol", "json")]).is_err());
+        assert!(props(&[("idl", "a.thrift"), ("idlContent", "service A {}")]).is_err());
+        let c = props(&[("idlContent", "service A { i32 f() }")]).unwrap();
+        assert!(c.idl.is_some());
+        assert!(props(&[("idlContent", "service A { i32 f() }"), ("service", "B")]).is_err());
+        assert!(props(&[("idlContent", "service {")]).is_err());
+    }
+}
