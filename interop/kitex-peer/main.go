@@ -50,6 +50,10 @@ const usage = `usage:
       (default the last one): {"op":"encode","method":M,"json":TEXT} -> {"hex":ARGS};
       {"op":"decode","method":M,"part":"args"|"result","hex":H} -> {"json":TEXT};
       {"error":TEXT} when a line fails.
+  kitex-peer dapr-binding
+      Drives the original Dapr output binding (components-contrib bindings/kitex,
+      v1.16.1) through Invoke: one JSON request per stdin line
+      {"operation","metadata","data_hex"}, one JSON line back {"data_hex","error"}.
   T is one of ttheader, ttheader-framed, framed, buffered (Binary protocol throughout).`
 
 type args struct {
@@ -194,6 +198,8 @@ func run(a *args) (bool, error) {
 			mode = "codegen"
 		}
 		return runBench(benchArgs{addr: a.addr, transport: a.transport, mode: mode, data: a.data, concurrency: a.concurrency, stop: stop})
+	case "dapr-binding":
+		return true, runDaprBinding()
 	case "codec":
 		if err := need(a.mode == "json", "--mode json"); err != nil {
 			return false, err

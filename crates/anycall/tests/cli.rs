@@ -6,6 +6,8 @@ mod bench;
 mod call;
 #[path = "cli/codec.rs"]
 mod codec;
+#[path = "cli/dapr.rs"]
+mod dapr;
 #[path = "cli/describe.rs"]
 mod describe;
 #[path = "cli/gateway.rs"]

@@ -57,6 +57,13 @@ for void, or to {\"exception\": \"<throws field name>\", \"value\": {...}}.")]
 A config file lists backends on one listener, each a [[backend]] table with
 idl, include (list), service, upstream, transport, protocol and timeout.")]
     Gateway(super::gateway::GatewayArgs),
+    /// Serve the Dapr output binding bindings.kitex as a pluggable component.
+    #[command(after_help = "Examples:
+  anycall dapr                                   # /tmp/dapr-components-sockets/kitex.sock
+  DAPR_COMPONENTS_SOCKETS_FOLDER=/var/run/dapr anycall dapr --name kitex
+
+Component YAML: type bindings.<NAME>, version v1; metadata keys in README (Dapr).")]
+    Dapr(super::dapr::DaprArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:
   anycall completions bash > /etc/bash_completion.d/anycall")]

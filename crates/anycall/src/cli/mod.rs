@@ -4,6 +4,7 @@ mod args;
 mod bench;
 mod call;
 mod codec;
+mod dapr;
 mod demo;
 mod describe;
 mod gateway;
@@ -179,6 +180,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Demo(a) => demo::run(&a).await,
+        Command::Dapr(a) => {
+            init_logs("info");
+            dapr::dapr(&a).await
+        }
         Command::Bench(a) => {
             init_logs("warn");
             bench::bench(&a).await
