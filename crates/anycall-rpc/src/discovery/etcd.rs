@@ -183,6 +183,53 @@ pub fn lease_ttl_from_env() -> Duration {
         .map_or(DEFAULT_LEASE_TTL, Duration::from_secs)
 }
 
+/// Host override of the registered address, as in Kitex.
+pub const IP_TO_REGISTRY_ENV: &str = "KITEX_IP_TO_REGISTRY";
+/// Port override of the registered address, as in Kitex.
+pub const PORT_TO_REGISTRY_ENV: &str = "KITEX_PORT_TO_REGISTRY";
+
+/// The address to register for a server listening on `local`: its own,
+/// with the host replaced by `KITEX_IP_TO_REGISTRY` and the port by
+/// `KITEX_PORT_TO_REGISTRY` when set (as Kitex does).
+///
+/// ```
+/// use anycall_rpc::discovery::etcd::registry_addr;
+///
+/// assert_eq!(registry_addr("127.0.0.1:8888".parse().unwrap())?, "127.0.0.1:8888");
+/// assert!(registry_addr("0.0.0.0:8888".parse().unwrap()).is_err());
+/// # Ok::<(), anycall_rpc::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::is_config`]: an unspecified host (`0.0.0.0`, `::`) without
+/// `KITEX_IP_TO_REGISTRY` (Kitex would guess an interface address; say
+/// which one instead), or a port override that is not a port.
+pub fn registry_addr(local: std::net::SocketAddr) -> Result<String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let port = match env(PORT_TO_REGISTRY_ENV) {
+        Some(p) => p
+            .trim()
+            .parse::<u16>()
+            .map_err(|_| Error::config(format!("{PORT_TO_REGISTRY_ENV}=`{p}` is not a port")))?,
+        None => local.port(),
+    };
+    let host = match env(IP_TO_REGISTRY_ENV) {
+        Some(h) => h.trim().to_owned(),
+        None if local.ip().is_unspecified() => {
+            return Err(Error::config(format!(
+                "listening on {local}, which is no address to register: listen on a specific address or set {IP_TO_REGISTRY_ENV}"
+            )));
+        }
+        None => local.ip().to_string(),
+    };
+    Ok(if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    })
+}
+
 /// The value kitex-contrib/registry-etcd stores for an instance.
 pub fn instance_json(endpoint: &Endpoint) -> String {
     let tags: Map<String, Json> = endpoint

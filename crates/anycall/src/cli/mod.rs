@@ -6,6 +6,7 @@ mod call;
 mod codec;
 mod demo;
 mod describe;
+mod fleet;
 mod input;
 mod serve;
 
@@ -157,6 +158,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Proxy(a) => {
             init_logs("info");
             serve::proxy(&a).await
+        }
+        Command::Register(a) => {
+            init_logs("warn");
+            fleet::register_cmd(&a).await
         }
         Command::Completions(a) => {
             let mut cmd = Cli::command();

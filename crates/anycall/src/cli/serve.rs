@@ -7,9 +7,9 @@ use anycall_idl::{MethodDescriptor, Pool};
 use anycall_rpc::{Context, Handler, HandlerError, Mode, Payload, Proxy, Server, ServerHandle};
 use anyhow::{Context as _, anyhow};
 
-use super::CliError;
 use super::args::{ProxyArgs, ServeArgs};
 use super::describe::load;
+use super::{CliError, fleet};
 use crate::mock::{Canned, MockBook, echo_reply_decoded, example_reply};
 
 /// How the mock server answers: canned replies first, then echo or values
@@ -172,12 +172,15 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     };
     let answers = Answers { book, echo: a.echo };
     let methods: usize = pool.services().map(|s| s.methods().count()).sum();
+    fleet::check(&a.fleet)?;
     let handle = start_mock(pool, answers, a.json.options(), &a.listen).await?;
+    let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     println!(
         "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed; binary and compact); Ctrl-C stops",
         handle.local_addr()
     );
     wait_for_signal().await?;
+    fleet::deregister(registration, a.fleet.drain).await;
     let stats = handle.stats();
     handle.shutdown().await;
     eprintln!(
@@ -188,21 +191,32 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
 }
 
 pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
-    let handle = Proxy::builder(a.upstream.clone())
-        .upstream_transport(a.upstream_transport.into())
+    fleet::check(&a.fleet)?;
+    let upstream = anycall_rpc::Client::builder(a.upstream.clone())
+        .transport(a.upstream_transport.into())
         .rpc_timeout(a.timeout)
+        .failover(a.failover.into())
+        .build()
+        .map_err(|e| CliError::usage(anyhow!(e).context("invalid --upstream")))?;
+    let handle = Proxy::builder(a.upstream.clone())
+        .upstream(upstream.clone())
         .bind(a.listen.as_str())
         .await
         .map_err(|e| anyhow!(e).context(format!("cannot listen on {}", a.listen)))?;
+    let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     println!(
         "forwarding {} -> {} ({}); Ctrl-C stops",
         handle.local_addr(),
         a.upstream,
         anycall_rpc::Transport::from(a.upstream_transport)
     );
-    wait_for_signal().await?;
+    while let fleet::Stop::Report = fleet::next_signal().await? {
+        super::print_out(&(fleet::report(&handle.stats(), &upstream) + "\n"))?;
+    }
+    fleet::deregister(registration, a.fleet.drain).await;
     let stats = handle.stats();
     handle.shutdown().await;
+    super::print_out(&(fleet::report(&stats, &upstream) + "\n"))?;
     eprintln!(
         "stopped: {} call(s) forwarded, {} error(s)",
         stats.calls, stats.errors
