@@ -8,6 +8,8 @@ mod call;
 mod codec;
 #[path = "cli/describe.rs"]
 mod describe;
+#[path = "cli/fleet.rs"]
+mod fleet;
 #[path = "cli/peers.rs"]
 mod peers;
 #[path = "cli/support.rs"]
