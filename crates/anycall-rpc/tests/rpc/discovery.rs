@@ -3,7 +3,7 @@
 //! and kitex-contrib/registry-etcd in the Kitex peer.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anycall_rpc::discovery::EndpointStats;
 use anycall_rpc::{Client, Failover, Mode, Server, ServerHandle};
@@ -154,6 +154,8 @@ async fn a_dns_target_resolves_every_address_of_the_name() {
 #[cfg(feature = "etcd")]
 mod etcd {
     use std::process::Stdio;
+
+    use std::time::Instant;
 
     use anycall_rpc::Protocol;
     use anycall_rpc::Transport;
