@@ -434,3 +434,41 @@ async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
     println!("  calls: {ok} ok, {failed} failed");
     drop((b2, b2_reg, b3, b4, p2));
 }
+
+#[test]
+fn bad_registry_targets_are_usage_errors() {
+    let idl = testdata("interop/echo.thrift");
+    let idl = idl.to_str().unwrap();
+    for (args, want) in [
+        (
+            vec![
+                "serve",
+                "--idl",
+                idl,
+                "--listen",
+                "127.0.0.1:0",
+                "--register",
+                "etcd://127.0.0.1:2379/",
+            ],
+            "empty service name",
+        ),
+        (
+            vec!["proxy", "--upstream", "zk://h:1/s"],
+            "unknown target scheme `zk://`",
+        ),
+        (
+            vec![
+                "register",
+                "etcd://127.0.0.1:2379/echo",
+                "--address",
+                "nope",
+            ],
+            "--address `nope` is not HOST:PORT",
+        ),
+    ] {
+        let out = anycall(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+}
