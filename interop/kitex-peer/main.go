@@ -15,17 +15,19 @@ import (
 )
 
 const usage = `usage:
-  kitex-peer server [--addr HOST:PORT] [--keep-stdin]
+  kitex-peer server [--addr HOST:PORT] [--keep-stdin] [--register etcd://H:P/NAME [--weight W]]
       Serves EchoService and MirrorService (testdata/interop/multi.thrift) with Kitex
       generated code on one port; TTHeader, TTHeaderFramed, Framed and Buffered are
       detected per message. Requests are routed by the TTHeader key isn; without it
       they reach EchoService. Prints ` + "`listening HOST:PORT`" + ` once bound; exits when
       stdin reaches end of file (unless --keep-stdin) or on SIGINT/SIGTERM.
-      Default address 127.0.0.1:0.
+      Default address 127.0.0.1:0. --register registers the listener in etcd under
+      NAME with kitex-contrib/registry-etcd (lease TTL from
+      KITEX_ETCD_REGISTRY_LEASE_TTL, default 60 s; deregistered on SIGTERM).
   kitex-peer client --addr HOST:PORT [--transport T] [--service EchoService|MirrorService]
                     [--metainfo] [--biz] [--case NAME]
       Runs the interop script with the generated client and prints one JSON line per
-      call; exits 0 only when every call gave the expected outcome. --metainfo adds a
+      call (an --addr etcd://H:P/NAME resolves NAME with kitex-contrib's etcd resolver); exits 0 only when every call gave the expected outcome. --metainfo adds a
       Ping carrying metainfo and reports the backward values, --biz an Echo answered
       with a business status error. --service MirrorService runs the mirror script
       (Check, Add of MirrorService) instead. --case NAME runs that one case only.
@@ -72,6 +74,8 @@ type args struct {
 	idl         string
 	only        string
 	listen      string
+	register    string
+	weight      int
 }
 
 func parseArgs(argv []string) (*args, error) {
@@ -132,6 +136,15 @@ func parseArgs(argv []string) (*args, error) {
 			a.only, err = value()
 		case "--listen":
 			a.listen, err = value()
+		case "--register":
+			a.register, err = value()
+		case "--weight":
+			var w string
+			if w, err = value(); err == nil {
+				if a.weight, err = strconv.Atoi(w); err != nil || a.weight < 0 {
+					err = fmt.Errorf("--weight: expected a count, found %q", w)
+				}
+			}
 		case "-h", "--help":
 			return nil, errHelp
 		default:
@@ -160,7 +173,7 @@ func run(a *args) (bool, error) {
 	}
 	switch a.cmd {
 	case "server":
-		return true, runCodegenServer(orDefault(a.addr), a.keepStdin)
+		return true, runCodegenServer(orDefault(a.addr), a.keepStdin, a.register, a.weight)
 	case "client":
 		if err := need(a.addr != "", "--addr"); err != nil {
 			return false, err

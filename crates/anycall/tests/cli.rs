@@ -10,6 +10,9 @@ mod codec;
 mod dapr;
 #[path = "cli/describe.rs"]
 mod describe;
+#[cfg(feature = "etcd")]
+#[path = "cli/fleet.rs"]
+mod fleet;
 #[path = "cli/gateway.rs"]
 mod gateway;
 #[path = "cli/peers.rs"]

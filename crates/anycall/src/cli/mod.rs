@@ -7,6 +7,7 @@ mod codec;
 mod dapr;
 mod demo;
 mod describe;
+mod fleet;
 mod gateway;
 mod input;
 mod serve;
@@ -173,6 +174,10 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Gateway(a) => {
             init_logs("info");
             gateway::gateway(&a).await
+        }
+        Command::Register(a) => {
+            init_logs("warn");
+            fleet::register_cmd(&a).await
         }
         Command::Completions(a) => {
             let mut cmd = Cli::command();

@@ -9,10 +9,10 @@ use anycall_rpc::{
 };
 use anyhow::{Context as _, anyhow};
 
-use super::CliError;
 use super::args::{IdlArgs, ProxyArgs, ServeArgs};
 use super::describe::load;
 use super::watch;
+use super::{CliError, fleet};
 use crate::mock::{Canned, MockBook, echo_reply_decoded, example_reply};
 
 /// How the mock server answers: canned replies first, then echo or values
@@ -190,6 +190,7 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     };
     let answers = Answers { book, echo: a.echo };
     let methods: usize = pool.services().map(|s| s.methods().count()).sum();
+    fleet::check(&a.fleet)?;
     let handle = match provider {
         Some(provider) => {
             watch::spawn(provider.clone());
@@ -197,11 +198,13 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
         }
         None => start_mock(pool, answers, a.json.options(), &a.listen).await?,
     };
+    let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     println!(
         "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed, theader; binary and compact); Ctrl-C stops",
         handle.local_addr()
     );
     wait_for_signal().await?;
+    fleet::deregister(registration, a.fleet.drain).await;
     let stats = handle.stats();
     handle.shutdown().await;
     eprintln!(
@@ -212,9 +215,14 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
 }
 
 pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
-    let mut builder = Proxy::builder(a.upstream.clone())
-        .upstream_transport(a.upstream_transport.into())
-        .rpc_timeout(a.timeout);
+    fleet::check(&a.fleet)?;
+    let upstream = anycall_rpc::Client::builder(a.upstream.clone())
+        .transport(a.upstream_transport.into())
+        .rpc_timeout(a.timeout)
+        .failover(a.failover.into())
+        .build()
+        .map_err(|e| CliError::usage(anyhow!(e).context("invalid --upstream")))?;
+    let mut builder = Proxy::builder(a.upstream.clone()).upstream(upstream.clone());
     if let Some(path) = &a.idl {
         let idl = IdlArgs {
             idl: path.clone(),
@@ -232,15 +240,20 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
         .bind(a.listen.as_str())
         .await
         .map_err(|e| anyhow!(e).context(format!("cannot listen on {}", a.listen)))?;
+    let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     println!(
         "forwarding {} -> {} ({}); Ctrl-C stops",
         handle.local_addr(),
         a.upstream,
         anycall_rpc::Transport::from(a.upstream_transport)
     );
-    wait_for_signal().await?;
+    while let fleet::Stop::Report = fleet::next_signal().await? {
+        super::print_out(&(fleet::report(&handle.stats(), &upstream) + "\n"))?;
+    }
+    fleet::deregister(registration, a.fleet.drain).await;
     let stats = handle.stats();
     handle.shutdown().await;
+    super::print_out(&(fleet::report(&stats, &upstream) + "\n"))?;
     eprintln!(
         "stopped: {} call(s) forwarded, {} error(s)",
         stats.calls, stats.errors
