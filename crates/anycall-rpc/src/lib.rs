@@ -30,13 +30,19 @@
 //! [`Protocol`]. Framing and encoding are the synchronous codecs of
 //! `anycall_codec`; this crate adds sockets (tokio) and logs with `tracing`.
 //!
-//! Features: none.
+//! - [`grpc`] (feature `grpc`, default): gRPC client and catch-all server
+//!   for `.proto` files loaded at run time, server reflection both ways; the
+//!   [`Server`] answers gRPC on its Thrift port when given one.
+//!
+//! Features: `grpc` (default): tonic, prost-reflect and protox.
 #![forbid(unsafe_code)]
 
 mod biz;
 mod client;
 mod conn;
 mod error;
+#[cfg(feature = "grpc")]
+pub mod grpc;
 mod payload;
 mod proxy;
 mod server;
