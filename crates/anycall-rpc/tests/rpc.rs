@@ -6,6 +6,9 @@ mod client;
 mod common;
 #[path = "rpc/faults.rs"]
 mod faults;
+#[cfg(feature = "grpc")]
+#[path = "rpc/grpc.rs"]
+mod grpc;
 #[path = "rpc/interop.rs"]
 mod interop;
 #[path = "rpc/kitex.rs"]

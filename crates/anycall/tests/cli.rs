@@ -8,6 +8,9 @@ mod call;
 mod codec;
 #[path = "cli/describe.rs"]
 mod describe;
+#[cfg(feature = "grpc")]
+#[path = "cli/grpc.rs"]
+mod grpc;
 #[path = "cli/peers.rs"]
 mod peers;
 #[path = "cli/support.rs"]

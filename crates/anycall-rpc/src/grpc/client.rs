@@ -193,7 +193,7 @@ impl GrpcResponse {
                 }
                 Ok(None)
             }
-            Err(status) => Err(status),
+            Err(status) => Err(deadline_status(status)),
         }
     }
 
@@ -206,7 +206,12 @@ impl GrpcResponse {
         if let Some(t) = self.trailers.take() {
             return Ok(t);
         }
-        Ok(self.messages.trailers().await?.unwrap_or_default())
+        Ok(self
+            .messages
+            .trailers()
+            .await
+            .map_err(deadline_status)?
+            .unwrap_or_default())
     }
 }
 
@@ -301,7 +306,7 @@ impl GrpcClient {
         if let Some(status) = send_error.lock().unwrap_or_else(|e| e.into_inner()).take() {
             return Err(status);
         }
-        let (headers, messages, _) = response?.into_parts();
+        let (headers, messages, _) = response.map_err(deadline_status)?.into_parts();
         Ok(GrpcResponse {
             headers,
             messages,
@@ -346,5 +351,15 @@ impl GrpcClient {
     /// The kind of the method at `path`, if the client has its descriptor.
     pub fn kind(&self, path: &str) -> Option<CallKind> {
         self.method(path).ok().flatten().map(|m| CallKind::of(&m))
+    }
+}
+
+/// tonic's channel ends a call whose deadline passed as `CANCELLED` with
+/// "Timeout expired"; gRPC calls that `DEADLINE_EXCEEDED`.
+fn deadline_status(status: Status) -> Status {
+    if status.code() == tonic::Code::Cancelled && status.message() == "Timeout expired" {
+        Status::deadline_exceeded("deadline exceeded (client side)")
+    } else {
+        status
     }
 }

@@ -43,7 +43,8 @@ use prost_reflect::{DescriptorPool, MessageDescriptor, MethodDescriptor};
 
 pub use client::{GrpcClient, GrpcClientBuilder, GrpcResponse};
 pub use server::{
-    GrpcCall, GrpcHandler, GrpcReply, GrpcServer, GrpcServerBuilder, GrpcServerHandle,
+    DRAIN_TIMEOUT, GrpcCall, GrpcHandler, GrpcReply, GrpcServer, GrpcServerBuilder,
+    GrpcServerHandle,
 };
 pub use tonic::metadata::MetadataMap;
 pub use tonic::{Code, Status};

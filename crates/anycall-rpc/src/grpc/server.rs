@@ -29,6 +29,9 @@ use super::{
 use crate::Payload;
 use crate::error::{Error, Result};
 
+/// How long a shutdown waits for open calls and streams of a connection.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// One incoming call, as a handler sees it.
 #[derive(Debug, Clone)]
 pub struct GrpcCall {
@@ -357,7 +360,10 @@ impl GrpcServer {
             }
             () = async { let _ = shutdown.wait_for(|s| *s).await; } => {
                 conn.as_mut().graceful_shutdown();
-                let _ = conn.await;
+                // Streams may never end on their own: drain with a deadline.
+                if tokio::time::timeout(DRAIN_TIMEOUT, conn).await.is_err() {
+                    tracing::debug!(%peer, "grpc connection closed with streams open");
+                }
             }
         }
         tracing::debug!(%peer, "grpc connection closed");
@@ -403,7 +409,6 @@ async fn handle(
         .map(|d| Instant::now() + d);
     let mut grpc = tonic::server::Grpc::new(BytesCodec)
         .accept_compressed(CompressionEncoding::Gzip)
-        .send_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(shared.max_message_size)
         .max_encoding_message_size(shared.max_message_size);
     let svc = tower::service_fn(move |request: tonic::Request<Streaming<Bytes>>| {

@@ -6,6 +6,8 @@ mod call;
 mod codec;
 mod demo;
 mod describe;
+#[cfg(feature = "grpc")]
+mod grpc;
 mod input;
 mod serve;
 
@@ -142,8 +144,8 @@ fn init_logs(default: &str) {
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Describe(a) => describe::describe(&a),
-        Command::List(a) => describe::list(&a),
+        Command::Describe(a) => describe::describe(&a).await,
+        Command::List(a) => describe::list(&a).await,
         Command::Encode(a) => codec::encode(&a),
         Command::Decode(a) => codec::decode(&a),
         Command::Call(a) => {

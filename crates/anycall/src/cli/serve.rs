@@ -159,6 +159,10 @@ pub(crate) async fn start_mock(
 }
 
 pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
+    #[cfg(feature = "grpc")]
+    if super::grpc::is_proto(&a.idl.idl) {
+        return super::grpc::serve(a).await;
+    }
     let pool = load(&a.idl)?;
     let book = match &a.mock {
         Some(path) => {
@@ -211,7 +215,7 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
 }
 
 /// Ctrl-C or SIGTERM.
-async fn wait_for_signal() -> anyhow::Result<()> {
+pub(crate) async fn wait_for_signal() -> anyhow::Result<()> {
     #[cfg(unix)]
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
