@@ -146,8 +146,9 @@ pub struct GrpcClient {
 /// trailers.
 #[derive(Debug)]
 pub struct GrpcResponse {
+    started: Option<tokio::task::JoinHandle<Result<tonic::Response<Streaming<Bytes>>, Status>>>,
     headers: MetadataMap,
-    messages: Streaming<Bytes>,
+    messages: Option<Streaming<Bytes>>,
     method: Option<MethodDescriptor>,
     mode: GrpcMode,
     options: ProtoOptions,
@@ -156,9 +157,38 @@ pub struct GrpcResponse {
 }
 
 impl GrpcResponse {
-    /// The reply headers (custom metadata).
-    pub fn headers(&self) -> &MetadataMap {
-        &self.headers
+    /// Waits for the reply headers (the call is under way meanwhile: requests
+    /// are sent as the request stream yields them).
+    async fn start(&mut self) -> Result<&mut Streaming<Bytes>, Status> {
+        if let Some(started) = self.started.take() {
+            let response = started
+                .await
+                .map_err(|e| Status::internal(format!("the call task failed: {e}")))?;
+            if let Some(status) = self
+                .send_error
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+            {
+                return Err(status);
+            }
+            let (headers, messages, _) = response.map_err(deadline_status)?.into_parts();
+            self.headers = headers;
+            self.messages = Some(messages);
+        }
+        self.messages
+            .as_mut()
+            .ok_or_else(|| Status::internal("the call failed before its reply headers"))
+    }
+
+    /// The reply headers (custom metadata), once they arrived.
+    ///
+    /// # Errors
+    ///
+    /// The status of a call that failed before its reply headers.
+    pub async fn headers(&mut self) -> Result<&MetadataMap, Status> {
+        self.start().await?;
+        Ok(&self.headers)
     }
 
     /// The next reply message; `None` after the last one (the call ended
@@ -177,7 +207,7 @@ impl GrpcResponse {
         {
             return Err(status);
         }
-        match self.messages.message().await {
+        match self.start().await?.message().await {
             Ok(Some(bytes)) => {
                 let desc = self.method.as_ref().map(MethodDescriptor::output);
                 bytes_to_payload(bytes, self.mode, desc.as_ref(), &self.options).map(Some)
@@ -207,7 +237,8 @@ impl GrpcResponse {
             return Ok(t);
         }
         Ok(self
-            .messages
+            .start()
+            .await?
             .trailers()
             .await
             .map_err(deadline_status)?
@@ -250,7 +281,9 @@ impl GrpcClient {
     ///
     /// # Errors
     ///
-    /// The status of a call that failed before its reply headers.
+    /// `UNIMPLEMENTED` for a method the client's descriptors lack, and
+    /// `FAILED_PRECONDITION` for the JSON and dynamic modes without
+    /// descriptors; later failures come from the [`GrpcResponse`].
     pub async fn call<S>(
         &self,
         path: &str,
@@ -299,17 +332,18 @@ impl GrpcClient {
         if self.gzip {
             grpc = grpc.send_compressed(CompressionEncoding::Gzip);
         }
-        grpc.ready()
-            .await
-            .map_err(|e| Status::unavailable(format!("connecting failed: {e}")))?;
-        let response = grpc.streaming(request, path, BytesCodec).await;
-        if let Some(status) = send_error.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            return Err(status);
-        }
-        let (headers, messages, _) = response.map_err(deadline_status)?.into_parts();
+        // The call runs on its own task, so requests go out before (and
+        // whether or not) the server sends its reply headers.
+        let started = tokio::spawn(async move {
+            grpc.ready()
+                .await
+                .map_err(|e| Status::unavailable(format!("connecting failed: {e}")))?;
+            grpc.streaming(request, path, BytesCodec).await
+        });
         Ok(GrpcResponse {
-            headers,
-            messages,
+            started: Some(started),
+            headers: MetadataMap::new(),
+            messages: None,
             method,
             mode: self.mode,
             options: self.options,
