@@ -13,9 +13,9 @@
 //! One stream shape for the four call kinds: a call is `(service, method,
 //! kind)` with a stream of messages each way, and unary, client streaming,
 //! server streaming and bidi are that shape with the counts fixed. Messages
-//! are [`Payload`](crate::Payload)s: [`Payload::Binary`](crate::Payload::Binary)
-//! holds protobuf bytes, [`Payload::Json`](crate::Payload::Json) proto3 JSON
-//! and [`Payload::Proto`](crate::Payload::Proto) a dynamic message, so the
+//! are [`Payload`]s: [`Payload::Binary`]
+//! holds protobuf bytes, [`Payload::Json`] proto3 JSON
+//! and [`Payload::Proto`] a dynamic message, so the
 //! binary, JSON and dynamic modes are one path.
 //!
 //! - [`GrpcClient`]: calls `/pkg.Svc/Method` with metadata, a deadline
