@@ -45,9 +45,16 @@ async fn reflect(
     symbols: &[String],
     timeout: Duration,
 ) -> Result<DescriptorPool, CliError> {
+    // Not reaching the server is a transport failure (exit 1), as in grpcurl.
     let mut client = ReflectionClient::connect(addr, timeout)
         .await
-        .map_err(|s| status_error(&s, &format!("reflection on {addr}")))?;
+        .map_err(|s| {
+            CliError::from(anyhow!(
+                "reflection on {addr} (no --idl given): {}: {}",
+                code_name(s.code()),
+                s.message()
+            ))
+        })?;
     let pool = if symbols.is_empty() {
         client.pool_all().await
     } else {
