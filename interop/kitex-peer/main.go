@@ -35,6 +35,9 @@ const usage = `usage:
       express are printed with "skipped" and a reason.
   kitex-peer generic-server [--addr HOST:PORT] [--keep-stdin] --mode binary|map|json
       Serves EchoService with one of Kitex's generic servers (genericserver.NewServer).
+  kitex-peer http-gateway --addr UPSTREAM [--listen HOST:PORT] [--transport T] [--keep-stdin]
+      Kitex's HTTP generic (HTTPThriftGeneric, testdata/interop/echo_http.thrift) behind
+      Go's net/http, calling UPSTREAM; prints ` + "`listening HOST:PORT`" + ` (default 127.0.0.1:0).
   kitex-peer bench --addr HOST:PORT --data REQUEST.json [--mode codegen|binary|map|json]
                    [--transport T] [--concurrency C] (--requests N | --duration D)
       Load client for bench/run: calls Echo with the EchoRequest in REQUEST.json from C
@@ -47,6 +50,10 @@ const usage = `usage:
       (default the last one): {"op":"encode","method":M,"json":TEXT} -> {"hex":ARGS};
       {"op":"decode","method":M,"part":"args"|"result","hex":H} -> {"json":TEXT};
       {"error":TEXT} when a line fails.
+  kitex-peer dapr-binding
+      Drives the original Dapr output binding (components-contrib bindings/kitex,
+      v1.16.1) through Invoke: one JSON request per stdin line
+      {"operation","metadata","data_hex"}, one JSON line back {"data_hex","error"}.
   T is one of ttheader, ttheader-framed, framed, buffered (Binary protocol throughout).`
 
 type args struct {
@@ -64,6 +71,7 @@ type args struct {
 	duration    string
 	idl         string
 	only        string
+	listen      string
 }
 
 func parseArgs(argv []string) (*args, error) {
@@ -122,6 +130,8 @@ func parseArgs(argv []string) (*args, error) {
 			a.idl, err = value()
 		case "--case":
 			a.only, err = value()
+		case "--listen":
+			a.listen, err = value()
 		case "-h", "--help":
 			return nil, errHelp
 		default:
@@ -170,6 +180,11 @@ func run(a *args) (bool, error) {
 			return false, err
 		}
 		return true, runGenericServer(orDefault(a.addr), a.mode, a.keepStdin)
+	case "http-gateway":
+		if err := need(a.addr != "", "--addr"); err != nil {
+			return false, err
+		}
+		return true, runHTTPGateway(a.addr, orDefault(a.listen), a.transport, a.keepStdin)
 	case "bench":
 		if err := need(a.addr != "" && a.data != "", "--addr and --data"); err != nil {
 			return false, err
@@ -183,6 +198,8 @@ func run(a *args) (bool, error) {
 			mode = "codegen"
 		}
 		return runBench(benchArgs{addr: a.addr, transport: a.transport, mode: mode, data: a.data, concurrency: a.concurrency, stop: stop})
+	case "dapr-binding":
+		return true, runDaprBinding()
 	case "codec":
 		if err := need(a.mode == "json", "--mode json"); err != nil {
 			return false, err

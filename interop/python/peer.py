@@ -1,14 +1,25 @@
 #!/usr/bin/env python3
 """Apache Thrift (Python) echo peer for anycall's interop tests.
 
-  peer.py server [--addr HOST:PORT] [--transport buffered|framed] [--protocol binary|compact] [--keep-stdin]
-  peer.py client --addr HOST:PORT [--transport buffered|framed] [--protocol binary|compact]
+  peer.py server [--addr HOST:PORT] [--transport buffered|framed|theader] [--protocol binary|compact]
+                 [--multiplexed] [--zlib] [--keep-stdin]
+  peer.py client --addr HOST:PORT [--transport buffered|framed|theader] [--protocol binary|compact]
+                 [--multiplexed] [--zlib]
 
 The server serves EchoService from testdata/interop/echo.thrift and prints
 `listening HOST:PORT` once bound; it exits when stdin reaches end of file (unless
 --keep-stdin) or on SIGINT/SIGTERM. The client runs testdata/interop/script.json and
 prints one JSON line per call; it exits 0 only when every call gave the expected
-outcome. Code is generated into interop/python/gen by scripts/interop-setup; the
+outcome.
+
+--transport theader is Apache's THeaderProtocol (THeaderTransport, magic 0x0FFF): the
+server takes THeader clients only, answers each header `k` of a request with a
+header `seen-k` of the same value, and the client sends the header `trace` (the
+run's event) on every call and checks that `seen-transient-trace` comes back
+(anycall's echo service) or `seen-trace` (this server). --zlib makes the client
+compress its requests and the server its replies (THeader's zlib transform). --multiplexed: the server hosts
+EchoService behind a TMultiplexedProcessor under the name "EchoService" (no default
+service), the client wraps its protocol in TMultiplexedProtocol("EchoService"). Code is generated into interop/python/gen by scripts/interop-setup; the
 peer re-executes itself with interop/.venv's interpreter when it is not already
 running in it. See interop/README.md.
 """
@@ -46,9 +57,13 @@ sys.path.insert(0, GEN)
 
 try:
     from thrift.Thrift import TApplicationException, TType
-    from thrift.protocol import TBinaryProtocol, TCompactProtocol
+    from thrift.TMultiplexedProcessor import TMultiplexedProcessor
+    from thrift.protocol import TBinaryProtocol, TCompactProtocol, TMultiplexedProtocol
+    from thrift.protocol.THeaderProtocol import THeaderProtocol, THeaderProtocolFactory
     from thrift.server import TServer
     from thrift.transport import TSocket, TTransport
+    from thrift.transport.THeaderTransport import (
+        THeaderClientType, THeaderSubprotocolID, THeaderTransformID)
 
     from base.ttypes import BaseResp
     from echo import EchoService
@@ -245,7 +260,17 @@ def split_addr(addr):
     return host.strip("[]"), int(port)
 
 
+SUBPROTOCOL = {"binary": THeaderSubprotocolID.BINARY, "compact": THeaderSubprotocolID.COMPACT}
+MULTIPLEXED_NAME = "EchoService"
+
+
 def factories(transport, protocol):
+    if transport == "theader":
+        # THeaderProtocol reads the socket itself; the server answers in the
+        # dialect it detected and takes THeader clients only.
+        return (TTransport.TTransportFactoryBase(),
+                THeaderProtocolFactory(allowed_client_types=(THeaderClientType.HEADERS,),
+                                       default_protocol=SUBPROTOCOL[protocol]))
     tf = {"buffered": TTransport.TBufferedTransportFactory,
           "framed": TTransport.TFramedTransportFactory}[transport]()
     pf = {"binary": TBinaryProtocol.TBinaryProtocolFactory,
@@ -266,6 +291,40 @@ class _QuietHandlerErrors(logging.Filter):
     # "fail" raises one on purpose.
     def filter(self, record):
         return not record.getMessage().startswith("TApplication exception in handler")
+
+
+_connection = threading.local()
+
+
+class RememberProtocol:
+    """Keeps the connection's THeaderProtocol for HeaderEcho (one thread per connection)."""
+
+    def __init__(self, inner, zlib):
+        self.inner = inner
+        self.zlib = zlib
+
+    def process(self, iprot, oprot):
+        if self.zlib and getattr(_connection, "prot", None) is not iprot:
+            iprot.add_transform(THeaderTransformID.ZLIB)
+        _connection.prot = iprot
+        return self.inner.process(iprot, oprot)
+
+
+class HeaderEcho:
+    """Answers every THeader header `k` of a request with `seen-k`, before the reply is written."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        inner.on_message_begin(self._echo)
+
+    @staticmethod
+    def _echo(_name, _type, _seqid):
+        prot = _connection.prot
+        for k, v in prot.get_headers().items():
+            prot.set_header(b"seen-" + k, v)
+
+    def process(self, iprot, oprot):
+        return self.inner.process(iprot, oprot)
 
 
 def serve(args):
@@ -293,7 +352,16 @@ def serve(args):
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
 
     tf, pf = factories(args.transport, args.protocol)
-    server = TServer.TThreadedServer(EchoService.Processor(Handler()), sock, tf, pf, daemon=True)
+    processor = EchoService.Processor(Handler())
+    if args.transport == "theader":
+        processor = HeaderEcho(processor)
+    if args.multiplexed:
+        mux = TMultiplexedProcessor()
+        mux.registerProcessor(MULTIPLEXED_NAME, processor)
+        processor = mux
+    if args.transport == "theader":
+        processor = RememberProtocol(processor, args.zlib)
+    server = TServer.TThreadedServer(processor, sock, tf, pf, daemon=True)
     try:
         server.serve()
     except KeyboardInterrupt:
@@ -303,13 +371,34 @@ def serve(args):
 
 # ------------------------------------------------------------------ client
 
-def _connect(host, port, transport, protocol):
+def _connect(host, port, args):
     sock = TSocket.TSocket(host, port)
     sock.setTimeout(10000)
-    tf, pf = factories(transport, protocol)
-    trans = tf.getTransport(sock)
+    if args.transport == "theader":
+        prot = THeaderProtocol(sock, [THeaderClientType.HEADERS], SUBPROTOCOL[args.protocol])
+        if args.zlib:
+            prot.add_transform(THeaderTransformID.ZLIB)
+        trans = sock
+    else:
+        tf, pf = factories(args.transport, args.protocol)
+        trans = tf.getTransport(sock)
+        prot = pf.getProtocol(trans)
     trans.open()
-    return trans, EchoService.Client(pf.getProtocol(trans))
+    header_prot = prot if args.transport == "theader" else None
+    if args.multiplexed:
+        prot = TMultiplexedProtocol.TMultiplexedProtocol(prot, MULTIPLEXED_NAME)
+    return trans, EchoService.Client(prot), header_prot
+
+
+def _header_check(header_prot, event, got):
+    """None when the server sent `trace` back (or nothing was answered), else a complaint."""
+    if header_prot is None or "error" in got:
+        return None
+    seen = header_prot.get_headers()
+    value = event.encode()
+    if seen.get(b"seen-transient-trace") == value or seen.get(b"seen-trace") == value:
+        return None
+    return "reply headers %r lack seen-transient-trace or seen-trace = %r" % (seen, event)
 
 
 def _call(client, method, args):
@@ -340,7 +429,7 @@ def run_client(args):
         script = json.load(f)
     host, port = split_addr(args.addr)
     event = "python-%d-%d" % (os.getpid(), time.time_ns())
-    trans, client = _connect(host, port, args.transport, args.protocol)
+    trans, client, header_prot = _connect(host, port, args)
     passed = failed = 0
     for call in script["calls"]:
         method = call["call"]
@@ -353,11 +442,14 @@ def run_client(args):
 
         attempts = FIRED_ATTEMPTS if "contains" in expect else 1
         for attempt in range(attempts):
+            if header_prot is not None:
+                header_prot.set_header(b"trace", event.encode())
             got = _call(client, method, call_args)
+            complaint = None if method == "Fire" else _header_check(header_prot, event, got)
             if "error" in got:
                 # the connection may be unusable; later calls get a fresh one
                 trans.close()
-                trans, client = _connect(host, port, args.transport, args.protocol)
+                trans, client, header_prot = _connect(host, port, args)
             if "contains" not in expect or \
                     (isinstance(got.get("result"), list) and expect["contains"] in got["result"]):
                 break
@@ -368,8 +460,12 @@ def run_client(args):
             ok = isinstance(got.get("result"), list) and expect["contains"] in got["result"]
         else:
             ok = json_eq(got, expected)
+        if complaint is not None:
+            ok = False
         line = {"case": call.get("case", "?"), "call": method, "ok": ok}
         line.update(got)
+        if complaint is not None:
+            line["headers"] = complaint
         if not ok:
             line["expected"] = expected
         sys.stdout.write(json.dumps(line, sort_keys=True, ensure_ascii=False,
@@ -380,8 +476,9 @@ def run_client(args):
         else:
             failed += 1
     trans.close()
-    sys.stderr.write("peer.py client (%s/%s): %d passed, %d failed\n"
-                     % (args.transport, args.protocol, passed, failed))
+    sys.stderr.write("peer.py client (%s/%s%s%s): %d passed, %d failed\n"
+                     % (args.transport, args.protocol, "/zlib" if args.zlib else "",
+                        "/multiplexed" if args.multiplexed else "", passed, failed))
     return 0 if failed == 0 else 1
 
 
@@ -391,8 +488,12 @@ def main():
     for name in ("server", "client"):
         s = sub.add_parser(name)
         s.add_argument("--addr", required=(name == "client"), default="127.0.0.1:0")
-        s.add_argument("--transport", choices=["buffered", "framed"], default="buffered")
+        s.add_argument("--transport", choices=["buffered", "framed", "theader"], default="buffered")
         s.add_argument("--protocol", choices=["binary", "compact"], default="binary")
+        s.add_argument("--multiplexed", action="store_true",
+                       help="EchoService under the name EchoService (TMultiplexedProtocol)")
+        s.add_argument("--zlib", action="store_true",
+                       help="compress what is sent (THeader's zlib transform; with --transport theader)")
         if name == "server":
             s.add_argument("--keep-stdin", action="store_true",
                            help="keep serving when stdin reaches end of file")

@@ -69,6 +69,18 @@ pub struct Error {
 }
 
 impl Error {
+    /// Replaces the first `from` in the message with `to` (numbers quoted
+    /// as the input wrote them).
+    pub(crate) fn replace_in_message(&mut self, from: &str, to: &str) -> bool {
+        match self.message.find(from) {
+            Some(at) => {
+                self.message.replace_range(at..at + from.len(), to);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// An error of `kind` with a lowercase message.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {

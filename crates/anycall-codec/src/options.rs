@@ -104,7 +104,9 @@ pub enum BinaryFormat {
 }
 
 /// NaN and ±Infinity doubles in JSON output (JSON has no literal for them).
-/// Input always accepts numbers only.
+/// Input always accepts the strings `"NaN"`, `"Infinity"` and `"-Infinity"`
+/// for doubles, beside numbers. With [`NonFinite::Error`] the error reads
+/// "double NaN has no JSON form".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NonFinite {
     /// Fail naming the field path (default).

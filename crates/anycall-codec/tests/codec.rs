@@ -17,3 +17,5 @@ mod proto;
 mod protocol;
 #[path = "codec/regression.rs"]
 mod regression;
+#[path = "codec/theader.rs"]
+mod theader;

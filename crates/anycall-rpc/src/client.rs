@@ -180,12 +180,15 @@ struct Config {
     limits: Limits,
     caller: String,
     dest_service: Option<String>,
+    multiplexed: bool,
 }
 
 impl ClientBuilder {
     /// The transport. Default [`Transport::Framed`]: what Kitex clients use
     /// since v0.13 and what every server (Kitex, Volo, Apache) accepts.
-    /// Metainfo needs [`Transport::TTHeader`] or [`Transport::TTHeaderFramed`].
+    /// Metainfo needs [`Transport::TTHeader`] or [`Transport::TTHeaderFramed`]
+    /// (Kitex, Volo) or [`Transport::THeader`] (Apache's `THeaderTransport`,
+    /// whose headers carry transient values as plain keys).
     pub fn transport(mut self, transport: Transport) -> Self {
         self.config.transport = transport;
         self
@@ -252,6 +255,17 @@ impl ClientBuilder {
     /// Default: the IDL service name.
     pub fn dest_service(mut self, name: impl Into<String>) -> Self {
         self.config.dest_service = Some(name.into());
+        self
+    }
+
+    /// Names methods `Service:method` on the wire, as Apache's
+    /// `TMultiplexedProtocol` does, for servers that host several services
+    /// behind a `TMultiplexedProcessor` (the service is
+    /// [`service`](Self::service)'s). Replies name the bare method. Binary
+    /// calls get the prefix too unless their name already has a `:`.
+    /// Default: off.
+    pub fn multiplexed(mut self, on: bool) -> Self {
+        self.config.multiplexed = on;
         self
     }
 
@@ -478,6 +492,7 @@ impl Client {
                 limits: Limits::default(),
                 caller: DEFAULT_CALLER.to_owned(),
                 dest_service: None,
+                multiplexed: false,
             },
             idl: None,
             service: None,
@@ -618,6 +633,11 @@ impl Client {
     /// The configured transport.
     pub fn transport(&self) -> Transport {
         self.inner.config.transport
+    }
+
+    /// The configured protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.inner.config.protocol
     }
 
     /// Sends a whole message and returns the raw reply message (EXCEPTION
@@ -771,17 +791,30 @@ impl Client {
 
         let mut pooled = self.checkout().await?;
         let seq = pooled.next_seq();
-        let header = config
-            .transport
-            .has_ttheader()
-            .then(|| self.request_header(seq, method, oneway, protocol, metainfo, service));
+        let header = if config.transport == Transport::THeader {
+            Some(theader_request(seq, protocol, metainfo))
+        } else {
+            config
+                .transport
+                .has_ttheader()
+                .then(|| self.request_header(seq, method, oneway, protocol, metainfo, service))
+        };
+        let multiplexed = service.filter(|_| config.multiplexed);
         let conn = &mut pooled.conn;
         let encoded = encode_frame(
             config.transport,
             config.max_frame_size,
             header.as_ref(),
             &mut conn.wbuf,
-            |dst| write_message(&body, seq, protocol, &config.options, dst),
+            |dst| match multiplexed {
+                None => write_message(&body, seq, protocol, &config.options, dst),
+                Some(service) => {
+                    let mut plain = BytesMut::new();
+                    write_message(&body, seq, protocol, &config.options, &mut plain)?;
+                    with_service_prefix(protocol, &plain, service, &config.limits, dst)
+                        .map_err(|e| Error::codec("naming the multiplexed service", e))
+                }
+            },
         )
         .map_err(|e| Error::codec("encoding the request frame", e))?;
         if let Err(err) = encoded {
@@ -937,6 +970,42 @@ impl Client {
     }
 }
 
+/// An Apache THeader for a request: the message's seq id and protocol,
+/// and the metainfo as string headers.
+fn theader_request(seq: i32, protocol: Protocol, metainfo: &Metainfo) -> TTHeader {
+    let mut header = TTHeader::new(seq);
+    header.protocol_id = match protocol {
+        Protocol::Binary => ProtocolId::ThriftBinary,
+        Protocol::Compact => ProtocolId::ThriftCompact,
+    };
+    metainfo.write_forward_theader(&mut header);
+    header
+}
+
+/// Appends `message` with its name prefixed `service:` (Apache's
+/// `TMultiplexedProtocol`); a name that already has a `:` is kept.
+fn with_service_prefix(
+    protocol: Protocol,
+    message: &[u8],
+    service: &str,
+    limits: &Limits,
+    dst: &mut BytesMut,
+) -> anycall_codec::Result<()> {
+    let (header, body) = thrift::read_message_header(protocol, message, limits)?;
+    if header.name.contains(MULTIPLEX_SEPARATOR) {
+        dst.extend_from_slice(message);
+        return Ok(());
+    }
+    let name = format!("{service}{MULTIPLEX_SEPARATOR}{}", header.name);
+    let prefixed = thrift::MessageHeader::new(&name, header.message_type, header.seq_id);
+    thrift::write_message_header(protocol, dst, &prefixed)?;
+    dst.extend_from_slice(&message[body..]);
+    Ok(())
+}
+
+/// What separates the service from the method in a multiplexed name.
+pub(crate) const MULTIPLEX_SEPARATOR: char = ':';
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -1001,7 +1070,12 @@ fn check_reply(
             header.seq_id
         ));
     }
-    if header.message_type == MessageType::Reply && header.name != method {
+    // A multiplexed `Service:method` call is answered as `method`, as
+    // Apache's TMultiplexedProcessor does.
+    let bare = method
+        .split_once(MULTIPLEX_SEPARATOR)
+        .map_or(method, |(_, bare)| bare);
+    if header.message_type == MessageType::Reply && header.name != method && header.name != bare {
         return Err(format!(
             "reply is for method `{}`, not `{method}`",
             header.name

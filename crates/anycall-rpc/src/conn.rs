@@ -141,7 +141,7 @@ pub(crate) fn encode_frame<E>(
 ) -> Result<Result<(), E>, anycall_codec::Error> {
     let encoder = FrameEncoder::new(transport).with_limits(FrameLimits { max_frame_size });
     let start = dst.len();
-    let mark = encoder.begin(header.filter(|_| transport.has_ttheader()), dst)?;
+    let mark = encoder.begin(header.filter(|_| transport.has_header()), dst)?;
     if let Err(err) = write(dst) {
         dst.truncate(start);
         return Ok(Err(err));

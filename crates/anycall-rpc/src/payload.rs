@@ -85,8 +85,14 @@ impl From<Provider> for Idl {
 /// | `persistent` | `RPC_PERSIST_<key>`: the whole call chain |
 /// | `backward` | server → client: raw keys (Kitex) or `RPC_BACKWARD_<key>` (Volo) |
 ///
-/// Only the TTHeader transports carry metainfo; with Buffered and Framed it
-/// is not sent, as in Kitex.
+/// Only the TTHeader transports and Apache THeader carry metainfo; with
+/// Buffered and Framed it is not sent, as in Kitex.
+///
+/// Apache THeader has string headers but no metainfo kinds of its own: a
+/// client writes transient values as plain keys (what an Apache server's
+/// `get_headers()` shows) and persistent ones as `RPC_PERSIST_<key>`; a
+/// server reads `RPC_PERSIST_` and `RPC_TRANSIT_` keys as over TTHeader and
+/// every other key as a transient value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Metainfo {
     /// Values for the next hop only.
@@ -111,6 +117,30 @@ impl Metainfo {
         for (k, v) in &self.persistent {
             header.insert_str(format!("{}{k}", metainfo::PREFIX_PERSISTENT), v.clone());
         }
+    }
+
+    /// Writes the forward values into an Apache THeader: transient values
+    /// as plain keys, persistent ones with their prefix.
+    pub(crate) fn write_forward_theader(&self, header: &mut TTHeader) {
+        for (k, v) in &self.transient {
+            header.insert_str(k.clone(), v.clone());
+        }
+        for (k, v) in &self.persistent {
+            header.insert_str(format!("{}{k}", metainfo::PREFIX_PERSISTENT), v.clone());
+        }
+    }
+
+    /// Reads the forward values of an Apache THeader request: as
+    /// [`read_forward`](Self::read_forward), and every unprefixed key as a
+    /// transient value.
+    pub(crate) fn read_forward_theader(header: &TTHeader) -> Self {
+        let mut out = Self::read_forward(header);
+        for (k, v) in &header.str_kvs {
+            if !k.starts_with("RPC_") {
+                out.transient.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        out
     }
 
     /// Reads the forward values of a request header. Stale upstream values

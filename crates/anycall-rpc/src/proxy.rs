@@ -24,7 +24,7 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use crate::biz::BizStatus;
 use crate::client::{Client, ClientBuilder};
 use crate::error::Result;
-use crate::payload::{Metainfo, Payload};
+use crate::payload::{Idl, Metainfo, Payload};
 use crate::server::{Context, Handler, HandlerError, Mode, Server, ServerBuilder, ServerHandle};
 
 /// Entry point: [`Proxy::builder`].
@@ -55,6 +55,16 @@ pub struct ProxyBuilder {
 }
 
 impl ProxyBuilder {
+    /// An IDL for the side facing the callers, read only to tell which
+    /// methods are oneway (as in Apache's processors, the IDL then decides
+    /// whether a reply is sent) and which service a method belongs to. A
+    /// [`Provider`](anycall_idl::Provider) may be swapped while the proxy
+    /// runs. Default: none (the message type decides).
+    pub fn idl(mut self, idl: impl Into<Idl>) -> Self {
+        self.server = self.server.idl(idl);
+        self
+    }
+
     /// The upstream transport. Default [`Transport::Framed`]
     /// ([`ClientBuilder::transport`]).
     pub fn upstream_transport(mut self, transport: Transport) -> Self {

@@ -6,10 +6,11 @@
 //!
 //! ```text
 //! accept (max connections) -> detect from the first bytes (Buffered binary/compact,
-//!   Framed, TTHeader; gRPC and TTHeader Streaming are refused) -> loop {
+//!   Framed, TTHeader, Apache THeader; gRPC and TTHeader Streaming are refused) -> loop {
 //!     read a frame (idle timeout, max frame size; a bad frame closes the connection
-//!     and is logged) -> message header -> route (isn, else unique method name)
-//!     -> decode arguments -> handler -> [oneway: no reply] -> encode reply, echo seq ids
+//!     and is logged) -> message header -> route (`Service:method`, else isn, else
+//!     unique method name) -> decode arguments -> handler -> [oneway method: no reply]
+//!     -> encode reply, echo seq ids
 //! }
 //! ```
 //!
@@ -37,6 +38,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::biz::BizStatus;
+use crate::client::MULTIPLEX_SEPARATOR;
 use crate::conn::{Conn, ReadError, encode_frame, frame_decoder};
 use crate::error::{Error, Result};
 use crate::payload::{Idl, Metainfo, Payload};
@@ -78,12 +80,14 @@ pub struct Context {
 
 impl Context {
     /// The IDL service serving the call (JSON and `Value` modes), or the
-    /// service named by the request's `isn` key (binary mode).
+    /// service named by a multiplexed `Service:method` name or the
+    /// request's `isn` key (binary mode).
     pub fn service(&self) -> Option<&str> {
         self.service.as_deref()
     }
 
-    /// The method name from the message header.
+    /// The method name from the message header, without the `Service:`
+    /// of a multiplexed name.
     pub fn method(&self) -> &str {
         &self.method
     }
@@ -108,7 +112,8 @@ impl Context {
         self.protocol
     }
 
-    /// Whether the method is oneway: no reply is sent.
+    /// Whether no reply is sent: the IDL method is oneway (or, without one,
+    /// the message is a ONEWAY).
     pub fn is_oneway(&self) -> bool {
         self.oneway
     }
@@ -135,7 +140,8 @@ impl Context {
         self.metainfo.backward.insert(key.into(), value.into());
     }
 
-    /// The request's TTHeader, if it came with one.
+    /// The request's TTHeader, if it came with one, or its Apache THeader
+    /// in the same model ([`Context::transport`] tells which).
     pub fn header(&self) -> Option<&TTHeader> {
         self.header.as_ref()
     }
@@ -734,34 +740,51 @@ async fn handle_frame<H: Handler>(
         MessageType::Call | MessageType::Oneway => {}
         other => return Err(format!("expected a call, got a {other} message")),
     }
-    let method: Arc<str> = Arc::from(msg.name);
+    // Apache's TMultiplexedProtocol names the service: `Service:method`.
+    let (multiplexed, name) = match msg.name.split_once(MULTIPLEX_SEPARATOR) {
+        Some((service, name)) => (Some(service), name),
+        None => (None, msg.name),
+    };
+    let method: Arc<str> = Arc::from(name);
     let seq_id = msg.seq_id;
     let pool = shared.idl.as_ref().map(Idl::pool);
-    let isn = header
-        .as_ref()
-        .and_then(|h| h.str_value(str_key::IDL_SERVICE_NAME))
-        .map(str::to_owned);
+    let isn = multiplexed.map(str::to_owned).or_else(|| {
+        header
+            .as_ref()
+            .filter(|_| transport.has_ttheader())
+            .and_then(|h| h.str_value(str_key::IDL_SERVICE_NAME))
+            .map(str::to_owned)
+    });
     // Without a route to a service, the context names the `isn` sent.
     let unrouted = Route {
         service: None,
         method: None,
     };
-    let route = match (&pool, shared.mode) {
-        // A binary server serves whatever comes; an IDL only tells oneway.
-        (Some(pool), Mode::Binary) => {
-            Ok(route(shared, pool, isn.as_deref(), &method).unwrap_or(unrouted))
-        }
-        (Some(pool), _) => route(shared, pool, isn.as_deref(), &method),
+    let route = match (&pool, multiplexed) {
+        (Some(pool), Some(service)) => route_multiplexed(shared, pool, service, &method),
+        (Some(pool), None) => route(shared, pool, isn.as_deref(), &method),
         (None, _) => Ok(unrouted),
+    };
+    let route = match (route, shared.mode) {
+        // A binary server serves whatever comes; an IDL only tells oneway.
+        (Err(_), Mode::Binary) => Ok(Route {
+            service: None,
+            method: None,
+        }),
+        (route, _) => route,
     };
     let (service, route) = match route {
         Ok(Route { service, method }) => (service, Ok(method)),
         Err(ex) => (None, Err(ex)),
     };
-    let oneway = msg.message_type == MessageType::Oneway
-        || route
-            .as_ref()
-            .is_ok_and(|m| m.is_some_and(|m| m.is_oneway()));
+    // As Apache's processors do, the IDL decides whether a reply is sent,
+    // whatever the message type says: a CALL of a oneway method gets none,
+    // a ONEWAY of a two-way method gets one. Without the method, the
+    // message type decides.
+    let oneway = match &route {
+        Ok(Some(desc)) => desc.is_oneway(),
+        _ => msg.message_type == MessageType::Oneway,
+    };
     let mut ctx = Context {
         service: service.or(isn),
         method,
@@ -772,7 +795,13 @@ async fn handle_frame<H: Handler>(
         oneway,
         metainfo: header
             .as_ref()
-            .map(Metainfo::read_forward)
+            .map(|h| {
+                if transport == Transport::THeader {
+                    Metainfo::read_forward_theader(h)
+                } else {
+                    Metainfo::read_forward(h)
+                }
+            })
             .unwrap_or_default(),
         header,
         biz_status: None,
@@ -904,6 +933,35 @@ fn route<'p, H>(
     }
 }
 
+/// Picks the service named by a multiplexed `Service:method` name; an
+/// unknown or unserved service is an UNKNOWN_METHOD exception.
+fn route_multiplexed<'p, H>(
+    shared: &Shared<H>,
+    pool: &'p Pool,
+    service: &str,
+    method: &str,
+) -> std::result::Result<Route<'p>, TApplicationException> {
+    let served = shared
+        .services
+        .as_ref()
+        .is_none_or(|list| list.iter().any(|s| s == service));
+    let unknown = |message: String| {
+        TApplicationException::new(TApplicationExceptionType::UNKNOWN_METHOD, message)
+    };
+    let Some(found) = pool.service(service).filter(|_| served) else {
+        return Err(unknown(format!(
+            "unknown service `{service}` in the multiplexed name `{service}:{method}`"
+        )));
+    };
+    let desc = found
+        .method(method)
+        .ok_or_else(|| unknown(format!("unknown method `{method}` in service `{service}`")))?;
+    Ok(Route {
+        service: Some(found.name().to_owned()),
+        method: Some(desc),
+    })
+}
+
 /// Writes reply frames for one request.
 struct Replier<'a, H> {
     shared: &'a Shared<H>,
@@ -915,15 +973,26 @@ struct Replier<'a, H> {
 
 impl<H> Replier<'_, H> {
     fn header(&self, ctx: &Context) -> Option<TTHeader> {
-        if !self.transport.has_ttheader() {
+        if !self.transport.has_header() {
             return None;
         }
         let mut header = TTHeader::new(self.seq_id);
         if let Some(request) = &ctx.header {
             header.protocol_id = request.protocol_id;
+            if self.transport == Transport::THeader {
+                // Apache's THeaderTransport answers with the request's flags;
+                // a request compressed with zlib gets a compressed reply.
+                header.flags = request.flags;
+                header.transform_ids.clone_from(&request.transform_ids);
+            }
         }
         ctx.metainfo.write_backward(&mut header);
-        if let Some(biz) = &ctx.biz_status {
+        // Business status is Kitex's, carried by TTHeader only.
+        if let Some(biz) = ctx
+            .biz_status
+            .as_ref()
+            .filter(|_| self.transport.has_ttheader())
+        {
             biz.write(&mut header);
         }
         Some(header)

@@ -1,5 +1,7 @@
 //! The anycall-rpc integration tests: one binary, a module per behaviour.
 
+#[path = "rpc/apache.rs"]
+mod apache;
 #[path = "rpc/client.rs"]
 mod client;
 #[path = "rpc/common.rs"]

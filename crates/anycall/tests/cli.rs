@@ -6,8 +6,12 @@ mod bench;
 mod call;
 #[path = "cli/codec.rs"]
 mod codec;
+#[path = "cli/dapr.rs"]
+mod dapr;
 #[path = "cli/describe.rs"]
 mod describe;
+#[path = "cli/gateway.rs"]
+mod gateway;
 #[cfg(feature = "grpc")]
 #[path = "cli/grpc.rs"]
 mod grpc;
@@ -15,3 +19,5 @@ mod grpc;
 mod peers;
 #[path = "cli/support.rs"]
 mod support;
+#[path = "cli/watch.rs"]
+mod watch;

@@ -3,6 +3,7 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
+use super::theader::{self, THEADER_MAGIC};
 use super::ttheader::{APACHE_THEADER_MAGIC, TTHEADER_FIXED_SIZE, TTHEADER_MAGIC, hex};
 use super::{Frame, FrameLimits, PayloadKind, TTHeader, Transport, payload_kind};
 use crate::thrift::{MessageScanner, Protocol, protocol_of};
@@ -29,6 +30,9 @@ const TTHEADER_FIXED_AFTER_LENGTH: usize = TTHEADER_FIXED_SIZE - 4;
 ///
 /// A decoder for [`Transport::TTHeader`] or [`Transport::TTHeaderFramed`]
 /// accepts both forms and reports the one it saw in [`Frame::transport`].
+///
+/// A [`Transport::THeader`] decoder undoes the payload's zlib transforms;
+/// the inflated payload may not exceed `max_frame_size` either.
 ///
 /// A [`Transport::Buffered`] decoder finds where each message ends by
 /// skipping it ([`MessageScanner`]), resuming where it stopped as bytes
@@ -104,6 +108,12 @@ impl FrameDecoder {
     ///   a header size of zero or past the frame end, an unsupported protocol
     ///   id, an unknown info id, a header block running past the header area,
     ///   or a TTHeader payload that is neither a message nor a framed message;
+    /// * for THeader, invalid data for a bad magic, a header area past the
+    ///   frame end, a protocol id other than binary (0) and compact (2), a
+    ///   transform other than zlib, a bad zlib stream, non-UTF-8 header
+    ///   strings, or a payload that is not a message of the header's
+    ///   protocol; [`Limit::FrameSize`] for a payload inflating past
+    ///   `max_frame_size`;
     /// * for Buffered, any error of [`MessageScanner::scan`], and invalid data
     ///   when a message starts with neither `80 01` nor `82`.
     pub fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Frame>> {
@@ -111,6 +121,7 @@ impl FrameDecoder {
             Transport::Buffered => self.decode_buffered(src),
             Transport::Framed => self.decode_framed(src),
             Transport::TTHeader | Transport::TTHeaderFramed => self.decode_ttheader(src),
+            Transport::THeader => self.decode_theader(src),
         }
     }
 
@@ -195,7 +206,9 @@ impl FrameDecoder {
         let magic = u16::from_be_bytes([magic[0], magic[1]]);
         if magic != TTHEADER_MAGIC {
             return Err(if magic == APACHE_THEADER_MAGIC {
-                Error::invalid("apache theader (magic 0x0fff) is not supported, only ttheader")
+                Error::invalid(
+                    "apache theader (magic 0x0fff) is not kitex's ttheader: use the theader transport",
+                )
             } else {
                 Error::invalid(format!("bad ttheader magic {magic:#06x}, expected 0x1000"))
             });
@@ -233,6 +246,48 @@ impl FrameDecoder {
         };
         Ok(Some(Frame {
             transport,
+            header: Some(header),
+            payload,
+        }))
+    }
+}
+
+impl FrameDecoder {
+    fn decode_theader(&self, src: &mut BytesMut) -> Result<Option<Frame>> {
+        let Some(magic) = src.get(4..6) else {
+            return Ok(None);
+        };
+        let magic = u16::from_be_bytes([magic[0], magic[1]]);
+        if magic != THEADER_MAGIC {
+            return Err(Error::invalid(format!(
+                "bad theader magic {magic:#06x}, expected 0x0fff"
+            )));
+        }
+        let Some(len) = self.frame_len(src)? else {
+            return Ok(None);
+        };
+        theader::check_fixed(src, len)?;
+        let Some(frame) = split_frame(src, 4 + len) else {
+            return Ok(None);
+        };
+        let (header, payload) = theader::parse(&frame.freeze(), self.limits.max_frame_size)?;
+        let expected = match header.protocol_id {
+            super::ProtocolId::ThriftCompact => PayloadKind::ThriftCompact,
+            _ => PayloadKind::ThriftBinary,
+        };
+        if payload_kind(&payload) != Some(expected) {
+            return Err(Error::invalid(format!(
+                "theader payload is not a {} message (first bytes: {})",
+                if expected == PayloadKind::ThriftCompact {
+                    "thrift compact"
+                } else {
+                    "strict thrift binary"
+                },
+                hex(&payload[..payload.len().min(8)])
+            )));
+        }
+        Ok(Some(Frame {
+            transport: Transport::THeader,
             header: Some(header),
             payload,
         }))

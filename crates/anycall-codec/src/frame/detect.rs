@@ -9,6 +9,7 @@
 //! otherwise bytes 0..4 are a length, and at offset 4:
 //!   10 00, flags & 0x0002                            -> TTHeader Streaming
 //!   10 00                                            -> TTHeader (ping-pong)
+//!   0f ff                                            -> Apache THeader
 //!   80 01 | 82 (v & 0x1f == 1) | 90 01               -> Framed binary | compact | Kitex protobuf
 //! anything else                                      -> error
 //! ```
@@ -33,6 +34,8 @@ pub enum Detected {
     TTHeaderStreaming,
     /// Ping-pong TTHeader; each frame is TTHeader or TTHeaderFramed.
     TTHeader,
+    /// Apache THeader (magic `0x0FFF`).
+    THeader,
     /// A u32 length, then a message of this kind.
     Framed(PayloadKind),
     /// The bare message: [`PayloadKind::ThriftBinary`] or
@@ -47,6 +50,7 @@ impl Detected {
         match self {
             Self::Grpc => None,
             Self::TTHeaderStreaming | Self::TTHeader => Some(Transport::TTHeader),
+            Self::THeader => Some(Transport::THeader),
             Self::Framed(_) => Some(Transport::Framed),
             Self::Buffered(_) => Some(Transport::Buffered),
         }
@@ -72,8 +76,8 @@ impl Detected {
 /// # Errors
 ///
 /// Invalid data ("unrecognised protocol", with the first bytes in hex) when
-/// the bytes match none of the [`Detected`] cases, including Apache THeader,
-/// non-strict binary and unframed Kitex protobuf.
+/// the bytes match none of the [`Detected`] cases, including non-strict
+/// binary and unframed Kitex protobuf.
 pub fn detect(first: &[u8]) -> Result<Option<Detected>> {
     let n = first.len().min(HTTP2_PREFACE.len());
     if first[..n] == HTTP2_PREFACE[..n] {
@@ -107,10 +111,7 @@ pub fn detect(first: &[u8]) -> Result<Option<Detected>> {
         }));
     }
     if magic == APACHE_THEADER_MAGIC {
-        return Err(Error::invalid(format!(
-            "unrecognised protocol: apache theader (magic 0x0fff) is not supported (first bytes: {})",
-            first_hex(first)
-        )));
+        return Ok(Some(Detected::THeader));
     }
     match payload_kind(&first[4..]) {
         Some(kind) => Ok(Some(Detected::Framed(kind))),

@@ -4,7 +4,7 @@
 
 use bytes::{BufMut, BytesMut};
 
-use super::{FrameLimits, TTHeader, Transport};
+use super::{FrameLimits, TTHeader, Transport, theader};
 use crate::{Error, Limit, Result};
 
 /// The largest LENGTH a frame can carry (its top bit must be 0).
@@ -40,6 +40,8 @@ pub struct Mark {
     start: usize,
     /// Offset of the message's first byte.
     payload_start: usize,
+    /// THeader only: how many times to zlib-compress the message.
+    zlib: usize,
 }
 
 impl FrameEncoder {
@@ -66,17 +68,22 @@ impl FrameEncoder {
     /// Appends the frame header to `dst` with placeholder lengths. The caller
     /// then appends exactly one message to `dst` and calls [`finish`].
     ///
-    /// For the TTHeader transports `None` writes an empty header
-    /// ([`TTHeader::default`]: flags 0, sequence 0, no info).
+    /// For the TTHeader transports and THeader `None` writes an empty header
+    /// ([`TTHeader::default`]: flags 0, sequence 0, Thrift binary, no info).
+    /// A THeader header whose `transform_ids` list zlib has the message
+    /// compressed by [`finish`].
     ///
     /// # Errors
     ///
     /// When a header is given for Buffered or Framed, or the header does not
-    /// fit its u8/u16 wire fields. Nothing is written then.
+    /// fit its u8/u16 wire fields; for THeader, a header with int keys, an
+    /// ACL token, a protocol other than binary and compact, or a transform
+    /// other than zlib. Nothing is written then.
     ///
     /// [`finish`]: FrameEncoder::finish
     pub fn begin(&self, header: Option<&TTHeader>, dst: &mut BytesMut) -> Result<Mark> {
         let start = dst.len();
+        let mut zlib = 0;
         match (self.transport, header) {
             (Transport::Buffered | Transport::Framed, Some(_)) => {
                 return Err(Error::invalid(format!(
@@ -92,11 +99,17 @@ impl FrameEncoder {
                     dst.put_u32(0);
                 }
             }
+            (Transport::THeader, header) => {
+                let header = header.cloned().unwrap_or_default();
+                theader::write(&header, dst)?;
+                zlib = theader::zlib_count(&header);
+            }
         }
         Ok(Mark {
             transport: self.transport,
             start,
             payload_start: dst.len(),
+            zlib,
         })
     }
 
@@ -120,6 +133,20 @@ impl FrameEncoder {
             return Err(Error::invalid(
                 "frame buffer was cut below the frame header before finish",
             ));
+        }
+        if mark.zlib > 0 {
+            let mut compressed = dst[mark.payload_start..].to_vec();
+            for _ in 0..mark.zlib {
+                compressed = match theader::compress(&compressed) {
+                    Ok(bytes) => bytes,
+                    Err(err) => {
+                        dst.truncate(mark.start);
+                        return Err(err);
+                    }
+                };
+            }
+            dst.truncate(mark.payload_start);
+            dst.extend_from_slice(&compressed);
         }
         let payload_len = dst.len() - mark.payload_start;
         let frame_len = match mark.transport {

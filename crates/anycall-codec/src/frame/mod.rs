@@ -1,5 +1,6 @@
 //! Transport frames as pure byte codecs: Buffered, Framed, TTHeader,
-//! TTHeaderFramed, and protocol detection from a connection's first bytes.
+//! TTHeaderFramed, Apache THeader, and protocol detection from a
+//! connection's first bytes.
 //!
 //! Nothing here touches a socket. [`FrameDecoder::decode`] works like a
 //! tokio-util `Decoder`: it returns `Ok(None)` until a whole frame is in the
@@ -27,6 +28,9 @@
 //! +-----------+-------+-------+----------+-------+-------------+----------------------+
 //!   LENGTH = bytes after itself; top bit 0
 //!
+//! Apache THeader (§3.3): the same fixed bytes with magic 0f ff, a varint
+//! header area and a payload that may be zlib-compressed; see [`theader`].
+//!
 //! TTHeaderFramed (§3.5): TTHeader whose payload is a Framed frame.
 //! +-----------+---- 10 bytes ----+-------------+-----------+----------------------+
 //! | LENGTH    | magic .. HSIZE   | header area | L (u32)   | message (L bytes)    |
@@ -41,6 +45,7 @@
 mod decode;
 mod detect;
 mod encode;
+pub mod theader;
 pub mod ttheader;
 
 use std::fmt;
@@ -60,8 +65,8 @@ pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;
 
 /// The transport framing of a connection.
 ///
-/// Parsed from and displayed as `buffered`, `framed`, `ttheader` and
-/// `ttheader-framed`.
+/// Parsed from and displayed as `buffered`, `framed`, `ttheader`,
+/// `ttheader-framed` and `theader`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transport {
     /// The bare message, no length (Kitex `PurePayload`).
@@ -72,15 +77,19 @@ pub enum Transport {
     TTHeader,
     /// A TTHeader, then a u32 length, then the message.
     TTHeaderFramed,
+    /// Apache THeader (magic `0x0FFF`), then the message, possibly
+    /// zlib-compressed (Apache's `THeaderTransport`; not Kitex's TTHeader).
+    THeader,
 }
 
 impl Transport {
     /// Every transport, in declaration order.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::Buffered,
         Self::Framed,
         Self::TTHeader,
         Self::TTHeaderFramed,
+        Self::THeader,
     ];
 
     /// The name used by `FromStr` and `Display`.
@@ -90,12 +99,19 @@ impl Transport {
             Self::Framed => "framed",
             Self::TTHeader => "ttheader",
             Self::TTHeaderFramed => "ttheader-framed",
+            Self::THeader => "theader",
         }
     }
 
-    /// Whether frames carry a TTHeader.
+    /// Whether frames carry a Kitex TTHeader.
     pub fn has_ttheader(self) -> bool {
         matches!(self, Self::TTHeader | Self::TTHeaderFramed)
+    }
+
+    /// Whether frames carry a header with string key/value pairs
+    /// (metainfo): a TTHeader or an Apache THeader.
+    pub fn has_header(self) -> bool {
+        matches!(self, Self::TTHeader | Self::TTHeaderFramed | Self::THeader)
     }
 }
 
@@ -114,7 +130,7 @@ impl FromStr for Transport {
             .find(|t| t.as_str() == s)
             .ok_or_else(|| {
                 Error::invalid(format!(
-                    "unknown transport `{s}` (expected buffered, framed, ttheader or ttheader-framed)"
+                    "unknown transport `{s}` (expected buffered, framed, ttheader, ttheader-framed or theader)"
                 ))
             })
     }
@@ -148,9 +164,11 @@ pub struct Frame {
     /// [`Transport::TTHeader`] or [`Transport::TTHeaderFramed`] by what the
     /// payload looked like; a server answers with the same one.
     pub transport: Transport,
-    /// The TTHeader, for the two TTHeader transports.
+    /// The TTHeader, for the two TTHeader transports; the Apache THeader
+    /// in the same model for [`Transport::THeader`] (see [`theader`]).
     pub header: Option<TTHeader>,
-    /// The message: for TTHeaderFramed without its inner length. For
+    /// The message: for TTHeaderFramed without its inner length, for
+    /// THeader with its transforms (zlib) undone. For
     /// TTHeader Streaming frames, the frame-type specific payload (a bare
     /// struct, an exception message, or nothing).
     pub payload: Bytes,

@@ -257,17 +257,13 @@ fn i64_takes_exactly_the_i64_range() {
         "10000000000000000000",
         "Ints.i64v: 10000000000000000000 is out of range for i64",
     );
-    // 2^63 and 1e19 written as doubles (the message shows the double).
+    // 2^63 and 1e19 written as doubles: the message quotes them as written.
     out_of_range(
         "i64v",
         "9.223372036854775808e18",
-        "Ints.i64v: 9223372036854776000 is out of range for i64",
+        "Ints.i64v: 9.223372036854775808e18 is out of range for i64",
     );
-    out_of_range(
-        "i64v",
-        "1e19",
-        "Ints.i64v: 10000000000000000000 is out of range for i64",
-    );
+    out_of_range("i64v", "1e19", "Ints.i64v: 1e19 is out of range for i64");
     // Below -2^63 serde_json has only a double.
     out_of_range(
         "i64v",
@@ -277,7 +273,7 @@ fn i64_takes_exactly_the_i64_range() {
     out_of_range(
         "i64v",
         "-9.3e18",
-        "Ints.i64v: -9300000000000000000 is out of range for i64",
+        "Ints.i64v: -9.3e18 is out of range for i64",
     );
     not_an_integer(
         "i64v",
@@ -309,7 +305,7 @@ fn narrow_integers_and_enums_take_their_range() {
         out_of_range(
             field,
             "1e19",
-            &format!("Ints.{field}: 10000000000000000000 is out of range for {ty}"),
+            &format!("Ints.{field}: 1e19 is out of range for {ty}"),
         );
     }
     // Map keys are checked as well.
@@ -411,23 +407,80 @@ fn json_values_of_the_wrong_shape_are_refused_by_name() {
         assert_eq!(err.to_string(), message, "{json}");
         assert_eq!(err.kind(), ErrorKind::TypeMismatch, "{json}");
     }
-    // A list given something else: serde_json reports it, naming the IDL
-    // type expected.
-    for (json, found, column) in [
-        (r#"{"ints": {}}"#, "map", 9),
-        (r#"{"ints": 5}"#, "integer `5`", 10),
+    // A list, map or struct given something else: the error keeps the field
+    // path and quotes what was found.
+    let cases = [
+        (
+            r#"{"ints": {}}"#,
+            "All.ints: expected an array for list<i32>, found an object",
+        ),
+        (
+            r#"{"ints": 5}"#,
+            "All.ints: expected an array for list<i32>, found number 5",
+        ),
+        (
+            r#"{"ints": "x"}"#,
+            r#"All.ints: expected an array for list<i32>, found string "x""#,
+        ),
+        (
+            r#"{"ints": true}"#,
+            "All.ints: expected an array for list<i32>, found true",
+        ),
+        (
+            r#"{"ints": -1.5}"#,
+            "All.ints: expected an array for list<i32>, found number -1.5",
+        ),
+        (
+            r#"{"items": 18446744073709551615}"#,
+            "All.items: expected an object or an array of [key, value] pairs for \
+             map<string,Item>, found number 18446744073709551615",
+        ),
+        (
+            r#"{"point": "p"}"#,
+            r#"All.point: expected an object for Point, found string "p""#,
+        ),
+        (
+            r#"{"point": [1, 2]}"#,
+            "All.point: expected an object for Point, found an array",
+        ),
+    ];
+    for (json, message) in cases {
+        let mut buf = BytesMut::new();
+        let opts = Options::default();
+        let err = encode_struct_json(all, json.as_bytes(), Protocol::Binary, &opts, &mut buf)
+            .unwrap_err();
+        assert_eq!(err.to_string(), message, "{json}");
+        assert_eq!(err.kind(), ErrorKind::TypeMismatch, "{json}");
+    }
+}
+
+#[test]
+fn numbers_in_errors_are_quoted_as_written() {
+    let pool = crate::dynamic::pool();
+    let all = pool.find_struct("All").unwrap();
+    for (json, message) in [
+        (
+            r#"{"ints": [1, 2.50]}"#,
+            "All.ints[1]: expected i32, found number 2.50",
+        ),
+        (
+            r#"{"ints": [1e-7]}"#,
+            "All.ints[0]: expected i32, found number 1e-7",
+        ),
+        (
+            "{\n  \"ints\": [\n    3e10\n  ]\n}",
+            "All.ints[0]: 3e10 is out of range for i32",
+        ),
+        (
+            r#"{"ints": [-2147483649]}"#,
+            "All.ints[0]: -2147483649 is out of range for i32",
+        ),
     ] {
         let mut buf = BytesMut::new();
         let opts = Options::default();
         let err = encode_struct_json(all, json.as_bytes(), Protocol::Binary, &opts, &mut buf)
             .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!(
-                "invalid json: invalid type: {found}, expected an array for list<i32> \
-                 at line 1 column {column}"
-            ),
-        );
+        assert_eq!(err.to_string(), message, "{json}");
     }
 }
 
@@ -458,4 +511,54 @@ fn serde_json_errors_name_the_idl_shape_expected() {
     let err = encode_struct_json(point, br#"{"x": null}"#, Protocol::Binary, &opts, &mut buf)
         .unwrap_err();
     assert_eq!(err.to_string(), "Point: missing required field `x`");
+}
+
+// ---------------------------------------------------------------------------
+// the depth limit, for lists and maps alike
+
+#[test]
+fn containers_past_max_depth_name_the_depth_reached() {
+    let pool = Loader::in_memory()
+        .file(
+            "depth.thrift",
+            "struct Deep {\n\
+             1: list<list<list<i32>>> lists,\n\
+             2: map<string, map<string, map<string, i32>>> maps,\n\
+             }",
+        )
+        .load("depth.thrift")
+        .unwrap();
+    let deep = desc(&pool, "Deep");
+    let opts = Options {
+        max_depth: 3,
+        ..Options::default()
+    };
+    for json in [
+        r#"{"lists": [[[1]]]}"#,
+        r#"{"maps": {"a": {"b": {"c": 1}}}}"#,
+    ] {
+        let mut buf = BytesMut::new();
+        let err = encode_struct_json(deep, json.as_bytes(), Protocol::Binary, &opts, &mut buf)
+            .unwrap_err();
+        assert!(err.is_limit(), "{json}: {err}");
+        assert!(
+            err.to_string()
+                .ends_with("nesting depth 4 exceeds the limit of 3"),
+            "{json}: {err}"
+        );
+    }
+    // A limit one higher takes the same input.
+    let opts = Options {
+        max_depth: 4,
+        ..Options::default()
+    };
+    let mut buf = BytesMut::new();
+    encode_struct_json(
+        deep,
+        br#"{"lists": [[[1]]], "maps": {"a": {"b": {"c": 1}}}}"#,
+        Protocol::Binary,
+        &opts,
+        &mut buf,
+    )
+    .unwrap();
 }

@@ -170,7 +170,13 @@ fn streaming_header() -> TTHeader {
 
 #[test]
 fn transport_names_round_trip() {
-    let names = ["buffered", "framed", "ttheader", "ttheader-framed"];
+    let names = [
+        "buffered",
+        "framed",
+        "ttheader",
+        "ttheader-framed",
+        "theader",
+    ];
     for (transport, name) in Transport::ALL.into_iter().zip(names) {
         assert_eq!(transport.to_string(), name);
         assert_eq!(name.parse::<Transport>().unwrap(), transport);
@@ -1042,18 +1048,13 @@ fn detected_transport() {
 
 #[test]
 fn unrecognised_protocols_are_errors() {
-    let cases: [(&str, &[u8], &str); 7] = [
+    let cases: [(&str, &[u8], &str); 6] = [
         (
             "http/1.1",
             b"GET / HTTP/1.1\r\n",
             "47 45 54 20 2f 20 48 54 54 50 2f 31 2e 31 0d 0a",
         ),
         ("almost h2", b"PRI * HTTP/1.1\r\n\r\n", "50 52 49 20 2a 20"),
-        (
-            "apache theader",
-            &[0, 0, 0, 0x20, 0x0f, 0xff, 0, 0],
-            "apache theader",
-        ),
         // Non-strict binary: name length, then the name.
         (
             "non-strict binary",

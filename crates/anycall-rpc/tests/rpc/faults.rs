@@ -220,10 +220,10 @@ async fn bad_frames_close_their_connection_with_a_logged_reason_while_good_clien
             "unrecognised protocol",
         ),
         (
-            "apache theader",
-            b"\x00\x00\x00\x10\x0f\xff\x00\x00\x00\x00\x00\x01\x00\x00".to_vec(),
+            "theader with the json protocol",
+            b"\x00\x00\x00\x0e\x0f\xff\x00\x00\x00\x00\x00\x01\x00\x01\x01\x00\x00\x00".to_vec(),
             false,
-            "apache theader",
+            "thrift json",
         ),
         (
             "framed garbage payload",

@@ -8,8 +8,8 @@
 //! paths that script builds. A missing peer fails the test.
 //!
 //! Known peer faults: Volo's Compact encoding is broken (Volo cells use
-//! Binary); Apache's THeader (0x0FFF) is not TTHeader (Python cells use
-//! Buffered and Framed).
+//! Binary). Apache's THeader (0x0FFF) and multiplexed cells are in the
+//! `apache` module.
 
 use std::sync::Arc;
 use std::time::Duration;

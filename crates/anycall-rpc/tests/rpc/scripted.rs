@@ -175,8 +175,11 @@ async fn scripted_upstream(
     };
     let mut out = BytesMut::new();
     let encoder = FrameEncoder::new(transport);
-    if transport.has_ttheader() {
+    if transport.has_header() {
         let mut header = TTHeader::new(1);
+        if reply.first() == Some(&0x82) {
+            header.protocol_id = anycall_codec::frame::ProtocolId::ThriftCompact;
+        }
         header.str_kvs = backward;
         encoder.encode(Some(&header), &reply, &mut out).unwrap();
     } else {
@@ -230,10 +233,10 @@ async fn client_writes_golden_requests_in_each_transport() {
             );
             let comment = format!(
                 "# anycall client request: Add(a: 1, b: 2), seq 1, {transport}, {protocol:?};\n\
-                 # transient trace=t1 and persistent tenant=p1 (TTHeader only), default timeouts"
+                 # transient trace=t1 and persistent tenant=p1 (TTHeader and THeader only), default timeouts"
             );
             golden(&name, &comment, &raw);
-            if transport.has_ttheader() {
+            if transport.has_header() {
                 let expected: BTreeMap<String, String> = [("volo-key", "1"), ("kitex-key", "2")]
                     .into_iter()
                     .map(|(k, v)| (k.to_owned(), v.to_owned()))

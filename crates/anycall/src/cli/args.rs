@@ -48,6 +48,22 @@ for void, or to {\"exception\": \"<throws field name>\", \"value\": {...}}.")]
   anycall proxy --listen 127.0.0.1:9999 --upstream 10.0.0.1:8888,10.0.0.2:8888
   anycall proxy --listen 127.0.0.1:9999 --upstream 127.0.0.1:8888 --upstream-transport ttheader")]
     Proxy(ProxyArgs),
+    /// Serve Thrift services as an HTTP/JSON API, routed by their api.* annotations.
+    #[command(after_help = "Examples:
+  anycall gateway --idl biz.thrift --listen 127.0.0.1:8080 --upstream 127.0.0.1:8888
+  anycall gateway --config gateway.toml --watch --admin 127.0.0.1:9090
+  anycall gateway --idl biz.thrift --routes
+
+A config file lists backends on one listener, each a [[backend]] table with
+idl, include (list), service, upstream, transport, protocol and timeout.")]
+    Gateway(super::gateway::GatewayArgs),
+    /// Serve the Dapr output binding bindings.kitex as a pluggable component.
+    #[command(after_help = "Examples:
+  anycall dapr                                   # /tmp/dapr-components-sockets/kitex.sock
+  DAPR_COMPONENTS_SOCKETS_FOLDER=/var/run/dapr anycall dapr --name kitex
+
+Component YAML: type bindings.<NAME>, version v1; metadata keys in README (Dapr).")]
+    Dapr(super::dapr::DaprArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:
   anycall completions bash > /etc/bash_completion.d/anycall")]
@@ -178,6 +194,16 @@ pub(crate) struct JsonArgs {
     /// parameter.
     #[arg(long)]
     pub(crate) keyed_args: bool,
+    /// Print NaN and infinite doubles as the strings "NaN", "Infinity" and
+    /// "-Infinity" (JSON has no numbers for them; they are always accepted
+    /// as input in that form).
+    #[arg(long)]
+    pub(crate) non_finite: bool,
+    /// Deepest nesting accepted, counting each struct and each list, set
+    /// or map as one level (the outermost struct is level 1), in JSON input
+    /// and in Thrift bytes read [default: 64].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) max_depth: Option<u16>,
 }
 
 impl JsonArgs {
@@ -191,8 +217,27 @@ impl JsonArgs {
             i64_as_string: self.i64_as_string,
             enum_as_name: self.enum_names,
             keyed_args: self.keyed_args,
+            non_finite: if self.non_finite {
+                anycall_codec::NonFinite::String
+            } else {
+                base.non_finite
+            },
+            max_depth: self.max_depth.map_or(base.max_depth, usize::from),
             ..base
         }
+    }
+
+    /// Decoder limits: the defaults, with `--max-depth`.
+    pub(crate) fn limits(&self) -> anycall_codec::Limits {
+        limits_for(&self.options())
+    }
+}
+
+/// Decoder limits whose depth follows `options.max_depth`.
+pub(crate) fn limits_for(options: &anycall_codec::Options) -> anycall_codec::Limits {
+    anycall_codec::Limits {
+        max_depth: options.max_depth,
+        ..anycall_codec::Limits::default()
     }
 }
 
@@ -260,6 +305,8 @@ pub(crate) enum TransportArg {
     Ttheader,
     /// TTHeader with a framed message inside.
     TtheaderFramed,
+    /// Apache Thrift's THeader (magic 0x0FFF; carries string headers).
+    Theader,
 }
 
 impl From<TransportArg> for anycall_rpc::Transport {
@@ -269,6 +316,7 @@ impl From<TransportArg> for anycall_rpc::Transport {
             TransportArg::Buffered => Self::Buffered,
             TransportArg::Ttheader => Self::TTHeader,
             TransportArg::TtheaderFramed => Self::TTHeaderFramed,
+            TransportArg::Theader => Self::THeader,
         }
     }
 }
@@ -288,7 +336,7 @@ impl std::str::FromStr for KeyValue {
     }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let (num, unit) = s
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .map_or((s, "s"), |i| s.split_at(i));
@@ -362,6 +410,11 @@ pub(crate) struct ServeArgs {
     /// match (otherwise: values built from the IDL's defaults and zero values).
     #[arg(long)]
     pub(crate) echo: bool,
+    /// Reload the IDL when one of its files changes; a reload that fails
+    /// keeps the previous IDL and logs why. Calls in flight finish on the
+    /// IDL they started with.
+    #[arg(long)]
+    pub(crate) watch: bool,
     #[command(flatten)]
     pub(crate) json: JsonArgs,
 }
@@ -380,6 +433,16 @@ pub(crate) struct ProxyArgs {
     /// Upstream RPC timeout.
     #[arg(long, value_parser = parse_duration, default_value = "5s")]
     pub(crate) timeout: Duration,
+    /// An IDL telling which methods are oneway (and their services); calls
+    /// are forwarded as they are either way.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) idl: Option<PathBuf>,
+    /// A directory searched for includes of --idl (repeatable).
+    #[arg(short = 'I', long = "include", value_name = "DIR", requires = "idl")]
+    pub(crate) include: Vec<PathBuf>,
+    /// Reload --idl when one of its files changes (see `serve --watch`).
+    #[arg(long, requires = "idl")]
+    pub(crate) watch: bool,
 }
 
 /// How `bench` builds each request.
@@ -409,6 +472,10 @@ pub(crate) struct ClientArgs {
     /// Connect timeout.
     #[arg(long, value_parser = parse_duration, default_value = "1s")]
     pub(crate) connect_timeout: Duration,
+    /// Name methods `Service:method`, for Apache servers hosting several
+    /// services (TMultiplexedProtocol).
+    #[arg(long)]
+    pub(crate) multiplexed: bool,
 }
 
 impl ClientArgs {
@@ -419,7 +486,9 @@ impl ClientArgs {
             .protocol(self.protocol.into())
             .rpc_timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
+            .multiplexed(self.multiplexed)
             .options(json.options())
+            .limits(json.limits())
     }
 }
 

@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use anycall_codec::Value;
 use anycall_codec::call::{self, Reply};
-use anycall_codec::{Limits, Value};
 use anycall_idl::Pool;
 use anycall_rpc::{Client, Error};
 use anyhow::{Context as _, anyhow};
@@ -111,7 +111,7 @@ fn plan(a: &BenchArgs) -> Result<Plan, CliError> {
         BenchMode::Json => Work::Json(compact(&json)),
         BenchMode::Binary => Work::Binary(message.freeze()),
         BenchMode::Value => {
-            let limits = Limits::default();
+            let limits = a.json.limits();
             let envelope = call::read_envelope(&message, protocol, &limits)
                 .context("reading back the encoded call")?;
             let value = call::decode_args_value(

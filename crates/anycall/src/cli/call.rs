@@ -264,8 +264,10 @@ fn verbose_request(a: &CallArgs, plan: &Plan, method: &str, data: &[u8]) {
         eprintln!("> persistent {}: {}", kv.0, kv.1);
     }
     let has_meta = !a.meta.is_empty() || !a.meta_persistent.is_empty();
-    if has_meta && !transport.has_ttheader() {
-        eprintln!("> note: metainfo travels only with --transport ttheader or ttheader-framed");
+    if has_meta && !transport.has_header() {
+        eprintln!(
+            "> note: metainfo travels only with --transport ttheader, ttheader-framed or theader"
+        );
     }
     eprintln!("> {}", String::from_utf8_lossy(data).trim());
 }

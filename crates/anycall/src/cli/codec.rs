@@ -75,7 +75,7 @@ pub(crate) fn decode(a: &DecodeArgs) -> Result<(), CliError> {
     let bytes = if a.hex { from_hex(&raw)? } else { raw };
     let opts = a.json.options();
     let protocol = Protocol::from(a.protocol);
-    let limits = Limits::default();
+    let limits = a.json.limits();
     let pretty = match a.output {
         Some(JsonOutput::Pretty) => true,
         Some(JsonOutput::Json) => false,

@@ -4,12 +4,15 @@ mod args;
 mod bench;
 mod call;
 mod codec;
+mod dapr;
 mod demo;
 mod describe;
+mod gateway;
 #[cfg(feature = "grpc")]
 mod grpc;
 mod input;
 mod serve;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -100,10 +103,19 @@ pub fn main() -> ExitCode {
         Err(e) if e.error.as_ref().is_some_and(is_broken_pipe) => Exit::Ok.into(),
         Err(e) => {
             if let Some(err) = &e.error {
-                eprintln!("error: {err:#}");
+                eprintln!("error: {err:#}{}", hint(err));
             }
             e.exit.into()
         }
+    }
+}
+
+/// A hint naming the flag that avoids an error, or nothing.
+fn hint(e: &anyhow::Error) -> &'static str {
+    if format!("{e:#}").contains("has no JSON form") {
+        " (pass --non-finite to print it as \"NaN\", \"Infinity\" or \"-Infinity\")"
+    } else {
+        ""
     }
 }
 
@@ -160,12 +172,20 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             init_logs("info");
             serve::proxy(&a).await
         }
+        Command::Gateway(a) => {
+            init_logs("info");
+            gateway::gateway(&a).await
+        }
         Command::Completions(a) => {
             let mut cmd = Cli::command();
             clap_complete::generate(a.shell, &mut cmd, "anycall", &mut std::io::stdout());
             Ok(())
         }
         Command::Demo(a) => demo::run(&a).await,
+        Command::Dapr(a) => {
+            init_logs("info");
+            dapr::dapr(&a).await
+        }
         Command::Bench(a) => {
             init_logs("warn");
             bench::bench(&a).await

@@ -4,12 +4,15 @@ use anycall_codec::call::Reply;
 use anycall_codec::dynamic::value::{from_json, to_json};
 use anycall_codec::{Options, Value};
 use anycall_idl::{MethodDescriptor, Pool};
-use anycall_rpc::{Context, Handler, HandlerError, Mode, Payload, Proxy, Server, ServerHandle};
+use anycall_rpc::{
+    Context, Handler, HandlerError, Idl, Mode, Payload, Proxy, Server, ServerHandle,
+};
 use anyhow::{Context as _, anyhow};
 
 use super::CliError;
-use super::args::{ProxyArgs, ServeArgs};
+use super::args::{IdlArgs, ProxyArgs, ServeArgs};
 use super::describe::load;
+use super::watch;
 use crate::mock::{Canned, MockBook, echo_reply_decoded, example_reply};
 
 /// How the mock server answers: canned replies first, then echo or values
@@ -25,20 +28,21 @@ pub(crate) struct Answers {
 /// The mock server's handler (`Value` mode).
 #[derive(Debug, Clone)]
 pub(crate) struct MockHandler {
-    pub(crate) pool: Pool,
+    /// A fixed pool, or the provider `--watch` reloads (one snapshot per call).
+    pub(crate) idl: Idl,
     pub(crate) answers: Answers,
     pub(crate) options: Options,
 }
 
 impl MockHandler {
     fn method<'p>(
-        &'p self,
+        pool: &'p Pool,
         ctx: &Context,
         method: &str,
     ) -> Result<MethodDescriptor<'p>, HandlerError> {
         let service = ctx
             .service()
-            .and_then(|s| self.pool.service(s))
+            .and_then(|s| pool.service(s))
             .ok_or_else(|| HandlerError::new(format!("no service for method `{method}`")))?;
         service
             .method(method)
@@ -48,11 +52,12 @@ impl MockHandler {
     /// The reply for one call, as `Value`.
     pub(crate) fn answer(
         &self,
+        pool: &Pool,
         ctx: &Context,
         method: &str,
         args: Value,
     ) -> Result<Reply<Value>, HandlerError> {
-        let m = self.method(ctx, method)?;
+        let m = Self::method(pool, ctx, method)?;
         if let Some(reply) = self
             .answers
             .book
@@ -109,8 +114,9 @@ impl Handler for MockHandler {
         let Payload::Value(args) = payload else {
             return Err(HandlerError::new("the mock server runs in Value mode"));
         };
+        let pool = self.idl.pool();
         if tracing::enabled!(tracing::Level::INFO) {
-            let m = self.method(ctx, method)?;
+            let m = Self::method(&pool, ctx, method)?;
             let request = to_json_args(m, &args, &self.options);
             tracing::info!(
                 method = %format!("{}/{method}", ctx.service().unwrap_or("?")),
@@ -121,7 +127,7 @@ impl Handler for MockHandler {
                 "call"
             );
         }
-        let reply = self.answer(ctx, method, args)?;
+        let reply = self.answer(&pool, ctx, method, args)?;
         Ok(reply.map(Payload::Value))
     }
 }
@@ -138,20 +144,24 @@ fn to_json_args(m: MethodDescriptor<'_>, args: &Value, opts: &Options) -> String
 
 /// Starts a mock server.
 pub(crate) async fn start_mock(
-    pool: Pool,
+    idl: impl Into<Idl>,
     answers: Answers,
     options: Options,
     listen: &str,
 ) -> anyhow::Result<ServerHandle> {
+    let idl = idl.into();
+    let mut builder = Server::builder(Mode::Value);
+    if let Idl::Pool(pool) = &idl {
+        builder = builder.services(pool.services().map(|s| s.full_name()));
+    }
     let handler = MockHandler {
-        pool: pool.clone(),
+        idl: idl.clone(),
         answers,
         options,
     };
-    let services: Vec<String> = pool.services().map(|s| s.full_name()).collect();
-    Server::builder(Mode::Value)
-        .idl(pool)
-        .services(services)
+    builder
+        .idl(idl)
+        .limits(crate::cli::args::limits_for(&options))
         .options(options)
         .bind(listen, handler)
         .await
@@ -163,7 +173,15 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     if super::grpc::is_proto(&a.idl.idl) {
         return super::grpc::serve(a).await;
     }
-    let pool = load(&a.idl)?;
+    let provider = if a.watch {
+        Some(watch::provider(&a.idl)?)
+    } else {
+        None
+    };
+    let pool = match &provider {
+        Some(provider) => provider.pool(),
+        None => load(&a.idl)?,
+    };
     let book = match &a.mock {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -176,9 +194,15 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     };
     let answers = Answers { book, echo: a.echo };
     let methods: usize = pool.services().map(|s| s.methods().count()).sum();
-    let handle = start_mock(pool, answers, a.json.options(), &a.listen).await?;
+    let handle = match provider {
+        Some(provider) => {
+            watch::spawn(provider.clone());
+            start_mock(provider, answers, a.json.options(), &a.listen).await?
+        }
+        None => start_mock(pool, answers, a.json.options(), &a.listen).await?,
+    };
     println!(
-        "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed; binary and compact); Ctrl-C stops",
+        "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed, theader; binary and compact); Ctrl-C stops",
         handle.local_addr()
     );
     wait_for_signal().await?;
@@ -192,9 +216,23 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
 }
 
 pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
-    let handle = Proxy::builder(a.upstream.clone())
+    let mut builder = Proxy::builder(a.upstream.clone())
         .upstream_transport(a.upstream_transport.into())
-        .rpc_timeout(a.timeout)
+        .rpc_timeout(a.timeout);
+    if let Some(path) = &a.idl {
+        let idl = IdlArgs {
+            idl: path.clone(),
+            include: a.include.clone(),
+        };
+        if a.watch {
+            let provider = watch::provider(&idl)?;
+            watch::spawn(provider.clone());
+            builder = builder.idl(provider);
+        } else {
+            builder = builder.idl(load(&idl)?);
+        }
+    }
+    let handle = builder
         .bind(a.listen.as_str())
         .await
         .map_err(|e| anyhow!(e).context(format!("cannot listen on {}", a.listen)))?;

@@ -378,3 +378,138 @@ fn on_a_terminal_call_takes_one_request_per_line_until_ctrl_d() {
     // code although the last request succeeded.
     assert_eq!(code, Some(1), "{shown}");
 }
+
+#[test]
+fn verbose_oneway_says_sent_and_an_empty_data_sends_empty_args() {
+    let server = serve(&["--echo"]);
+    let fire = call(
+        &[
+            "call",
+            "--idl",
+            "codec/all_types.thrift",
+            &server.addr,
+            "Codec/Fire",
+            "-v",
+            "-d",
+            r#"{"event": "e"}"#,
+        ],
+        b"",
+    );
+    assert_eq!(fire.status.code(), Some(0), "{}", stderr(&fire));
+    assert!(
+        stderr(&fire).contains("< sent in") && stderr(&fire).contains("(oneway: no reply)"),
+        "{}",
+        stderr(&fire)
+    );
+    // `-d ''` for a method without parameters: an empty args struct.
+    let ping = call(
+        &[
+            "call",
+            "--idl",
+            "codec/all_types.thrift",
+            &server.addr,
+            "Codec/Ping",
+            "-d",
+            "",
+        ],
+        b"",
+    );
+    assert_eq!(ping.status.code(), Some(0), "{}", stderr(&ping));
+}
+
+#[test]
+fn theader_and_multiplexed_calls_reach_anycall_serve() {
+    let server = serve(&["--echo"]);
+    for (transport, extra) in [
+        ("theader", None),
+        ("theader", Some("--multiplexed")),
+        ("framed", Some("--multiplexed")),
+    ] {
+        for protocol in ["binary", "compact"] {
+            let mut args = vec![
+                "call",
+                "--idl",
+                "codec/all_types.thrift",
+                &server.addr,
+                "Codec/Add",
+                "--transport",
+                transport,
+                "--protocol",
+                protocol,
+                "-d",
+                r#"{"a": 40, "b": 2}"#,
+            ];
+            args.extend(extra);
+            let out = call(&args, b"");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{transport} {extra:?} {protocol}: {}",
+                stderr(&out)
+            );
+            assert_eq!(
+                stdout(&out).trim(),
+                "40",
+                "{transport} {extra:?} {protocol}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unknown_names_get_a_did_you_mean() {
+    let out = call(
+        &[
+            "call",
+            "--idl",
+            "codec/all_types.thrift",
+            "127.0.0.1:1",
+            "Codec/Ehco",
+            "-d",
+            "{}",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("service `Codec` has no method `Ehco` (did you mean `Echo`?)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = call(
+        &[
+            "call",
+            "--idl",
+            "codec/all_types.thrift",
+            "127.0.0.1:1",
+            "Codec/Add",
+            "-d",
+            r#"{"a": 1, "bb": 2}"#,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(r#"unknown field "bb" in Add_args (did you mean "b"?)"#),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_closed_stdout_ends_list_quietly() {
+    // `anycall list ... | head -c 0`: the reader is gone before anything is
+    // written, so the first write fails with a broken pipe.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_anycall"))
+        .args(["list", "--idl", "codec/all_types.thrift"])
+        .current_dir(testdata(""))
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("anycall runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "nothing on stderr, no panic");
+}

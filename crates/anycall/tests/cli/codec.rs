@@ -217,3 +217,133 @@ fn go_tag_aliases_can_be_disabled_by_kitex_env_var() {
         stderr(&off)
     );
 }
+
+#[test]
+fn non_finite_doubles_print_only_with_the_flag_and_the_error_names_it() {
+    let enc = codec(
+        &[
+            "encode",
+            "--idl",
+            "all_types.thrift",
+            "All",
+            "-d",
+            r#"{"d": "-Infinity"}"#,
+        ],
+        b"",
+    );
+    assert!(enc.status.success(), "stderr: {}", stderr(&enc));
+    let plain = codec(
+        &[
+            "decode",
+            "--idl",
+            "all_types.thrift",
+            "All",
+            "--output",
+            "json",
+        ],
+        &enc.stdout,
+    );
+    assert_eq!(plain.status.code(), Some(1));
+    let err = stderr(&plain);
+    assert!(
+        err.contains("All.d: double -inf has no JSON form (pass --non-finite"),
+        "stderr: {err}"
+    );
+    assert!(!err.contains("Options::"), "no library option named: {err}");
+    let flagged = codec(
+        &[
+            "decode",
+            "--idl",
+            "all_types.thrift",
+            "All",
+            "--output",
+            "json",
+            "--non-finite",
+        ],
+        &enc.stdout,
+    );
+    assert!(flagged.status.success(), "stderr: {}", stderr(&flagged));
+    assert_eq!(stdout(&flagged).trim(), r#"{"d":"-Infinity"}"#);
+}
+
+#[test]
+fn container_shape_errors_keep_the_field_path() {
+    let out = codec(
+        &[
+            "encode",
+            "--idl",
+            "all_types.thrift",
+            "Codec/Echo",
+            "-d",
+            r#"{"items": "x"}"#,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            r#"Echo_args.req.items: expected an object or an array of [key, value] pairs for map<string,Item>, found string "x""#
+        ),
+        "stderr: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn max_depth_raises_and_lowers_the_nesting_limit() {
+    // All (1) > list (2) > list (3) > map (4) > list (5).
+    let json = r#"{"nested": [[{"k": [1]}]]}"#;
+    let encode = |extra: &[&str]| {
+        let mut args = vec!["encode", "--idl", "all_types.thrift", "All", "-d", json];
+        args.extend_from_slice(extra);
+        codec(&args, b"")
+    };
+    assert!(encode(&[]).status.success());
+    assert!(encode(&["--max-depth", "5"]).status.success());
+    let shallow = encode(&["--max-depth", "4"]);
+    assert_eq!(shallow.status.code(), Some(1));
+    assert!(
+        stderr(&shallow).contains("nesting depth"),
+        "stderr: {}",
+        stderr(&shallow)
+    );
+    // Reading bytes checks the same limit.
+    let bytes = encode(&[]).stdout;
+    let decode = |depth: &str| {
+        codec(
+            &[
+                "decode",
+                "--idl",
+                "all_types.thrift",
+                "All",
+                "--max-depth",
+                depth,
+            ],
+            &bytes,
+        )
+    };
+    assert!(decode("5").status.success());
+    assert_eq!(decode("4").status.code(), Some(1));
+    // A limit above the default (64) lets deeper input through: a chain
+    // of 70 `Node`s.
+    let tree = testdata("idl/regress/shapes/tree.thrift");
+    let tree = tree.to_str().unwrap();
+    let mut chain = String::from(r#"{"value": 70}"#);
+    for i in (1..70).rev() {
+        chain = format!(r#"{{"value": {i}, "next": {chain}}}"#);
+    }
+    let node = |extra: &[&str]| {
+        let mut args = vec!["encode", "--idl", tree, "Node", "-d", &chain];
+        args.extend_from_slice(extra);
+        codec(&args, b"")
+    };
+    let default = node(&[]);
+    assert_eq!(default.status.code(), Some(1));
+    assert!(
+        stderr(&default).contains("nesting depth"),
+        "stderr: {}",
+        stderr(&default)
+    );
+    let raised = node(&["--max-depth", "100"]);
+    assert!(raised.status.success(), "stderr: {}", stderr(&raised));
+}

@@ -68,8 +68,59 @@ where
     let out = f(cx, &mut de).and_then(|()| de.end());
     match out {
         Ok(()) => Ok(()),
-        Err(e) => Err(slot.into_inner().unwrap_or_else(|| json_error(&e))),
+        Err(e) => Err(match slot.into_inner() {
+            Some(ours) => number_as_written(ours, json, &e),
+            None => json_error(&e),
+        }),
     }
+}
+
+/// Quotes the number an error is about as the input wrote it (`1.50`,
+/// `1e19`) rather than as parsed (`1.5`, `10000000000000000000`).
+/// serde_json reports where it stopped: just after the number.
+#[cold]
+fn number_as_written(mut err: Error, json: &[u8], at: &serde_json::Error) -> Error {
+    if !matches!(err.kind(), ErrorKind::TypeMismatch | ErrorKind::OutOfRange) {
+        return err;
+    }
+    let is_number = |b: u8| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E');
+    let line_start = if at.line() <= 1 {
+        Some(0)
+    } else {
+        json.iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(at.line() - 2)
+            .map(|(i, _)| i + 1)
+    };
+    let Some(line_start) = line_start else {
+        return err;
+    };
+    let mut end = (line_start + at.column()).min(json.len());
+    if end > 0 && !is_number(json[end - 1]) {
+        end -= 1;
+    }
+    let start = json[..end]
+        .iter()
+        .rposition(|b| !is_number(*b))
+        .map_or(0, |i| i + 1);
+    let Ok(raw) = std::str::from_utf8(&json[start..end]) else {
+        return err;
+    };
+    if !raw.starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+        return err;
+    }
+    let parsed = [
+        raw.parse::<i64>().ok().map(|n| n.to_string()),
+        raw.parse::<u64>().ok().map(|n| n.to_string()),
+        raw.parse::<f64>().ok().map(|n| n.to_string()),
+    ];
+    for shown in parsed.into_iter().flatten() {
+        if shown != raw && err.replace_in_message(&shown, raw) {
+            break;
+        }
+    }
+    err
 }
 
 pub(crate) fn json_error(e: &serde_json::Error) -> Error {
@@ -101,6 +152,43 @@ impl Cx<'_> {
             *self.slot.borrow_mut() = Some(e.at(seg()));
         }
     }
+}
+
+/// Shows what a visitor expects (its `expecting` text) in our own errors.
+struct Expecting<'v, V>(&'v V);
+
+impl<'de, V: Visitor<'de>> fmt::Display for Expecting<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expecting(f)
+    }
+}
+
+/// Visitor methods that refuse a JSON scalar where a list, set, map or
+/// struct is expected with our typed error, so the field path is kept
+/// (serde_json's own error would name only a line and column). The input
+/// is quoted: strings as JSON strings, numbers and booleans as read.
+macro_rules! refuse_scalars {
+    () => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("{v}")))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("number {v}")))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("number {v}")))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("number {v}")))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<(), E> {
+            Err(self.refuse(format_args!("string {v:?}")))
+        }
+    };
 }
 
 /// A value of any type.
@@ -143,7 +231,7 @@ impl<'p, W: Writer> TypeSeed<'_, '_, 'p, W> {
                     let max = cx.opts.max_depth;
                     return Err(cx.fail(Error::limit(Limit::Depth, depth + 1, max)));
                 }
-                d.deserialize_seq(ListVisitor {
+                d.deserialize_any(ListVisitor {
                     cx,
                     w,
                     ty,
@@ -346,8 +434,21 @@ struct ListVisitor<'c, 'w, 'p, W> {
     depth: usize,
 }
 
+impl<W: Writer> ListVisitor<'_, '_, '_, W> {
+    #[cold]
+    fn refuse<E: de::Error>(self, found: fmt::Arguments<'_>) -> E {
+        let e = Error::new(
+            ErrorKind::TypeMismatch,
+            format!("expected {}, found {found}", Expecting(&self)),
+        );
+        self.cx.fail(e)
+    }
+}
+
 impl<'de, W: Writer> Visitor<'de> for ListVisitor<'_, '_, '_, W> {
     type Value = ();
+
+    refuse_scalars!();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "an array for {}", self.ty.display())
@@ -405,7 +506,7 @@ impl<'de, W: Writer> Visitor<'de> for ListVisitor<'_, '_, '_, W> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
-        Err(self.cx.fail(mismatch(self.ty, "an object")))
+        Err(self.refuse(format_args!("an object")))
     }
 
     fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
@@ -463,8 +564,21 @@ struct MapVisitor<'c, 'w, 'p, W> {
     depth: usize,
 }
 
+impl<W: Writer> MapVisitor<'_, '_, '_, W> {
+    #[cold]
+    fn refuse<E: de::Error>(self, found: fmt::Arguments<'_>) -> E {
+        let e = Error::new(
+            ErrorKind::TypeMismatch,
+            format!("expected {}, found {found}", Expecting(&self)),
+        );
+        self.cx.fail(e)
+    }
+}
+
 impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
     type Value = ();
+
+    refuse_scalars!();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -708,15 +822,32 @@ impl<'de, W: Writer> DeserializeSeed<'de> for StructSeed<'_, '_, '_, W> {
             let e = Error::limit(Limit::Depth, self.depth + 1, self.cx.opts.max_depth);
             return Err(self.cx.fail(e));
         }
-        d.deserialize_map(self)
+        d.deserialize_any(self)
+    }
+}
+
+impl<W: Writer> StructSeed<'_, '_, '_, W> {
+    #[cold]
+    fn refuse<E: de::Error>(self, found: fmt::Arguments<'_>) -> E {
+        let e = Error::new(
+            ErrorKind::TypeMismatch,
+            format!("expected {}, found {found}", Expecting(&self)),
+        );
+        self.cx.fail(e)
     }
 }
 
 impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
     type Value = ();
 
+    refuse_scalars!();
+
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "an object for {}", self.desc.full_name())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
+        Err(self.refuse(format_args!("an array")))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {

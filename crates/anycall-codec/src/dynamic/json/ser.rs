@@ -277,7 +277,7 @@ impl<'a, R: Reader<'a>> Serialize for ValueSer<'_, '_, '_, '_, R> {
                     }),
                     NonFinite::Error => Err(cx.fail(Error::new(
                         ErrorKind::OutOfRange,
-                        format!("double {d} has no JSON form (see Options::non_finite)"),
+                        format!("double {d} has no JSON form"),
                     ))),
                 }
             }
