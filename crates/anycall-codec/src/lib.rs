@@ -21,7 +21,11 @@
 //!
 //! Every decoder checks named [`Limits`]; errors carry a kind and a field path.
 //!
-//! Features: none; the crate is synchronous (no sockets, no runtime).
+//! - [`proto`] (feature `grpc`, default): protobuf bytes ⇄ proto3 JSON and
+//!   dynamic messages under a `prost_reflect` descriptor.
+//!
+//! Features: `grpc` (default) for protobuf. The crate is synchronous (no
+//! sockets, no runtime).
 #![forbid(unsafe_code)]
 
 pub mod call;
@@ -30,6 +34,8 @@ mod error;
 pub mod frame;
 mod limits;
 mod options;
+#[cfg(feature = "grpc")]
+pub mod proto;
 pub mod thrift;
 mod value;
 

@@ -10,6 +10,9 @@ mod dynamic;
 mod frame;
 #[path = "codec/generated.rs"]
 mod generated;
+#[cfg(feature = "grpc")]
+#[path = "codec/proto.rs"]
+mod proto;
 #[path = "codec/protocol.rs"]
 mod protocol;
 #[path = "codec/regression.rs"]

@@ -18,7 +18,11 @@
 //! - Errors ([`IdlError`]) carry every problem found, each with
 //!   `file:line:col`, the source line and a caret.
 //!
-//! Features: none; the crate is synchronous.
+//! - [`proto`] (feature `grpc`, on by default): `.proto` files compiled at
+//!   run time into a `prost_reflect::DescriptorPool`, with the same provider
+//!   and error behaviour.
+//!
+//! Features: `grpc` (default) for protobuf. The crate is synchronous.
 #![forbid(unsafe_code)]
 
 pub mod ast;
@@ -28,6 +32,8 @@ mod link;
 mod load;
 mod parser;
 mod pool;
+#[cfg(feature = "grpc")]
+pub mod proto;
 mod provider;
 pub mod span;
 mod suggest;

@@ -11,6 +11,9 @@ mod corpus;
 mod errors;
 #[path = "idl/pilota.rs"]
 mod pilota;
+#[cfg(feature = "grpc")]
+#[path = "idl/proto.rs"]
+mod proto;
 #[path = "idl/provider.rs"]
 mod provider;
 #[path = "idl/regressions.rs"]

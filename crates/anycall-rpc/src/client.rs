@@ -609,6 +609,12 @@ impl Client {
                 self.release(conn);
                 (no_application(reply)?.map(Payload::Value), header)
             }
+            #[cfg(feature = "grpc")]
+            Payload::Proto(_) => {
+                return Err(Error::config(
+                    "a protobuf message goes over gRPC (anycall_rpc::grpc), not Thrift",
+                ));
+            }
         };
         Ok(Response {
             reply,

@@ -34,9 +34,13 @@
 //! - [`discovery`]: targets, the balancer, and (feature `etcd`) etcd
 //!   resolution and [`Registration`](discovery::Registration) in the
 //!   layout of kitex-contrib/registry-etcd.
+//! - [`grpc`] (feature `grpc`, default): gRPC client and catch-all server
+//!   for `.proto` files loaded at run time, server reflection both ways; the
+//!   [`Server`] answers gRPC on its Thrift port when given one.
 //!
-//! Features: `etcd` (default): `etcd://` targets and registration, with
-//! the `etcd-client` crate.
+//! Features: `grpc` (default): tonic, prost-reflect and protox. `etcd`:
+//! `etcd://` targets and registration, with the `etcd-client` crate (needs
+//! protoc at build time).
 #![forbid(unsafe_code)]
 
 mod biz;
@@ -44,6 +48,8 @@ mod client;
 mod conn;
 pub mod discovery;
 mod error;
+#[cfg(feature = "grpc")]
+pub mod grpc;
 mod payload;
 mod proxy;
 mod server;

@@ -20,15 +20,20 @@ pub enum Payload {
     Json(String),
     /// A dynamic value: arguments, a result or an exception value.
     Value(Value),
+    /// A dynamic protobuf message (gRPC's dynamic mode).
+    #[cfg(feature = "grpc")]
+    Proto(anycall_codec::proto::DynamicMessage),
 }
 
 impl Payload {
-    /// `"binary"`, `"json"` or `"value"`.
+    /// `"binary"`, `"json"`, `"value"` or `"proto"`.
     pub fn mode_name(&self) -> &'static str {
         match self {
             Self::Binary(_) => "binary",
             Self::Json(_) => "json",
             Self::Value(_) => "value",
+            #[cfg(feature = "grpc")]
+            Self::Proto(_) => "proto",
         }
     }
 }

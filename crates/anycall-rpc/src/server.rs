@@ -326,6 +326,8 @@ pub struct ServerBuilder {
     idle_timeout: Duration,
     options: Options,
     limits: Limits,
+    #[cfg(feature = "grpc")]
+    grpc: Option<crate::grpc::GrpcServer>,
 }
 
 /// Entry point: [`Server::builder`].
@@ -346,6 +348,8 @@ impl Server {
             idle_timeout: DEFAULT_SERVER_IDLE_TIMEOUT,
             options: Options::default(),
             limits: Limits::default(),
+            #[cfg(feature = "grpc")]
+            grpc: None,
         }
     }
 }
@@ -403,6 +407,15 @@ impl ServerBuilder {
         self
     }
 
+    /// Answers connections that start with the HTTP/2 preface with this
+    /// gRPC server, on the same port. Default: none (such connections are
+    /// closed).
+    #[cfg(feature = "grpc")]
+    pub fn grpc(mut self, grpc: crate::grpc::GrpcServer) -> Self {
+        self.grpc = Some(grpc);
+        self
+    }
+
     /// Binds `addr` and starts serving with `handler`.
     ///
     /// # Errors
@@ -457,6 +470,8 @@ impl ServerBuilder {
             options: self.options,
             limits: self.limits,
             counters: counters.clone(),
+            #[cfg(feature = "grpc")]
+            grpc: self.grpc,
         });
         let semaphore = Arc::new(Semaphore::new(self.max_connections));
         let task = tokio::spawn(accept_loop(listener, shared, semaphore, shutdown_rx));
@@ -518,6 +533,8 @@ struct Shared<H> {
     options: Options,
     limits: Limits,
     counters: Arc<Counters>,
+    #[cfg(feature = "grpc")]
+    grpc: Option<crate::grpc::GrpcServer>,
 }
 
 async fn accept_loop<H: Handler>(
@@ -651,7 +668,15 @@ async fn serve_connection<H: Handler>(
             }
         }
     };
-    // gRPC and TTHeader Streaming are detected, not served.
+    #[cfg(feature = "grpc")]
+    if detected == Detected::Grpc
+        && let Some(grpc) = &shared.grpc
+    {
+        let Conn { stream, rbuf, .. } = conn;
+        grpc.serve_connection(stream, rbuf, peer, shutdown).await;
+        return;
+    }
+    // TTHeader Streaming (and gRPC without a gRPC server) are detected, not served.
     let Some(transport) = detected
         .transport()
         .filter(|_| detected != Detected::TTHeaderStreaming)

@@ -10,6 +10,9 @@ mod common;
 mod discovery;
 #[path = "rpc/faults.rs"]
 mod faults;
+#[cfg(feature = "grpc")]
+#[path = "rpc/grpc.rs"]
+mod grpc;
 #[path = "rpc/interop.rs"]
 mod interop;
 #[path = "rpc/kitex.rs"]

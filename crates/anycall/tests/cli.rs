@@ -15,6 +15,9 @@ mod describe;
 mod fleet;
 #[path = "cli/gateway.rs"]
 mod gateway;
+#[cfg(feature = "grpc")]
+#[path = "cli/grpc.rs"]
+mod grpc;
 #[path = "cli/peers.rs"]
 mod peers;
 #[path = "cli/support.rs"]

@@ -80,6 +80,8 @@ impl Handler for EchoService {
             }
             Payload::Value(args) => Ok(echo_value(&self.fired, method, &args)?.map(Payload::Value)),
             Payload::Binary(message) => self.binary(method, &message),
+            #[cfg(feature = "grpc")]
+            Payload::Proto(_) => Err(HandlerError::new("a Thrift server hands no protobuf")),
         }
     }
 }

@@ -120,12 +120,28 @@ pub(crate) enum Output {
     Json,
 }
 
+/// Where the IDL comes from, when a gRPC server's reflection can stand in.
+#[derive(Debug, Args)]
+pub(crate) struct OptIdlArgs {
+    /// The main IDL file: Thrift, or protobuf (`.proto`). Without it, the
+    /// first argument is a gRPC server's ADDR, asked by reflection.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) idl: Option<PathBuf>,
+    /// A directory searched for includes (imports for `.proto`), after the
+    /// including file's own directory (repeatable, searched in order).
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    pub(crate) include: Vec<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct DescribeArgs {
     #[command(flatten)]
-    pub(crate) idl: IdlArgs,
+    pub(crate) idl: OptIdlArgs,
     /// SERVICE, SERVICE/METHOD or TYPE (`Item`, `module.Item`); everything when omitted.
+    /// Without --idl: the gRPC server's ADDR.
     pub(crate) target: Option<String>,
+    /// Without --idl: the SYMBOL to describe (service, Service/Method or message).
+    pub(crate) symbol: Option<String>,
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Text)]
     pub(crate) output: Output,
@@ -134,7 +150,9 @@ pub(crate) struct DescribeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ListArgs {
     #[command(flatten)]
-    pub(crate) idl: IdlArgs,
+    pub(crate) idl: OptIdlArgs,
+    /// Without --idl: a gRPC server's ADDR, listed by reflection.
+    pub(crate) addr: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -348,7 +366,8 @@ pub(crate) struct CallArgs {
     /// commas, dns://NAME:PORT or etcd://HOST:PORT/SERVICE (default 127.0.0.1:8888). With --raw only ADDR is given.
     #[arg(value_name = "ARGS", num_args = 0..=2)]
     pub(crate) positional: Vec<String>,
-    /// The main Thrift IDL file (not needed with --raw).
+    /// The main IDL file: Thrift, or `.proto` for gRPC (not needed with
+    /// --raw; without it, a gRPC server is asked by reflection).
     #[arg(long, value_name = "FILE")]
     pub(crate) idl: Option<PathBuf>,
     /// A directory searched for includes (repeatable).
@@ -375,6 +394,12 @@ pub(crate) struct CallArgs {
     /// Send a ready Thrift message read from -d @FILE and write the reply bytes to stdout.
     #[arg(long)]
     pub(crate) raw: bool,
+    /// gRPC metadata `name: value` (repeatable; `--meta name=value` too).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub(crate) headers: Vec<String>,
+    /// gRPC: print fields that hold their zero value.
+    #[arg(long)]
+    pub(crate) emit_defaults: bool,
     #[command(flatten)]
     pub(crate) json: JsonArgs,
 }

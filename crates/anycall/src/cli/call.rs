@@ -69,6 +69,10 @@ fn plan(a: &CallArgs) -> Result<Plan, CliError> {
 }
 
 pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
+    #[cfg(feature = "grpc")]
+    if super::grpc::is_grpc_call(a) {
+        return super::grpc::call(a).await;
+    }
     let plan = plan(a)?;
     let mut builder = a.client.builder(&plan.addr, &a.json);
     if let (Some(pool), Some(service)) = (&plan.pool, &plan.service) {

@@ -80,6 +80,8 @@ pub(crate) async fn run(_a: &DemoArgs) -> Result<(), CliError> {
     let result = steps(&pool, &addr).await;
     server.shutdown().await;
     result?;
+    #[cfg(feature = "grpc")]
+    super::grpc::demo_step(8).await?;
     println!("\ndemo finished: all steps succeeded");
     Ok(())
 }

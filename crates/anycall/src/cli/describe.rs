@@ -25,8 +25,21 @@ pub(crate) fn load_idl(idl: &Path, include: &[PathBuf]) -> Result<Pool, CliError
     Ok(pool)
 }
 
-pub(crate) fn describe(a: &DescribeArgs) -> Result<(), CliError> {
-    let pool = load(&a.idl)?;
+pub(crate) async fn describe(a: &DescribeArgs) -> Result<(), CliError> {
+    let Some(idl) = &a.idl.idl else {
+        #[cfg(feature = "grpc")]
+        if let Some(addr) = &a.target {
+            return super::grpc::describe_remote(addr, a.symbol.as_deref(), a.output).await;
+        }
+        return Err(CliError::usage(anyhow::anyhow!(
+            "--idl FILE is required (or a gRPC server's ADDR)"
+        )));
+    };
+    #[cfg(feature = "grpc")]
+    if super::grpc::is_proto(idl) {
+        return super::grpc::describe_proto(idl, &a.idl.include, a.target.as_deref(), a.output);
+    }
+    let pool = load_idl(idl, &a.idl.include)?;
     let target = a.target.as_deref().map_or(Target::All, Target::Named);
     let d = describe::describe(&pool, target)?;
     match a.output {
@@ -36,8 +49,21 @@ pub(crate) fn describe(a: &DescribeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-pub(crate) fn list(a: &ListArgs) -> Result<(), CliError> {
-    let pool = load(&a.idl)?;
+pub(crate) async fn list(a: &ListArgs) -> Result<(), CliError> {
+    let Some(idl) = &a.idl.idl else {
+        #[cfg(feature = "grpc")]
+        if let Some(addr) = &a.addr {
+            return super::grpc::list_remote(addr).await;
+        }
+        return Err(CliError::usage(anyhow::anyhow!(
+            "--idl FILE is required (or a gRPC server's ADDR)"
+        )));
+    };
+    #[cfg(feature = "grpc")]
+    if super::grpc::is_proto(idl) {
+        return super::grpc::list_proto(idl, &a.idl.include);
+    }
+    let pool = load_idl(idl, &a.idl.include)?;
     let mut out = String::new();
     for s in pool.services() {
         for m in s.methods() {

@@ -9,6 +9,8 @@ mod demo;
 mod describe;
 mod fleet;
 mod gateway;
+#[cfg(feature = "grpc")]
+mod grpc;
 mod input;
 mod serve;
 mod watch;
@@ -155,8 +157,8 @@ fn init_logs(default: &str) {
 
 async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Describe(a) => describe::describe(&a),
-        Command::List(a) => describe::list(&a),
+        Command::Describe(a) => describe::describe(&a).await,
+        Command::List(a) => describe::list(&a).await,
         Command::Encode(a) => codec::encode(&a),
         Command::Decode(a) => codec::decode(&a),
         Command::Call(a) => {

@@ -169,6 +169,10 @@ pub(crate) async fn start_mock(
 }
 
 pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
+    #[cfg(feature = "grpc")]
+    if super::grpc::is_proto(&a.idl.idl) {
+        return super::grpc::serve(a).await;
+    }
     let provider = if a.watch {
         Some(watch::provider(&a.idl)?)
     } else {

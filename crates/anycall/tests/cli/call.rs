@@ -189,8 +189,14 @@ fn connect_refused_exits_1_and_usage_exits_2() {
         b"",
     );
     assert_eq!(out.status.code(), Some(2));
+    // Without --idl the server is asked by gRPC reflection: unreachable, exit 1.
     let out = call(&["call", "127.0.0.1:1", "Codec/Ping", "-d", "{}"], b"");
-    assert_eq!(out.status.code(), Some(2), "missing --idl is a usage error");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("reflection on 127.0.0.1:1"),
+        "{}",
+        stderr(&out)
+    );
     let out = call(
         &[
             "call",
