@@ -630,3 +630,63 @@ fn a_result_field_of_another_wire_type_is_skipped() {
     assert_eq!(to_json_string(&view).unwrap(), "7");
     assert_eq!(view.chosen_field(), Some(0));
 }
+
+// ---------------------------------------------------------------------------
+// Thrift → JSON: empty containers, map keys in paths, non-finite keys
+
+fn render_m(bytes: &[u8]) -> Result<String, Error> {
+    let pool = Loader::in_memory()
+        .file(
+            "m.thrift",
+            "struct M {\n\
+             1: list<i32> l,\n\
+             2: map<string, list<i32>> m,\n\
+             3: map<double, i32> dk,\n\
+             }",
+        )
+        .load("m.thrift")
+        .unwrap();
+    let m = desc(&pool, "M");
+    let opts = Options::default();
+    decode_struct_json(m, bytes, Protocol::Binary, &opts, &Limits::default(), false).map(|(t, _)| t)
+}
+
+#[test]
+fn an_empty_list_may_name_any_element_type() {
+    // Field 1 (a list<i32>) empty, its header naming strings, then stop.
+    let bytes = [0x0F, 0x00, 0x01, 0x0B, 0x00, 0x00, 0x00, 0x00, 0x00];
+    assert_eq!(render_m(&bytes).unwrap(), r#"{"l":[]}"#);
+    // Not so once it has elements.
+    let bytes = [
+        0x0F, 0x00, 0x01, 0x0B, 0x00, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0x00,
+    ];
+    let err = render_m(&bytes).unwrap_err();
+    assert!(err.to_string().starts_with("M.l: "), "{err}");
+}
+
+#[test]
+fn errors_inside_a_map_name_its_key() {
+    // Field 2: map<string, list<i32>> with one entry "a" whose list names strings.
+    let bytes = [
+        0x0D, 0x00, 0x02, 0x0B, 0x0F, 0x00, 0x00, 0x00, 0x01, // map header, 1 entry
+        0x00, 0x00, 0x00, 0x01, b'a', // key "a"
+        0x0B, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, // list of 1 string ""
+        0x00,
+    ];
+    let err = render_m(&bytes).unwrap_err();
+    assert!(err.to_string().starts_with(r#"M.m["a"]: "#), "{err}");
+}
+
+#[test]
+fn non_finite_double_keys_render_by_name() {
+    let mut bytes = vec![0x0D, 0x00, 0x03, 0x04, 0x08, 0x00, 0x00, 0x00, 0x03];
+    for (key, value) in [(f64::INFINITY, 1u8), (f64::NEG_INFINITY, 2), (f64::NAN, 3)] {
+        bytes.extend_from_slice(&key.to_bits().to_be_bytes());
+        bytes.extend_from_slice(&[0, 0, 0, value]);
+    }
+    bytes.push(0x00);
+    assert_eq!(
+        render_m(&bytes).unwrap(),
+        r#"{"dk":{"inf":1,"-inf":2,"NaN":3}}"#
+    );
+}
