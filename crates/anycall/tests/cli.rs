@@ -8,6 +8,8 @@ mod call;
 mod codec;
 #[path = "cli/describe.rs"]
 mod describe;
+#[path = "cli/drain.rs"]
+mod drain;
 #[path = "cli/peers.rs"]
 mod peers;
 #[path = "cli/support.rs"]

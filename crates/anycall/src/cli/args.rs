@@ -302,7 +302,7 @@ impl std::str::FromStr for KeyValue {
     }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let (num, unit) = s
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .map_or((s, "s"), |i| s.split_at(i));
@@ -375,6 +375,8 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) watch: bool,
     #[command(flatten)]
+    pub(crate) drain: super::serve::DrainArgs,
+    #[command(flatten)]
     pub(crate) json: JsonArgs,
 }
 
@@ -392,6 +394,8 @@ pub(crate) struct ProxyArgs {
     /// Upstream RPC timeout.
     #[arg(long, value_parser = parse_duration, default_value = "5s")]
     pub(crate) timeout: Duration,
+    #[command(flatten)]
+    pub(crate) drain: super::serve::DrainArgs,
     /// An IDL telling which methods are oneway (and their services); calls
     /// are forwarded as they are either way.
     #[arg(long, value_name = "FILE")]

@@ -1,5 +1,7 @@
 //! `anycall serve` (a mock server from an IDL) and `anycall proxy`.
 
+use std::time::Duration;
+
 use anycall_codec::call::Reply;
 use anycall_codec::dynamic::value::{from_json, to_json};
 use anycall_codec::{Options, Value};
@@ -197,13 +199,14 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
         }
         None => start_mock(pool, answers, a.json.options(), &a.listen).await?,
     };
+    // Signals are caught before the readiness line, so none is lost.
+    let mut signals = Signals::new()?;
     println!(
         "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed, theader; binary and compact); Ctrl-C stops",
         handle.local_addr()
     );
-    wait_for_signal().await?;
-    let stats = handle.stats();
-    handle.shutdown().await;
+    signals.next().await?;
+    let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
     eprintln!(
         "stopped: {} call(s), {} error(s), {} connection(s)",
         stats.calls, stats.errors, stats.connections
@@ -232,15 +235,15 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
         .bind(a.listen.as_str())
         .await
         .map_err(|e| anyhow!(e).context(format!("cannot listen on {}", a.listen)))?;
+    let mut signals = Signals::new()?;
     println!(
         "forwarding {} -> {} ({}); Ctrl-C stops",
         handle.local_addr(),
         a.upstream,
         anycall_rpc::Transport::from(a.upstream_transport)
     );
-    wait_for_signal().await?;
-    let stats = handle.stats();
-    handle.shutdown().await;
+    signals.next().await?;
+    let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
     eprintln!(
         "stopped: {} call(s) forwarded, {} error(s)",
         stats.calls, stats.errors
@@ -248,22 +251,74 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn wait_for_signal() -> anyhow::Result<()> {
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
+/// How long a stopping server lets calls in flight finish.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DrainArgs {
+    /// On SIGTERM or Ctrl-C, stop accepting and let calls in flight finish
+    /// for this long; then close what is left and exit 1. A second signal
+    /// exits at once.
+    #[arg(long, value_parser = crate::cli::args::parse_duration, default_value = "10s")]
+    pub(crate) drain_timeout: Duration,
+}
+
+/// Stops `handle` gracefully: calls in flight get up to `deadline`, and a
+/// second signal ends the wait at once. Errors (exit 1) when the wait was
+/// cut short: the connections still open close as the process exits.
+async fn drain(
+    handle: ServerHandle,
+    deadline: Duration,
+    signals: &mut Signals,
+) -> Result<anycall_rpc::Stats, CliError> {
+    eprintln!(
+        "stopping: no new connections; calls in flight have {deadline:?} to finish (a second signal stops at once)"
+    );
+    let stats = handle.stats();
     tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("cannot wait for Ctrl-C")?,
-        () = term => {}
+        () = handle.shutdown() => Ok(stats),
+        () = tokio::time::sleep(deadline) => Err(anyhow!(
+            "drain timeout of {deadline:?} reached: closing the connections whose calls are unfinished"
+        )
+        .into()),
+        r = signals.next() => {
+            r?;
+            Err(anyhow!("second signal: closing the open connections at once").into())
+        }
     }
-    Ok(())
+}
+
+/// SIGTERM and Ctrl-C (SIGINT), each delivered as often as it arrives.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate()).context("cannot wait for SIGTERM")?,
+                int: signal(SignalKind::interrupt()).context("cannot wait for SIGINT")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Waits for the next SIGTERM or SIGINT.
+    async fn next(&mut self) -> anyhow::Result<()> {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
+        Ok(())
+    }
 }
