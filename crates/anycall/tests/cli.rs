@@ -10,6 +10,8 @@ mod codec;
 mod describe;
 #[path = "cli/drain.rs"]
 mod drain;
+#[path = "cli/logs.rs"]
+mod logs;
 #[path = "cli/peers.rs"]
 mod peers;
 #[path = "cli/support.rs"]

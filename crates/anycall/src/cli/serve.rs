@@ -117,10 +117,12 @@ impl Handler for MockHandler {
             return Err(HandlerError::new("the mock server runs in Value mode"));
         };
         let pool = self.idl.pool();
-        if tracing::enabled!(tracing::Level::INFO) {
+        // One line per call, at debug only, with the request cut to
+        // `MAX_LOGGED_REQUEST` characters.
+        if tracing::enabled!(tracing::Level::DEBUG) {
             let m = Self::method(&pool, ctx, method)?;
-            let request = to_json_args(m, &args, &self.options);
-            tracing::info!(
+            let request = cut(to_json_args(m, &args, &self.options), MAX_LOGGED_REQUEST);
+            tracing::debug!(
                 method = %format!("{}/{method}", ctx.service().unwrap_or("?")),
                 transport = %ctx.transport(),
                 protocol = %ctx.protocol(),
@@ -132,6 +134,19 @@ impl Handler for MockHandler {
         let reply = self.answer(&pool, ctx, method, args)?;
         Ok(reply.map(Payload::Value))
     }
+}
+
+/// Most characters of a request a debug log line shows.
+const MAX_LOGGED_REQUEST: usize = 256;
+
+/// `s` cut to `max` characters, with the length it had.
+fn cut(s: String, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s;
+    }
+    let head: String = s.chars().take(max).collect();
+    format!("{head}... ({n} characters)")
 }
 
 /// The request as JSON for logs (falls back to the schema-less form).
@@ -207,9 +222,12 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     );
     signals.next().await?;
     let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
-    eprintln!(
-        "stopped: {} call(s), {} error(s), {} connection(s)",
-        stats.calls, stats.errors, stats.connections
+    tracing::info!(
+        "stopped: {} call(s), {} error(s), {} connection(s), {} log line(s) dropped",
+        stats.calls,
+        stats.errors,
+        stats.connections,
+        super::dropped_log_lines()
     );
     Ok(())
 }
@@ -244,9 +262,11 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
     );
     signals.next().await?;
     let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
-    eprintln!(
-        "stopped: {} call(s) forwarded, {} error(s)",
-        stats.calls, stats.errors
+    tracing::info!(
+        "stopped: {} call(s) forwarded, {} error(s), {} log line(s) dropped",
+        stats.calls,
+        stats.errors,
+        super::dropped_log_lines()
     );
     Ok(())
 }
@@ -269,7 +289,8 @@ async fn drain(
     deadline: Duration,
     signals: &mut Signals,
 ) -> Result<anycall_rpc::Stats, CliError> {
-    eprintln!(
+    // Through the log writer, which never blocks on an unread stderr.
+    tracing::info!(
         "stopping: no new connections; calls in flight have {deadline:?} to finish (a second signal stops at once)"
     );
     let stats = handle.stats();
