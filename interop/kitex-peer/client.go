@@ -201,7 +201,7 @@ func runClient(a clientArgs) (bool, error) {
 	label := fmt.Sprintf("client (%s, %s)", a.service, a.transport)
 	switch a.service {
 	case "EchoService":
-		cli, err := echoservice.NewClient("EchoService", opts...)
+		cli, err := echoservice.NewClient(destService(a.addr, "EchoService"), opts...)
 		if err != nil {
 			return false, err
 		}
@@ -230,7 +230,7 @@ func runClient(a clientArgs) (bool, error) {
 		if a.metainfo || a.biz {
 			return false, errors.New("--metainfo and --biz need --service EchoService")
 		}
-		cli, err := mirrorservice.NewClient("MirrorService", opts...)
+		cli, err := mirrorservice.NewClient(destService(a.addr, "MirrorService"), opts...)
 		if err != nil {
 			return false, err
 		}

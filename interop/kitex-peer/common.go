@@ -263,7 +263,8 @@ func transportOptions(name string) ([]client.Option, error) {
 	return nil, fmt.Errorf("unknown transport %q (ttheader|ttheader-framed|framed|buffered)", name)
 }
 
-// clientOptions are the options every client of the peer uses: one host, the
+// clientOptions are the options every client of the peer uses: one host (or an
+// etcd target, registry.go), the
 // transport, TTHeader meta keys (method, service names, `isn`, timeouts; Kitex adds
 // them only on TTHeader transports) and the timeouts.
 func clientOptions(addr, transportName string) ([]client.Option, error) {
@@ -271,8 +272,12 @@ func clientOptions(addr, transportName string) ([]client.Option, error) {
 	if err != nil {
 		return nil, err
 	}
+	where, err := addrOption(addr)
+	if err != nil {
+		return nil, err
+	}
 	return append(opts,
-		client.WithHostPorts(addr),
+		where,
 		client.WithMetaHandler(transmeta.ClientTTHeaderHandler),
 		client.WithRPCTimeout(rpcTimeout),
 		client.WithConnectTimeout(connectTimeout),

@@ -15,17 +15,19 @@ import (
 )
 
 const usage = `usage:
-  kitex-peer server [--addr HOST:PORT] [--keep-stdin]
+  kitex-peer server [--addr HOST:PORT] [--keep-stdin] [--register etcd://H:P/NAME [--weight W]]
       Serves EchoService and MirrorService (testdata/interop/multi.thrift) with Kitex
       generated code on one port; TTHeader, TTHeaderFramed, Framed and Buffered are
       detected per message. Requests are routed by the TTHeader key isn; without it
       they reach EchoService. Prints ` + "`listening HOST:PORT`" + ` once bound; exits when
       stdin reaches end of file (unless --keep-stdin) or on SIGINT/SIGTERM.
-      Default address 127.0.0.1:0.
+      Default address 127.0.0.1:0. --register registers the listener in etcd under
+      NAME with kitex-contrib/registry-etcd (lease TTL from
+      KITEX_ETCD_REGISTRY_LEASE_TTL, default 60 s; deregistered on SIGTERM).
   kitex-peer client --addr HOST:PORT [--transport T] [--service EchoService|MirrorService]
                     [--metainfo] [--biz] [--case NAME]
       Runs the interop script with the generated client and prints one JSON line per
-      call; exits 0 only when every call gave the expected outcome. --metainfo adds a
+      call (an --addr etcd://H:P/NAME resolves NAME with kitex-contrib's etcd resolver); exits 0 only when every call gave the expected outcome. --metainfo adds a
       Ping carrying metainfo and reports the backward values, --biz an Echo answered
       with a business status error. --service MirrorService runs the mirror script
       (Check, Add of MirrorService) instead. --case NAME runs that one case only.
@@ -35,6 +37,9 @@ const usage = `usage:
       express are printed with "skipped" and a reason.
   kitex-peer generic-server [--addr HOST:PORT] [--keep-stdin] --mode binary|map|json
       Serves EchoService with one of Kitex's generic servers (genericserver.NewServer).
+  kitex-peer http-gateway --addr UPSTREAM [--listen HOST:PORT] [--transport T] [--keep-stdin]
+      Kitex's HTTP generic (HTTPThriftGeneric, testdata/interop/echo_http.thrift) behind
+      Go's net/http, calling UPSTREAM; prints ` + "`listening HOST:PORT`" + ` (default 127.0.0.1:0).
   kitex-peer bench --addr HOST:PORT --data REQUEST.json [--mode codegen|binary|map|json]
                    [--transport T] [--concurrency C] (--requests N | --duration D)
       Load client for bench/run: calls Echo with the EchoRequest in REQUEST.json from C
@@ -47,6 +52,10 @@ const usage = `usage:
       (default the last one): {"op":"encode","method":M,"json":TEXT} -> {"hex":ARGS};
       {"op":"decode","method":M,"part":"args"|"result","hex":H} -> {"json":TEXT};
       {"error":TEXT} when a line fails.
+  kitex-peer dapr-binding
+      Drives the original Dapr output binding (components-contrib bindings/kitex,
+      v1.16.1) through Invoke: one JSON request per stdin line
+      {"operation","metadata","data_hex"}, one JSON line back {"data_hex","error"}.
   T is one of ttheader, ttheader-framed, framed, buffered (Binary protocol throughout).`
 
 type args struct {
@@ -64,6 +73,9 @@ type args struct {
 	duration    string
 	idl         string
 	only        string
+	listen      string
+	register    string
+	weight      int
 }
 
 func parseArgs(argv []string) (*args, error) {
@@ -122,6 +134,17 @@ func parseArgs(argv []string) (*args, error) {
 			a.idl, err = value()
 		case "--case":
 			a.only, err = value()
+		case "--listen":
+			a.listen, err = value()
+		case "--register":
+			a.register, err = value()
+		case "--weight":
+			var w string
+			if w, err = value(); err == nil {
+				if a.weight, err = strconv.Atoi(w); err != nil || a.weight < 0 {
+					err = fmt.Errorf("--weight: expected a count, found %q", w)
+				}
+			}
 		case "-h", "--help":
 			return nil, errHelp
 		default:
@@ -150,7 +173,7 @@ func run(a *args) (bool, error) {
 	}
 	switch a.cmd {
 	case "server":
-		return true, runCodegenServer(orDefault(a.addr), a.keepStdin)
+		return true, runCodegenServer(orDefault(a.addr), a.keepStdin, a.register, a.weight)
 	case "client":
 		if err := need(a.addr != "", "--addr"); err != nil {
 			return false, err
@@ -170,6 +193,11 @@ func run(a *args) (bool, error) {
 			return false, err
 		}
 		return true, runGenericServer(orDefault(a.addr), a.mode, a.keepStdin)
+	case "http-gateway":
+		if err := need(a.addr != "", "--addr"); err != nil {
+			return false, err
+		}
+		return true, runHTTPGateway(a.addr, orDefault(a.listen), a.transport, a.keepStdin)
 	case "bench":
 		if err := need(a.addr != "" && a.data != "", "--addr and --data"); err != nil {
 			return false, err
@@ -183,6 +211,8 @@ func run(a *args) (bool, error) {
 			mode = "codegen"
 		}
 		return runBench(benchArgs{addr: a.addr, transport: a.transport, mode: mode, data: a.data, concurrency: a.concurrency, stop: stop})
+	case "dapr-binding":
+		return true, runDaprBinding()
 	case "codec":
 		if err := need(a.mode == "json", "--mode json"); err != nil {
 			return false, err

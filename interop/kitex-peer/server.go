@@ -128,12 +128,17 @@ func (*mirrorHandler) Add(ctx context.Context, a int32, b int64) (int64, error) 
 	return int64(a) * b, nil // wraps
 }
 
-func runCodegenServer(addr string, keepStdin bool) error {
+func runCodegenServer(addr string, keepStdin bool, register string, weight int) error {
+	reg, err := registryOptions(register, weight)
+	if err != nil {
+		return err
+	}
 	ln, err := listen(addr)
 	if err != nil {
 		return err
 	}
 	opts := append(serverOptions(ln), server.WithCompatibleMiddlewareForUnary())
+	opts = append(opts, reg...)
 	svr := server.NewServer(opts...)
 	if err := echoservice.RegisterService(svr, &echoHandler{}, server.WithFallbackService()); err != nil {
 		return err

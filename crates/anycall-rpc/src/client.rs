@@ -1,10 +1,12 @@
-//! The generic client: a host list, round-robin, a pool of long connections
-//! per address, and calls in the JSON, `Value` and binary modes.
+//! The generic client: a [`Target`] (host list, DNS name, etcd service)
+//! balanced by weighted round-robin, a pool of long connections per
+//! address, and calls in the JSON, `Value` and binary modes.
 //!
 //! One call, in order:
 //!
 //! ```text
-//! resolve method (IDL snapshot) -> pick host (round-robin) -> idle connection or connect
+//! resolve method (IDL snapshot) -> pick host (weighted round-robin, skipping hosts in
+//!   connect back-off; crate::discovery) -> idle connection or connect
 //!   (connect timeout) -> encode message in place behind the frame header -> write
 //!   -> [oneway: done] -> read reply frame -> check type, seq id, method name
 //!   -> decode reply (binary mode: check it is one whole struct) -> connection back to the pool
@@ -15,7 +17,8 @@
 //! connecting alone. A connection that saw any error or timeout, or whose
 //! reply could not be read, is closed, never pooled again (a
 //! `TApplicationException` or a business status is a well-formed reply: its
-//! connection goes back to the pool).
+//! connection goes back to the pool). A connect failure sends the call to
+//! another host ([`Failover`]).
 //!
 //! No multiplexing: each connection carries one call at a time. Measured on
 //! a 2-core machine over loopback (release build, TTHeader, a server that
@@ -28,7 +31,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,6 +48,7 @@ use tokio::net::TcpStream;
 
 use crate::biz::BizStatus;
 use crate::conn::{Conn, encode_frame, frame_decoder};
+use crate::discovery::{Balancer, EndpointStats, Failover, Host, Target};
 use crate::error::{Error, Kind, Result, fmt_duration};
 use crate::payload::{Idl, Metainfo, Payload};
 
@@ -162,6 +166,7 @@ pub struct Response {
 #[must_use = "call `build()` to get a client"]
 pub struct ClientBuilder {
     hosts: String,
+    target: Option<Target>,
     config: Config,
     idl: Option<Idl>,
     service: Option<String>,
@@ -181,6 +186,7 @@ struct Config {
     caller: String,
     dest_service: Option<String>,
     multiplexed: bool,
+    failover: Failover,
 }
 
 impl ClientBuilder {
@@ -288,15 +294,34 @@ impl ClientBuilder {
         self
     }
 
+    /// A parsed target, instead of the text given to
+    /// [`Client::builder`].
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    /// What to do when a connection fails before the reply. Default
+    /// [`Failover::Connect`]: connect failures go to another host.
+    pub fn failover(mut self, failover: Failover) -> Self {
+        self.config.failover = failover;
+        self
+    }
+
     /// Checks the settings and builds the client. No connection is made
     /// until the first call.
     ///
     /// # Errors
     ///
     /// [`Error::is_config`]: an empty host list, a host without a port, a
-    /// zero timeout; [`Error::is_not_found`]: the service is not in the IDL.
+    /// target that does not parse ([`Target::parse`]), a dynamic target
+    /// outside a tokio runtime, a zero timeout; [`Error::is_not_found`]: the
+    /// service is not in the IDL.
     pub fn build(self) -> Result<Client> {
-        let hosts = parse_hosts(&self.hosts)?;
+        let target = match self.target {
+            Some(t) => t,
+            None => Target::parse(&self.hosts)?,
+        };
         if self.config.connect_timeout.is_zero() || self.config.rpc_timeout.is_zero() {
             return Err(Error::config("timeouts must be greater than zero"));
         }
@@ -321,14 +346,7 @@ impl ClientBuilder {
         };
         Ok(Client {
             inner: Arc::new(Inner {
-                hosts: hosts
-                    .into_iter()
-                    .map(|addr| Host {
-                        addr,
-                        idle: Mutex::new(Vec::new()),
-                    })
-                    .collect(),
-                next: AtomicUsize::new(0),
+                balancer: Balancer::start(target)?,
                 fixed_header: fixed_header(&self.config),
                 config: self.config,
                 idl: self.idl,
@@ -336,30 +354,6 @@ impl ClientBuilder {
             }),
         })
     }
-}
-
-/// Parses a host list like Dapr's `hostPorts`: `"h1:p1,h2:p2"`.
-fn parse_hosts(hosts: &str) -> Result<Vec<String>> {
-    let list: Vec<String> = hosts
-        .split(',')
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if list.is_empty() {
-        return Err(Error::config("the host list is empty"));
-    }
-    for host in &list {
-        let port_ok = host
-            .rsplit_once(':')
-            .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok());
-        if !port_ok {
-            return Err(Error::config(format!(
-                "host `{host}` is not HOST:PORT (expected a list like \"h1:p1,h2:p2\")"
-            )));
-        }
-    }
-    Ok(list)
 }
 
 /// A generic Thrift client. Cheap to clone; clones share the pool.
@@ -379,8 +373,7 @@ pub struct Client {
 }
 
 struct Inner {
-    hosts: Vec<Host>,
-    next: AtomicUsize,
+    balancer: Arc<Balancer>,
     config: Config,
     idl: Option<Idl>,
     service: Option<String>,
@@ -388,19 +381,15 @@ struct Inner {
     fixed_header: Vec<(u16, Bytes)>,
 }
 
-struct Host {
-    addr: String,
-    idle: Mutex<Vec<Idle>>,
-}
-
-struct Idle {
+/// A pooled connection and when it became idle.
+pub(crate) struct Idle {
     conn: PooledConn,
     since: Instant,
 }
 
 struct PooledConn {
     conn: Conn,
-    host: usize,
+    host: Arc<Host>,
     seq: i32,
     /// Seq ids of the latest oneway calls on this connection: a server that
     /// answers oneway calls anyway (Kitex's binary generic server does) has
@@ -448,10 +437,17 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field(
                 "hosts",
-                &self.inner.hosts.iter().map(|h| &h.addr).collect::<Vec<_>>(),
+                &self
+                    .inner
+                    .balancer
+                    .hosts()
+                    .iter()
+                    .map(|h| h.addr.clone())
+                    .collect::<Vec<_>>(),
             )
             .field("config", &self.inner.config)
             .field("service", &self.inner.service)
+            .field("target", &self.inner.balancer.target())
             .finish_non_exhaustive()
     }
 }
@@ -475,11 +471,14 @@ pub(crate) struct Exchange {
 }
 
 impl Client {
-    /// Starts a builder for `hosts`, a comma-separated list of `host:port`
-    /// (`"10.0.0.1:8888,10.0.0.2:8888"`), called round-robin.
+    /// Starts a builder for a target ([`Target::parse`]): a comma-separated
+    /// list of `host:port` (`"10.0.0.1:8888,10.0.0.2:8888"`),
+    /// `dns://NAME:PORT` or `etcd://HOST:PORT[,HOST:PORT]/SERVICE`, called
+    /// by weighted round-robin.
     pub fn builder(hosts: impl Into<String>) -> ClientBuilder {
         ClientBuilder {
             hosts: hosts.into(),
+            target: None,
             config: Config {
                 transport: Transport::Framed,
                 protocol: Protocol::Binary,
@@ -493,6 +492,7 @@ impl Client {
                 caller: DEFAULT_CALLER.to_owned(),
                 dest_service: None,
                 multiplexed: false,
+                failover: Failover::default(),
             },
             idl: None,
             service: None,
@@ -621,12 +621,33 @@ impl Client {
 
     /// Idle pooled connections, over all hosts (for diagnostics and tests).
     pub fn idle_connections(&self) -> usize {
-        self.inner.hosts.iter().map(|h| lock(&h.idle).len()).sum()
+        self.inner
+            .balancer
+            .hosts()
+            .iter()
+            .map(|h| lock(&h.idle).len())
+            .sum()
+    }
+
+    /// What the client saw of each endpoint: the current ones, then those
+    /// that left the set.
+    pub fn endpoints(&self) -> Vec<EndpointStats> {
+        self.inner.balancer.stats()
+    }
+
+    /// The target, as [`Target`]'s `Display` writes it.
+    pub fn target(&self) -> &str {
+        self.inner.balancer.target()
     }
 
     /// The configured transport.
     pub fn transport(&self) -> Transport {
         self.inner.config.transport
+    }
+
+    /// The configured protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.inner.config.protocol
     }
 
     /// Sends a whole message and returns the raw reply message (EXCEPTION
@@ -742,16 +763,58 @@ impl Client {
         service: Option<&str>,
     ) -> Result<Exchange> {
         let timeout = timeout.unwrap_or(self.inner.config.rpc_timeout);
-        tokio::time::timeout(timeout, self.round_trip(body, metainfo, service))
+        tokio::time::timeout(timeout, self.attempts(&body, metainfo, service))
             .await
             .unwrap_or_else(|_| Err(Error::timeout(timeout)))
     }
 
-    async fn round_trip(
+    /// Tries the call on up to [`MAX_ATTEMPTS`] hosts, as [`Failover`] allows.
+    async fn attempts(
         &self,
-        body: Body<'_>,
+        body: &Body<'_>,
         metainfo: &Metainfo,
         service: Option<&str>,
+    ) -> Result<Exchange> {
+        let failover = self.inner.config.failover;
+        let mut tried: Vec<Arc<Host>> = Vec::new();
+        let mut last: Option<Error> = None;
+        loop {
+            let mut attempt = Attempt::default();
+            let err = match self
+                .round_trip(body, metainfo, service, &tried, &mut attempt)
+                .await
+            {
+                Ok(exchange) => return Ok(exchange),
+                // No other host to fail over to: the previous failure is the call's.
+                Err(err) if attempt.host.is_none() => return Err(last.unwrap_or(err)),
+                Err(err) => err,
+            };
+            let retry = match failover {
+                Failover::Off => false,
+                Failover::Connect => !attempt.sent && err.is_connect(),
+                Failover::Unanswered => {
+                    (!attempt.sent && err.is_connect()) || (attempt.sent && err.is_io())
+                }
+            };
+            let Some(host) = attempt
+                .host
+                .filter(|_| retry && tried.len() + 1 < MAX_ATTEMPTS)
+            else {
+                return Err(err);
+            };
+            tracing::debug!(addr = %host.addr, error = %err, "call failed over to another host");
+            tried.push(host);
+            last = Some(err);
+        }
+    }
+
+    async fn round_trip(
+        &self,
+        body: &Body<'_>,
+        metainfo: &Metainfo,
+        service: Option<&str>,
+        tried: &[Arc<Host>],
+        attempt: &mut Attempt,
     ) -> Result<Exchange> {
         let config = &self.inner.config;
         // What the message is, before any connection is taken.
@@ -778,7 +841,7 @@ impl Client {
             }
         };
 
-        let mut pooled = self.checkout().await?;
+        let mut pooled = self.checkout(tried, attempt).await?;
         let seq = pooled.next_seq();
         let header = if config.transport == Transport::THeader {
             Some(theader_request(seq, protocol, metainfo))
@@ -796,10 +859,10 @@ impl Client {
             header.as_ref(),
             &mut conn.wbuf,
             |dst| match multiplexed {
-                None => write_message(&body, seq, protocol, &config.options, dst),
+                None => write_message(body, seq, protocol, &config.options, dst),
                 Some(service) => {
                     let mut plain = BytesMut::new();
-                    write_message(&body, seq, protocol, &config.options, &mut plain)?;
+                    write_message(body, seq, protocol, &config.options, &mut plain)?;
                     with_service_prefix(protocol, &plain, service, &config.limits, dst)
                         .map_err(|e| Error::codec("naming the multiplexed service", e))
                 }
@@ -811,6 +874,7 @@ impl Client {
             self.checkin(pooled);
             return Err(err);
         }
+        attempt.sent = true;
         conn.flush()
             .await
             .map_err(|e| Error::io(format_args!("writing to {}", self.addr(&pooled)), e))?;
@@ -823,7 +887,8 @@ impl Client {
                 conn: None,
             });
         }
-        let addr = self.inner.hosts[pooled.host].addr.as_str();
+        let host = pooled.host.clone();
+        let addr = host.addr.as_str();
         let frame = loop {
             let frame = match pooled.conn.read_frame().await {
                 Ok(Some(frame)) => frame,
@@ -896,14 +961,14 @@ impl Client {
         header
     }
 
-    fn addr(&self, pooled: &PooledConn) -> &str {
-        &self.inner.hosts[pooled.host].addr
+    fn addr<'p>(&self, pooled: &'p PooledConn) -> &'p str {
+        &pooled.host.addr
     }
 
-    async fn checkout(&self) -> Result<PooledConn> {
-        let hosts = &self.inner.hosts;
-        let index = self.inner.next.fetch_add(1, Ordering::Relaxed) % hosts.len();
-        let host = &hosts[index];
+    async fn checkout(&self, tried: &[Arc<Host>], attempt: &mut Attempt) -> Result<PooledConn> {
+        let balancer = &self.inner.balancer;
+        let host = balancer.pick(tried).await?;
+        attempt.host = Some(host.clone());
         let config = &self.inner.config;
         {
             let mut idle = lock(&host.idle);
@@ -919,14 +984,19 @@ impl Client {
         )
         .await
         {
-            Ok(Ok(stream)) => stream,
+            Ok(Ok(stream)) => {
+                Balancer::connected(&host);
+                stream
+            }
             Ok(Err(err)) => {
+                balancer.connect_failed(&host);
                 return Err(
                     Error::new(Kind::Connect, format!("cannot connect to {}", host.addr))
                         .with_source(err),
                 );
             }
             Err(_) => {
+                balancer.connect_failed(&host);
                 return Err(Error::new(
                     Kind::ConnectTimeout,
                     format!(
@@ -940,7 +1010,7 @@ impl Client {
         let reader = frame_decoder(config.transport, config.max_frame_size);
         Ok(PooledConn {
             conn: Conn::new(stream, reader),
-            host: index,
+            host,
             seq: 0,
             oneway_seqs: Vec::new(),
         })
@@ -948,7 +1018,11 @@ impl Client {
 
     fn checkin(&self, pooled: PooledConn) {
         let config = &self.inner.config;
-        let mut idle = lock(&self.inner.hosts[pooled.host].idle);
+        if pooled.host.removed.load(Ordering::Acquire) {
+            return;
+        }
+        let host = pooled.host.clone();
+        let mut idle = lock(&host.idle);
         idle.retain(|i| i.since.elapsed() < config.idle_timeout);
         if idle.len() < config.max_idle_per_host {
             idle.push(Idle {
@@ -995,7 +1069,17 @@ fn with_service_prefix(
 /// What separates the service from the method in a multiplexed name.
 pub(crate) const MULTIPLEX_SEPARATOR: char = ':';
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// Hosts a call is tried on at most: the first and 2 more ([`Failover`]).
+const MAX_ATTEMPTS: usize = 3;
+
+/// What one attempt of a call got to: its host, whether bytes went out.
+#[derive(Default)]
+struct Attempt {
+    host: Option<Arc<Host>>,
+    sent: bool,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

@@ -14,8 +14,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! - [`Client`]: a host list called round-robin, a pool of long connections
-//!   per address, connect and RPC timeouts, calls in the JSON, [`Value`]
+//! - [`Client`]: a [`Target`] — a host list, a DNS name or an etcd service
+//!   ([`discovery`]) — called by weighted round-robin with connect
+//!   back-off and failover, a pool of long connections per address, connect and RPC timeouts, calls in the JSON, [`Value`]
 //!   and binary modes, metainfo in and out.
 //! - [`Server`]: detects the transport of each connection (Buffered binary
 //!   or compact, Framed, TTHeader, TTHeaderFramed), dispatches to a
@@ -30,12 +31,18 @@
 //! [`Protocol`]. Framing and encoding are the synchronous codecs of
 //! `anycall_codec`; this crate adds sockets (tokio) and logs with `tracing`.
 //!
-//! Features: none.
+//! - [`discovery`]: targets, the balancer, and (feature `etcd`) etcd
+//!   resolution and [`Registration`](discovery::Registration) in the
+//!   layout of kitex-contrib/registry-etcd.
+//!
+//! Features: `etcd` (default): `etcd://` targets and registration, with
+//! the `etcd-client` crate.
 #![forbid(unsafe_code)]
 
 mod biz;
 mod client;
 mod conn;
+pub mod discovery;
 mod error;
 mod payload;
 mod proxy;
@@ -50,6 +57,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CALLER, DEFAULT_CONNECT_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
     DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_RPC_TIMEOUT, Request, Response,
 };
+pub use discovery::{Failover, Target};
 pub use error::{Error, Result};
 pub use payload::{Idl, Metainfo, Payload};
 pub use proxy::{Proxy, ProxyBuilder};

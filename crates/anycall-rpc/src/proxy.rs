@@ -34,11 +34,13 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// Starts a builder forwarding to `upstream_hosts` (`"h1:p1,h2:p2"`,
-    /// round-robin).
+    /// Starts a builder forwarding to `upstream_hosts`, any target
+    /// [`Client::builder`] takes (`"h1:p1,h2:p2"`, `dns://...`,
+    /// `etcd://.../SERVICE`).
     pub fn builder(upstream_hosts: impl Into<String>) -> ProxyBuilder {
         ProxyBuilder {
             client: Client::builder(upstream_hosts),
+            ready: None,
             server: Server::builder(Mode::Binary),
         }
     }
@@ -51,6 +53,7 @@ impl Proxy {
 #[must_use = "call `serve` or `bind` to run the proxy"]
 pub struct ProxyBuilder {
     client: ClientBuilder,
+    ready: Option<Client>,
     server: ServerBuilder,
 }
 
@@ -91,6 +94,21 @@ impl ProxyBuilder {
         self
     }
 
+    /// Upstream failover. Default [`crate::Failover::Connect`]
+    /// ([`ClientBuilder::failover`]).
+    pub fn failover(mut self, failover: crate::Failover) -> Self {
+        self.client = self.client.failover(failover);
+        self
+    }
+
+    /// Forwards through `client` (keep a clone for
+    /// [`Client::endpoints`]); the upstream settings of this builder then
+    /// have no effect. Default: a client built from them.
+    pub fn upstream(mut self, client: Client) -> Self {
+        self.ready = Some(client);
+        self
+    }
+
     /// Largest frame, both sides. Default 16 MiB.
     pub fn max_frame_size(mut self, max: usize) -> Self {
         self.client = self.client.max_frame_size(max);
@@ -119,14 +137,20 @@ impl ProxyBuilder {
     /// An invalid upstream host list ([`crate::Error::is_config`]), or an
     /// address that cannot be bound ([`crate::Error::is_io`]).
     pub async fn bind(self, addr: impl ToSocketAddrs) -> Result<ServerHandle> {
-        let client = self.client.build()?;
+        let client = match self.ready {
+            Some(c) => c,
+            None => self.client.build()?,
+        };
         self.server.bind(addr, Forward { client }).await
     }
 
     /// Starts forwarding connections from `listener`. Errors as for
     /// [`bind`](ProxyBuilder::bind).
     pub fn serve(self, listener: TcpListener) -> Result<ServerHandle> {
-        let client = self.client.build()?;
+        let client = match self.ready {
+            Some(c) => c,
+            None => self.client.build()?,
+        };
         self.server.serve(listener, Forward { client })
     }
 }

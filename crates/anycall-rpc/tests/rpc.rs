@@ -6,6 +6,8 @@ mod apache;
 mod client;
 #[path = "rpc/common.rs"]
 mod common;
+#[path = "rpc/discovery.rs"]
+mod discovery;
 #[path = "rpc/faults.rs"]
 mod faults;
 #[path = "rpc/interop.rs"]

@@ -6,7 +6,8 @@
 //!   ever read;
 //! * [`hex`]: hex text with `#` comments, to and from bytes;
 //! * [`echo`]: the echo rule of the interop service (`interop/README.md`);
-//! * [`process`]: reading a child process's first line, with a timeout.
+//! * [`process`]: reading a child process's first line, with a timeout;
+//! * [`etcd`]: a real etcd server on loopback ports.
 //!
 //! ```
 //! use anycall_test_support::hex;
@@ -17,6 +18,7 @@
 //! ```
 
 pub mod echo;
+pub mod etcd;
 pub mod golden;
 pub mod hex;
 pub mod process;

@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 
 pub use anycall_codec as codec;
+pub use anycall_dapr as dapr;
+pub use anycall_gateway as gateway;
 pub use anycall_idl as idl;
 pub use anycall_rpc as rpc;
 

@@ -6,10 +6,17 @@ mod bench;
 mod call;
 #[path = "cli/codec.rs"]
 mod codec;
+#[path = "cli/dapr.rs"]
+mod dapr;
 #[path = "cli/describe.rs"]
 mod describe;
 #[path = "cli/drain.rs"]
 mod drain;
+#[cfg(feature = "etcd")]
+#[path = "cli/fleet.rs"]
+mod fleet;
+#[path = "cli/gateway.rs"]
+mod gateway;
 #[path = "cli/logs.rs"]
 mod logs;
 #[path = "cli/peers.rs"]

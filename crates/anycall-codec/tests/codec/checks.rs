@@ -512,3 +512,121 @@ fn serde_json_errors_name_the_idl_shape_expected() {
         .unwrap_err();
     assert_eq!(err.to_string(), "Point: missing required field `x`");
 }
+
+// ---------------------------------------------------------------------------
+// the depth limit, for lists and maps alike
+
+#[test]
+fn containers_past_max_depth_name_the_depth_reached() {
+    let pool = Loader::in_memory()
+        .file(
+            "depth.thrift",
+            "struct Deep {\n\
+             1: list<list<list<i32>>> lists,\n\
+             2: map<string, map<string, map<string, i32>>> maps,\n\
+             3: optional Deep deep,\n\
+             }",
+        )
+        .load("depth.thrift")
+        .unwrap();
+    let deep = desc(&pool, "Deep");
+    let opts = Options {
+        max_depth: 3,
+        ..Options::default()
+    };
+    for json in [
+        r#"{"lists": [[[1]]]}"#,
+        r#"{"maps": {"a": {"b": {"c": 1}}}}"#,
+        r#"{"maps": [["a", [["b", [["c", 1]]]]]]}"#,
+        r#"{"deep": {"deep": {"deep": {}}}}"#,
+    ] {
+        let mut buf = BytesMut::new();
+        let err = encode_struct_json(deep, json.as_bytes(), Protocol::Binary, &opts, &mut buf)
+            .unwrap_err();
+        assert!(err.is_limit(), "{json}: {err}");
+        assert!(
+            err.to_string()
+                .ends_with("nesting depth 4 exceeds the limit of 3"),
+            "{json}: {err}"
+        );
+    }
+    // A limit one higher takes the same input.
+    let opts = Options {
+        max_depth: 4,
+        ..Options::default()
+    };
+    let mut buf = BytesMut::new();
+    encode_struct_json(
+        deep,
+        br#"{"lists": [[[1]]], "maps": [["a", [["b", [["c", 1]]]]]], "deep": {"deep": {"deep": {}}}}"#,
+        Protocol::Binary,
+        &opts,
+        &mut buf,
+    )
+    .unwrap();
+}
+
+// ---------------------------------------------------------------------------
+// doubles given as strings
+
+#[test]
+fn doubles_read_nan_and_infinities_from_strings() {
+    let pool = pool();
+    let ints = desc(&pool, "Ints");
+    let out = Options {
+        non_finite: anycall_codec::NonFinite::String,
+        ..Options::default()
+    };
+    for (input, read_back) in [
+        (r#""NaN""#, r#""NaN""#),
+        (r#""Infinity""#, r#""Infinity""#),
+        (r#""-Infinity""#, r#""-Infinity""#),
+        (r#""2.5""#, "2.5"),
+    ] {
+        for p in PROTOCOLS {
+            let mut buf = BytesMut::new();
+            let json = format!(r#"{{"d": {input}}}"#);
+            encode_struct_json(ints, json.as_bytes(), p, &Options::default(), &mut buf)
+                .unwrap_or_else(|e| panic!("{json}: {e}"));
+            let (text, _) = decode_struct_json(ints, &buf, p, &out, &Limits::default(), false)
+                .unwrap_or_else(|e| panic!("{json}: {e}"));
+            assert_eq!(text, format!(r#"{{"d":{read_back}}}"#), "{json}");
+        }
+    }
+    let mut buf = BytesMut::new();
+    let err = encode_struct_json(
+        ints,
+        br#"{"d": "many"}"#,
+        Protocol::Binary,
+        &Options::default(),
+        &mut buf,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"Ints.d: expected double, found string "many""#
+    );
+}
+
+// ---------------------------------------------------------------------------
+// result structs: a known field id with another wire type is not the value
+
+#[test]
+fn a_result_field_of_another_wire_type_is_skipped() {
+    use anycall_codec::dynamic::json::{JsonView, to_json_string};
+    let pool = Loader::in_memory()
+        .file("result.thrift", "service S { i32 get() }")
+        .load("result.thrift")
+        .unwrap();
+    let result = pool.service("S").unwrap().method("get").unwrap().result();
+    // Field 0 (success, an i32) sent as a string "hi", then the stop byte.
+    let wrong = [0x0B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, b'h', b'i', 0x00];
+    let view = JsonView::result_field(&wrong, Protocol::Binary, result, Options::default());
+    assert_eq!(to_json_string(&view).unwrap(), "null");
+    assert_eq!(view.chosen_field(), None);
+    // The same field with its own wire type is the value.
+    let right = [0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00];
+    let view = JsonView::result_field(&right, Protocol::Binary, result, Options::default());
+    assert_eq!(to_json_string(&view).unwrap(), "7");
+    assert_eq!(view.chosen_field(), Some(0));
+}

@@ -46,8 +46,32 @@ for void, or to {\"exception\": \"<throws field name>\", \"value\": {...}}.")]
     /// Forward Thrift calls to upstream servers without decoding them.
     #[command(after_help = "Examples:
   anycall proxy --listen 127.0.0.1:9999 --upstream 10.0.0.1:8888,10.0.0.2:8888
-  anycall proxy --listen 127.0.0.1:9999 --upstream 127.0.0.1:8888 --upstream-transport ttheader")]
+  anycall proxy --listen 127.0.0.1:9999 --upstream 127.0.0.1:8888 --upstream-transport ttheader
+  anycall proxy --listen 127.0.0.1:9999 --upstream etcd://127.0.0.1:2379/echo \
+      --register etcd://127.0.0.1:2379/echo-proxy --failover unanswered
+
+SIGUSR1 prints a JSON report (calls per upstream) on stdout; so does stopping.")]
     Proxy(ProxyArgs),
+    /// Serve Thrift services as an HTTP/JSON API, routed by their api.* annotations.
+    #[command(after_help = "Examples:
+  anycall gateway --idl biz.thrift --listen 127.0.0.1:8080 --upstream 127.0.0.1:8888
+  anycall gateway --config gateway.toml --watch --admin 127.0.0.1:9090
+  anycall gateway --idl biz.thrift --routes
+
+A config file lists backends on one listener, each a [[backend]] table with
+idl, include (list), service, upstream, transport, protocol and timeout.")]
+    Gateway(super::gateway::GatewayArgs),
+    /// Serve the Dapr output binding bindings.kitex as a pluggable component.
+    #[command(after_help = "Examples:
+  anycall dapr                                   # /tmp/dapr-components-sockets/kitex.sock
+  DAPR_COMPONENTS_SOCKETS_FOLDER=/var/run/dapr anycall dapr --name kitex
+
+Component YAML: type bindings.<NAME>, version v1; metadata keys in README (Dapr).")]
+    Dapr(super::dapr::DaprArgs),
+    /// Keep another server's address registered in etcd (kitex-contrib/registry-etcd layout).
+    #[command(after_help = "Example:
+  anycall register etcd://127.0.0.1:2379/echo --address 127.0.0.1:8888 --weight 20")]
+    Register(super::fleet::RegisterCmdArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:
   anycall completions bash > /etc/bash_completion.d/anycall")]
@@ -321,7 +345,7 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
 #[derive(Debug, Args)]
 pub(crate) struct CallArgs {
     /// [ADDR] SERVICE/METHOD. ADDR is one or more host:port separated by
-    /// commas (default 127.0.0.1:8888). With --raw only ADDR is given.
+    /// commas, dns://NAME:PORT or etcd://HOST:PORT/SERVICE (default 127.0.0.1:8888). With --raw only ADDR is given.
     #[arg(value_name = "ARGS", num_args = 0..=2)]
     pub(crate) positional: Vec<String>,
     /// The main Thrift IDL file (not needed with --raw).
@@ -377,6 +401,8 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) drain: super::serve::DrainArgs,
     #[command(flatten)]
+    pub(crate) fleet: super::fleet::RegisterArgs,
+    #[command(flatten)]
     pub(crate) json: JsonArgs,
 }
 
@@ -385,9 +411,15 @@ pub(crate) struct ProxyArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:9999")]
     pub(crate) listen: String,
-    /// Upstream servers, host:port separated by commas (round-robin).
+    /// Upstream servers: host:port separated by commas, dns://NAME:PORT or
+    /// etcd://HOST:PORT[,HOST:PORT]/SERVICE (weighted round-robin).
     #[arg(long)]
     pub(crate) upstream: String,
+    /// When an upstream connection fails before the reply.
+    #[arg(long, value_enum, default_value_t = super::fleet::FailoverArg::Connect)]
+    pub(crate) failover: super::fleet::FailoverArg,
+    #[command(flatten)]
+    pub(crate) fleet: super::fleet::RegisterArgs,
     /// Transport towards the upstream servers.
     #[arg(long, value_enum, default_value_t = TransportArg::Framed)]
     pub(crate) upstream_transport: TransportArg,
@@ -458,7 +490,7 @@ impl ClientArgs {
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
     /// [ADDR] SERVICE/METHOD. ADDR is one or more host:port separated by
-    /// commas (default 127.0.0.1:8888).
+    /// commas, dns://NAME:PORT or etcd://HOST:PORT/SERVICE (default 127.0.0.1:8888).
     #[arg(value_name = "ARGS", num_args = 1..=2, required = true)]
     pub(crate) positional: Vec<String>,
     #[command(flatten)]

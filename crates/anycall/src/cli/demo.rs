@@ -38,6 +38,14 @@ fn got(what: &str) {
 }
 
 /// The bundled IDL as a pool.
+/// HTTP routes for the bundled service, for the gateway step.
+const ECHO_HTTP_THRIFT: &str = "include \"echo.thrift\"
+service EchoService {
+    echo.EchoResponse Echo(1: echo.EchoRequest req) throws (1: echo.EchoError err) (api.post = '/echo')
+    echo.EchoResponse Fail(1: echo.EchoRequest req) throws (1: echo.EchoError err) (api.get = '/fail')
+}
+";
+
 pub(crate) fn bundled_pool() -> anyhow::Result<Pool> {
     Loader::in_memory()
         .file("demo/echo.thrift", ECHO_THRIFT)
@@ -199,5 +207,80 @@ async fn steps(pool: &Pool, addr: &str) -> anyhow::Result<()> {
         biz.code, biz.message, biz.extra
     ));
     ensure!(biz.code == 10001, "unexpected biz status {biz}");
+
+    heading(
+        8,
+        "the HTTP gateway: JSON over HTTP, routed by api.* annotations",
+    );
+    gateway_step(addr).await
+}
+
+async fn gateway_step(addr: &str) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let pool = Loader::in_memory()
+        .file("demo/echo.thrift", ECHO_THRIFT)
+        .file("demo/base/base.thrift", BASE_THRIFT)
+        .file("demo/echo_http.thrift", ECHO_HTTP_THRIFT)
+        .load("demo/echo_http.thrift")
+        .map_err(|e| anyhow!("bundled IDL: {e}"))?;
+    let client = Client::builder(addr)
+        .rpc_timeout(Duration::from_secs(5))
+        .build()?;
+    let gw = anycall_gateway::Gateway::builder()
+        .backend(anycall_gateway::Backend::new(pool, client))
+        .build()?;
+    for r in gw.routes() {
+        let m = r.http_method.as_ref().map_or("ANY", |m| m.as_str());
+        println!("  route:    {m} {} -> {}", r.path, r.method);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let http_addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(anycall_gateway::serve(
+        gw,
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+        Duration::from_secs(5),
+    ));
+    let mut answers = Vec::new();
+    for (method, path, body) in [
+        ("POST", "/echo", r#"{"message": "over http", "times": 3}"#),
+        ("GET", "/fail", r#"{"message": "boom"}"#),
+        ("GET", "/nowhere", ""),
+    ] {
+        sent(&format!("{method} http://{http_addr}{path} {body}"));
+        let mut s = tokio::net::TcpStream::connect(http_addr).await?;
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nhost: demo\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(req.as_bytes()).await?;
+        let mut out = String::new();
+        tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out))
+            .await
+            .context("the gateway answers within 5 s")??;
+        let status = out.lines().next().unwrap_or_default().to_owned();
+        let body = out
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        got(&format!("{status} {body}"));
+        answers.push((status, body));
+    }
+    let _ = stop.send(());
+    server.await??;
+    ensure!(
+        answers[0].0.contains(" 200 ") && answers[0].1.contains("\"over http\""),
+        "unexpected gateway answer {:?}",
+        answers[0]
+    );
+    ensure!(
+        answers[1].0.contains(" 500 "),
+        "a declared exception is 500"
+    );
+    ensure!(answers[2].0.contains(" 404 "), "no route is 404");
     Ok(())
 }

@@ -4,8 +4,11 @@ mod args;
 mod bench;
 mod call;
 mod codec;
+mod dapr;
 mod demo;
 mod describe;
+mod fleet;
+mod gateway;
 mod input;
 mod serve;
 mod watch;
@@ -190,12 +193,24 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let _logs = init_logs("info");
             serve::proxy(&a).await
         }
+        Command::Gateway(a) => {
+            init_logs("info");
+            gateway::gateway(&a).await
+        }
+        Command::Register(a) => {
+            init_logs("warn");
+            fleet::register_cmd(&a).await
+        }
         Command::Completions(a) => {
             let mut cmd = Cli::command();
             clap_complete::generate(a.shell, &mut cmd, "anycall", &mut std::io::stdout());
             Ok(())
         }
         Command::Demo(a) => demo::run(&a).await,
+        Command::Dapr(a) => {
+            init_logs("info");
+            dapr::dapr(&a).await
+        }
         Command::Bench(a) => {
             let _logs = init_logs("warn");
             bench::bench(&a).await

@@ -11,10 +11,10 @@ use anycall_rpc::{
 };
 use anyhow::{Context as _, anyhow};
 
-use super::CliError;
 use super::args::{IdlArgs, ProxyArgs, ServeArgs};
 use super::describe::load;
 use super::watch;
+use super::{CliError, fleet};
 use crate::mock::{Canned, MockBook, echo_reply_decoded, example_reply};
 
 /// How the mock server answers: canned replies first, then echo or values
@@ -207,6 +207,7 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     };
     let answers = Answers { book, echo: a.echo };
     let methods: usize = pool.services().map(|s| s.methods().count()).sum();
+    fleet::check(&a.fleet)?;
     let handle = match provider {
         Some(provider) => {
             watch::spawn(provider.clone());
@@ -214,6 +215,7 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
         }
         None => start_mock(pool, answers, a.json.options(), &a.listen).await?,
     };
+    let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     // Signals are caught before the readiness line, so none is lost.
     let mut signals = Signals::new()?;
     println!(
@@ -221,6 +223,7 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
         handle.local_addr()
     );
     signals.next().await?;
+    fleet::deregister(registration, a.fleet.drain).await;
     let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
     tracing::info!(
         "stopped: {} call(s), {} error(s), {} connection(s), {} log line(s) dropped",
@@ -233,9 +236,14 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
 }
 
 pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
-    let mut builder = Proxy::builder(a.upstream.clone())
-        .upstream_transport(a.upstream_transport.into())
-        .rpc_timeout(a.timeout);
+    fleet::check(&a.fleet)?;
+    let upstream = anycall_rpc::Client::builder(a.upstream.clone())
+        .transport(a.upstream_transport.into())
+        .rpc_timeout(a.timeout)
+        .failover(a.failover.into())
+        .build()
+        .map_err(|e| CliError::usage(anyhow!(e).context("invalid --upstream")))?;
+    let mut builder = Proxy::builder(a.upstream.clone()).upstream(upstream.clone());
     if let Some(path) = &a.idl {
         let idl = IdlArgs {
             idl: path.clone(),
@@ -253,6 +261,7 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
         .bind(a.listen.as_str())
         .await
         .map_err(|e| anyhow!(e).context(format!("cannot listen on {}", a.listen)))?;
+    let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     let mut signals = Signals::new()?;
     println!(
         "forwarding {} -> {} ({}); Ctrl-C stops",
@@ -260,8 +269,12 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
         a.upstream,
         anycall_rpc::Transport::from(a.upstream_transport)
     );
-    signals.next().await?;
+    while let fleet::Stop::Report = signals.next_event().await? {
+        super::print_out(&(fleet::report(&handle.stats(), &upstream) + "\n"))?;
+    }
+    fleet::deregister(registration, a.fleet.drain).await;
     let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
+    super::print_out(&(fleet::report(&stats, &upstream) + "\n"))?;
     tracing::info!(
         "stopped: {} call(s) forwarded, {} error(s), {} log line(s) dropped",
         stats.calls,
@@ -313,6 +326,8 @@ struct Signals {
     term: tokio::signal::unix::Signal,
     #[cfg(unix)]
     int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    usr1: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -323,10 +338,24 @@ impl Signals {
             Ok(Self {
                 term: signal(SignalKind::terminate()).context("cannot wait for SIGTERM")?,
                 int: signal(SignalKind::interrupt()).context("cannot wait for SIGINT")?,
+                usr1: signal(SignalKind::user_defined1()).context("cannot wait for SIGUSR1")?,
             })
         }
         #[cfg(not(unix))]
         Ok(Self {})
+    }
+
+    /// Waits for the next SIGTERM or SIGINT ([`fleet::Stop::Signal`]) or
+    /// SIGUSR1 ([`fleet::Stop::Report`]).
+    async fn next_event(&mut self) -> anyhow::Result<fleet::Stop> {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => Ok(fleet::Stop::Signal),
+            _ = self.int.recv() => Ok(fleet::Stop::Signal),
+            _ = self.usr1.recv() => Ok(fleet::Stop::Report),
+        }
+        #[cfg(not(unix))]
+        self.next().await.map(|()| fleet::Stop::Signal)
     }
 
     /// Waits for the next SIGTERM or SIGINT.
@@ -342,4 +371,24 @@ impl Signals {
             .context("cannot wait for Ctrl-C")?;
         Ok(())
     }
+}
+
+/// Ctrl-C or SIGTERM.
+pub(crate) async fn wait_for_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("cannot wait for Ctrl-C")?,
+        () = term => {}
+    }
+    Ok(())
 }

@@ -386,26 +386,14 @@ impl<'de, W: Writer> Visitor<'de> for ScalarVisitor<'_, '_, '_, W> {
                     Err(_) => Err(mismatch(ty, &format!("string {s:?}"))),
                 }
             }
-            TypeKind::Double => match s {
-                "NaN" => {
-                    self.w.write_double(f64::NAN);
+            // Rust's float parsing takes "NaN", "Infinity" and "-Infinity"
+            // (in any case, and "inf"), beside numbers written as strings.
+            TypeKind::Double => match s.parse::<f64>() {
+                Ok(d) => {
+                    self.w.write_double(d);
                     Ok(())
                 }
-                "Infinity" => {
-                    self.w.write_double(f64::INFINITY);
-                    Ok(())
-                }
-                "-Infinity" => {
-                    self.w.write_double(f64::NEG_INFINITY);
-                    Ok(())
-                }
-                _ => match s.parse::<f64>() {
-                    Ok(d) => {
-                        self.w.write_double(d);
-                        Ok(())
-                    }
-                    Err(_) => Err(mismatch(ty, &format!("string {s:?}"))),
-                },
+                Err(_) => Err(mismatch(ty, &format!("string {s:?}"))),
             },
             _ => Err(mismatch(ty, &format!("string {s:?}"))),
         };

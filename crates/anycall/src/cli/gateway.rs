@@ -1,0 +1,355 @@
+//! `anycall gateway`: an HTTP/JSON gateway in front of Thrift services,
+//! routed by the IDL's `api.*` annotations.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anycall_gateway::{Backend, Gateway, HttpLimits, metrics::Registry};
+use anycall_idl::{Loader, Provider};
+use anycall_rpc::{Client, Protocol, Transport};
+use anyhow::{Context as _, anyhow, bail};
+use clap::Args;
+use serde::Deserialize;
+
+use super::CliError;
+use super::args::{ProtocolArg, TransportArg, parse_duration};
+use super::serve::wait_for_signal;
+
+/// How often `--watch` looks at the IDL and config files.
+const WATCH_INTERVAL: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Args)]
+pub(crate) struct GatewayArgs {
+    /// The main Thrift IDL file (or use --config).
+    #[arg(long, value_name = "FILE", required_unless_present = "config")]
+    pub(crate) idl: Option<PathBuf>,
+    /// A directory searched for includes (repeatable).
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    pub(crate) include: Vec<PathBuf>,
+    /// Address to listen on for HTTP.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) listen: String,
+    /// Upstream Thrift servers, host:port separated by commas (round-robin).
+    #[arg(long, default_value = "127.0.0.1:8888")]
+    pub(crate) upstream: String,
+    /// Transport towards the upstream.
+    #[arg(long, value_enum, default_value_t = TransportArg::Framed)]
+    pub(crate) transport: TransportArg,
+    /// Thrift protocol towards the upstream.
+    #[arg(long, value_enum, default_value_t = ProtocolArg::Binary)]
+    pub(crate) protocol: ProtocolArg,
+    /// Route only this service's methods (default: every service of the IDL file).
+    #[arg(long)]
+    pub(crate) service: Option<String>,
+    /// Upstream RPC timeout (504 when exceeded).
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    pub(crate) timeout: Duration,
+    /// Several backends on one listener, from a TOML file (see below).
+    #[arg(long, value_name = "FILE.toml", conflicts_with_all = ["idl", "include", "service"])]
+    pub(crate) config: Option<PathBuf>,
+    /// Reload the IDLs and the config file when they change (a failed reload
+    /// keeps the old routes and logs why).
+    #[arg(long)]
+    pub(crate) watch: bool,
+    /// Serve Prometheus metrics on this address at GET /metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) admin: Option<String>,
+    /// Largest request body in bytes (413 beyond).
+    #[arg(long, default_value_t = anycall_gateway::DEFAULT_MAX_BODY)]
+    pub(crate) max_body: usize,
+    /// Most request headers (431 beyond).
+    #[arg(long, default_value_t = anycall_gateway::DEFAULT_MAX_HEADERS)]
+    pub(crate) max_headers: usize,
+    /// Time to receive a request body (408 beyond).
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub(crate) request_timeout: Duration,
+    /// Time allowed for requests in flight to finish on SIGTERM or Ctrl-C.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub(crate) drain: Duration,
+    /// Print the routes (METHOD PATH -> Service.Method) and exit.
+    #[arg(long)]
+    pub(crate) routes: bool,
+    /// Print an OpenAPI 3.1 document (JSON) of the routes and exit.
+    #[arg(long, conflicts_with = "routes")]
+    pub(crate) openapi: bool,
+}
+
+/// The `--config` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    #[serde(rename = "backend")]
+    backends: Vec<BackendConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackendConfig {
+    idl: PathBuf,
+    #[serde(default)]
+    include: Vec<PathBuf>,
+    service: Option<String>,
+    upstream: String,
+    transport: Option<String>,
+    protocol: Option<String>,
+    timeout: Option<String>,
+}
+
+struct Spec {
+    idl: PathBuf,
+    include: Vec<PathBuf>,
+    service: Option<String>,
+    upstream: String,
+    transport: Transport,
+    protocol: Protocol,
+    timeout: Duration,
+}
+
+fn specs(a: &GatewayArgs) -> anyhow::Result<Vec<Spec>> {
+    let Some(path) = &a.config else {
+        let idl = a
+            .idl
+            .clone()
+            .ok_or_else(|| anyhow!("--idl or --config is needed"))?;
+        return Ok(vec![Spec {
+            idl,
+            include: a.include.clone(),
+            service: a.service.clone(),
+            upstream: a.upstream.clone(),
+            transport: a.transport.into(),
+            protocol: a.protocol.into(),
+            timeout: a.timeout,
+        }]);
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let config: Config = toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+    if config.backends.is_empty() {
+        bail!("{}: no [[backend]] tables", path.display());
+    }
+    let base = path.parent().unwrap_or(Path::new(""));
+    config
+        .backends
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let at = || format!("{}: backend {}", path.display(), i + 1);
+            let transport = match b.transport.as_deref() {
+                None => Transport::Framed,
+                Some(t) => t.parse().map_err(|e| anyhow!("{}: transport: {e}", at()))?,
+            };
+            let protocol = match b.protocol.as_deref() {
+                None | Some("binary") => Protocol::Binary,
+                Some("compact") => Protocol::Compact,
+                Some(p) => bail!("{}: unknown protocol {p:?} (binary or compact)", at()),
+            };
+            let timeout = match b.timeout.as_deref() {
+                None => a.timeout,
+                Some(t) => parse_duration(t).map_err(|e| anyhow!("{}: timeout: {e}", at()))?,
+            };
+            Ok(Spec {
+                idl: base.join(&b.idl),
+                include: b.include.iter().map(|d| base.join(d)).collect(),
+                service: b.service,
+                upstream: b.upstream,
+                transport,
+                protocol,
+                timeout,
+            })
+        })
+        .collect()
+}
+
+fn backends(specs: &[Spec]) -> anyhow::Result<Vec<Backend>> {
+    specs
+        .iter()
+        .map(|s| {
+            let loader = Loader::new().include_dirs(s.include.iter().cloned());
+            let provider =
+                Provider::new(loader, s.idl.to_string_lossy()).map_err(|e| anyhow!("{e}"))?;
+            let client = Client::builder(s.upstream.clone())
+                .transport(s.transport)
+                .protocol(s.protocol)
+                .rpc_timeout(s.timeout)
+                .build()
+                .map_err(|e| anyhow!("upstream {}: {e}", s.upstream))?;
+            let mut b = Backend::new(Arc::new(provider), client);
+            if let Some(name) = &s.service {
+                b = b.service(name.clone());
+            }
+            Ok(b)
+        })
+        .collect()
+}
+
+pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
+    let backends = backends(&specs(a)?)?;
+    let registry = Registry::new();
+    let mut builder = Gateway::builder()
+        .limits(HttpLimits {
+            max_body: a.max_body,
+            max_headers: a.max_headers,
+            request_timeout: a.request_timeout,
+            ..HttpLimits::default()
+        })
+        .registry(registry.clone());
+    for b in backends {
+        builder = builder.backend(b);
+    }
+    let gw = builder.build().map_err(|e| anyhow!("{e}"))?;
+    if a.routes {
+        let mut out = String::new();
+        for r in gw.routes() {
+            let m = r.http_method.as_ref().map_or("ANY", |m| m.as_str());
+            out.push_str(&format!("{m} {} -> {}\n", r.path, r.method));
+        }
+        super::print_out(&out)?;
+        return Ok(());
+    }
+    if a.openapi {
+        let title = a
+            .idl
+            .as_deref()
+            .or(a.config.as_deref())
+            .and_then(|p| p.file_stem())
+            .map_or_else(
+                || "anycall gateway".to_owned(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+        let doc = gw.openapi(&title);
+        super::print_out(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+        return Ok(());
+    }
+    let listener = tokio::net::TcpListener::bind(&a.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", a.listen))?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut admin_note = String::new();
+    if let Some(admin) = &a.admin {
+        let l = tokio::net::TcpListener::bind(admin)
+            .await
+            .with_context(|| format!("cannot listen on {admin}"))?;
+        admin_note = format!("; metrics on {}/metrics", l.local_addr()?);
+        let mut rx = stop_rx.clone();
+        tokio::spawn(anycall_gateway::serve_admin(
+            registry.clone(),
+            l,
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            },
+        ));
+    }
+    if a.watch {
+        tokio::spawn(watch(
+            gw.clone(),
+            a.config.clone(),
+            spec_args(a),
+            stop_rx.clone(),
+        ));
+    }
+    println!(
+        "gateway listening on {} ({} route(s)){admin_note}; Ctrl-C stops",
+        listener.local_addr()?,
+        gw.routes().len()
+    );
+    let mut rx = stop_rx.clone();
+    let server = tokio::spawn(anycall_gateway::serve(
+        gw.clone(),
+        listener,
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        },
+        a.drain,
+    ));
+    wait_for_signal().await?;
+    tracing::info!("shutting down: draining requests in flight");
+    let _ = stop_tx.send(true);
+    tokio::select! {
+        r = server => { r.context("the server task failed")??; }
+        r = wait_for_signal() => { r?; eprintln!("second signal: exiting now"); }
+    }
+    Ok(())
+}
+
+/// What a config reload needs from the flags.
+fn spec_args(a: &GatewayArgs) -> GatewayArgs {
+    GatewayArgs {
+        idl: a.idl.clone(),
+        include: a.include.clone(),
+        listen: a.listen.clone(),
+        upstream: a.upstream.clone(),
+        transport: a.transport,
+        protocol: a.protocol,
+        service: a.service.clone(),
+        timeout: a.timeout,
+        config: a.config.clone(),
+        watch: a.watch,
+        admin: None,
+        max_body: a.max_body,
+        max_headers: a.max_headers,
+        request_timeout: a.request_timeout,
+        drain: a.drain,
+        routes: false,
+        openapi: false,
+    }
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Polls the IDL files and the config file; reloads on change.
+async fn watch(
+    gw: Gateway,
+    config: Option<PathBuf>,
+    args: GatewayArgs,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let stamps = |gw: &Gateway| -> Vec<(String, Option<SystemTime>)> {
+        gw.idl_files()
+            .into_iter()
+            .map(|f| {
+                let t = mtime(Path::new(&f));
+                (f, t)
+            })
+            .collect()
+    };
+    let mut idls = stamps(&gw);
+    let mut conf = config.as_deref().and_then(mtime);
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(WATCH_INTERVAL) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let now_conf = config.as_deref().and_then(mtime);
+        if config.is_some() && now_conf != conf {
+            conf = now_conf;
+            match specs(&args).and_then(|s| backends(&s)) {
+                Ok(b) => match gw.set_backends(&b) {
+                    Ok(()) => tracing::info!(routes = gw.routes().len(), "config reloaded"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "config reload failed; keeping the old routes")
+                    }
+                },
+                Err(e) => tracing::error!(
+                    error = format!("{e:#}"),
+                    "config reload failed; keeping the old routes"
+                ),
+            }
+            idls = stamps(&gw);
+            continue;
+        }
+        let now = stamps(&gw);
+        let changed = now.len() != idls.len()
+            || now.iter().zip(&idls).any(|(a, b)| a != b)
+            || idls.iter().any(|(f, t)| mtime(Path::new(f)) != *t);
+        if changed {
+            match gw.reload() {
+                Ok(()) => tracing::info!(routes = gw.routes().len(), "idl reloaded"),
+                Err(e) => tracing::error!(error = %e, "idl reload failed; keeping the old routes"),
+            }
+            idls = stamps(&gw);
+        }
+    }
+}
