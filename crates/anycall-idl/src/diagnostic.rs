@@ -93,16 +93,20 @@ impl fmt::Display for Diagnostic {
         let (line, col) = file.line_col(self.span.start);
         let severity = if self.warning { "warning: " } else { "" };
         writeln!(f, "{}:{line}:{col}: {severity}{}", file.path, self.message)?;
-        let text = file.line_text(line);
+        let full = file.line_text(line);
         let gutter = line.to_string();
         let pad = " ".repeat(gutter.len());
         // Width of the caret: the span's characters on this line, at least one.
         let (end_line, end_col) = file.line_col(self.span.end);
-        let width = if end_line == line && end_col > col {
+        let mut width = if end_line == line && end_col > col {
             end_col - col
         } else {
             1
         };
+        // Only the offending line is quoted, and of a long line only a
+        // window around the column.
+        let (text, col) = quote_window(full, col);
+        width = width.min(MAX_QUOTE);
         let lead: String = text
             .chars()
             .take(col - 1)
@@ -117,6 +121,39 @@ impl fmt::Display for Diagnostic {
         Ok(())
     }
 }
+
+/// Most characters of a source line quoted under a diagnostic; a longer
+/// line is cut to a window around the column, marked with `...`.
+pub const MAX_QUOTE: usize = 120;
+
+/// The part of `line` quoted for a problem at 1-based character column
+/// `col`, and the column within it.
+fn quote_window(line: &str, col: usize) -> (String, usize) {
+    let chars = line.chars().count();
+    if chars <= MAX_QUOTE {
+        return (line.to_owned(), col);
+    }
+    let half = MAX_QUOTE / 2;
+    let start = col
+        .saturating_sub(1)
+        .saturating_sub(half)
+        .min(chars - MAX_QUOTE);
+    let mut out = String::new();
+    let mut col = col - start;
+    if start > 0 {
+        out.push_str("...");
+        col += 3;
+    }
+    out.extend(line.chars().skip(start).take(MAX_QUOTE));
+    if start + MAX_QUOTE < chars {
+        out.push_str("...");
+    }
+    (out, col)
+}
+
+/// Most diagnostics [`IdlError`]'s `Display` prints; the rest are counted
+/// (all stay in [`IdlError::diagnostics`]).
+pub const MAX_SHOWN: usize = 100;
 
 /// Why an IDL could not be loaded: every problem found, in the order found.
 ///
@@ -164,11 +201,18 @@ impl IdlError {
 
 impl fmt::Display for IdlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.diagnostics.iter().enumerate() {
+        for (i, d) in self.diagnostics.iter().take(MAX_SHOWN).enumerate() {
             if i > 0 {
                 f.write_str("\n\n")?;
             }
             write!(f, "{d}")?;
+        }
+        if self.diagnostics.len() > MAX_SHOWN {
+            write!(
+                f,
+                "\n\n({} errors not shown)",
+                self.diagnostics.len() - MAX_SHOWN
+            )?;
         }
         if self.diagnostics.len() > 1 {
             write!(f, "\n\n{} errors", self.diagnostics.len())?;

@@ -38,7 +38,7 @@ mod provider;
 pub mod span;
 mod suggest;
 
-pub use diagnostic::{Diagnostic, IdlError};
+pub use diagnostic::{Diagnostic, IdlError, MAX_QUOTE, MAX_SHOWN};
 pub use load::{Loader, MAX_SOURCE_LEN};
 pub use pool::{
     Annotations, ConstDescriptor, ConstId, ConstValue, EnumDescriptor, EnumId, FieldDescriptor,

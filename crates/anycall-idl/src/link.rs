@@ -117,7 +117,7 @@ pub(crate) fn link(loader: &Loader, main: &str, options: PoolOptions) -> Result<
     let main_path = crate::load::normalize(main);
     match loader.read(&main_path, true) {
         Ok(Some(text)) => {
-            l.load_file(&main_path, text, &mut Vec::new());
+            l.load_file(&main_path, text);
         }
         Ok(None) => {
             return Err(IdlError::new(vec![Diagnostic::global(format!(
@@ -180,9 +180,74 @@ impl Linker<'_> {
 
     // ---- phase 1: load ------------------------------------------------
 
-    /// Parses a file and, depth-first, everything it includes. `stack` holds
-    /// the files being loaded, to report include cycles.
-    fn load_file(&mut self, path: &str, text: String, stack: &mut Vec<FileId>) -> FileId {
+    /// Parses a file and, depth-first, everything it includes, with an
+    /// explicit stack of open files (used to report include cycles), so an
+    /// include chain of any length costs no native stack.
+    fn load_file(&mut self, path: &str, text: String) {
+        struct Open {
+            id: FileId,
+            includes: Vec<ast::StrLit>,
+            next: usize,
+        }
+        let first = self.parse_file(path, text);
+        let mut open = vec![Open {
+            id: first,
+            includes: self.includes_of(first),
+            next: 0,
+        }];
+        let mut stack: Vec<FileId> = vec![first];
+        while let Some(top) = open.last_mut() {
+            let Some(inc) = top.includes.get(top.next).cloned() else {
+                open.pop();
+                stack.pop();
+                continue;
+            };
+            top.next += 1;
+            let id = top.id;
+            let Some((target, fresh)) = self.resolve_include(id, &inc, &stack) else {
+                continue;
+            };
+            let module = self.files[target.idx()].module.clone();
+            if let Some(&other) = self.files[id.idx()].includes.get(&module) {
+                if other != target {
+                    let other_path = self.files[other.idx()].source.path.clone();
+                    self.err_with(
+                        id,
+                        inc.span,
+                        format!("two included files are both named `{module}`"),
+                        format!("{other_path} is also included as `{module}`"),
+                    );
+                }
+            } else {
+                let f = &mut self.files[id.idx()];
+                f.includes.insert(module, target);
+                f.include_order.push(target);
+            }
+            if fresh {
+                open.push(Open {
+                    id: target,
+                    includes: self.includes_of(target),
+                    next: 0,
+                });
+                stack.push(target);
+            }
+        }
+    }
+
+    fn includes_of(&self, id: FileId) -> Vec<ast::StrLit> {
+        self.parsed[id.idx()]
+            .doc
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Include(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Parses one file and registers it (its includes are not followed).
+    fn parse_file(&mut self, path: &str, text: String) -> FileId {
         let id = FileId(self.parsed.len() as u32);
         let source = Arc::new(SourceFile::new(path, text));
         let (doc, errors) = parser::parse(&source.text);
@@ -203,39 +268,6 @@ impl Linker<'_> {
             scope: HashMap::default(),
             defs: Vec::new(),
         });
-
-        stack.push(id);
-        let includes: Vec<ast::StrLit> = self.parsed[id.idx()]
-            .doc
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Include(s) => Some(s.clone()),
-                _ => None,
-            })
-            .collect();
-        for inc in includes {
-            let Some(target) = self.resolve_include(id, &inc, stack) else {
-                continue;
-            };
-            let module = self.files[target.idx()].module.clone();
-            if let Some(&other) = self.files[id.idx()].includes.get(&module) {
-                if other != target {
-                    let other_path = self.files[other.idx()].source.path.clone();
-                    self.err_with(
-                        id,
-                        inc.span,
-                        format!("two included files are both named `{module}`"),
-                        format!("{other_path} is also included as `{module}`"),
-                    );
-                }
-                continue;
-            }
-            let f = &mut self.files[id.idx()];
-            f.includes.insert(module, target);
-            f.include_order.push(target);
-        }
-        stack.pop();
         id
     }
 
@@ -243,11 +275,16 @@ impl Linker<'_> {
         &mut self,
         from: FileId,
         inc: &ast::StrLit,
-        stack: &mut Vec<FileId>,
-    ) -> Option<FileId> {
+        stack: &[FileId],
+    ) -> Option<(FileId, bool)> {
         let from_path = self.files[from.idx()].source.path.clone();
         let candidates = self.loader.candidates(&from_path, &inc.value);
+        let mut outside = Vec::new();
         for (cand, disk) in &candidates {
+            if self.loader.confined() && !self.loader.inside(&self.files[0].source.path, cand) {
+                outside.push(cand.clone());
+                continue;
+            }
             if let Some(&existing) = self.by_path.get(cand) {
                 if let Some(pos) = stack.iter().position(|&f| f == existing) {
                     let mut chain: Vec<String> = stack[pos..]
@@ -262,12 +299,12 @@ impl Linker<'_> {
                     );
                     // Still resolve names through it, so the cycle is the
                     // only error reported.
-                    return Some(existing);
+                    return Some((existing, false));
                 }
-                return Some(existing);
+                return Some((existing, false));
             }
             match self.loader.read(cand, *disk) {
-                Ok(Some(text)) => return Some(self.load_file(cand, text, stack)),
+                Ok(Some(text)) => return Some((self.parse_file(cand, text), true)),
                 Ok(None) => {}
                 Err(d) => {
                     let msg = d.message().to_owned();
@@ -275,6 +312,22 @@ impl Linker<'_> {
                     return None;
                 }
             }
+        }
+        if !outside.is_empty() && outside.len() == candidates.len() {
+            let main = &self.files[0].source.path;
+            let mut d = Diagnostic::new(
+                &self.parsed[from.idx()].source,
+                inc.span,
+                format!(
+                    "included file \"{}\" is outside the directory of {main} and the include dirs, and includes are confined to them",
+                    inc.value
+                ),
+            );
+            for c in outside {
+                d = d.with_note(format!("resolves to {c}"));
+            }
+            self.diags.push(d);
+            return None;
         }
         let mut d = Diagnostic::new(
             &self.parsed[from.idx()].source,
@@ -362,8 +415,7 @@ impl Linker<'_> {
                             file,
                             extends: None,
                             methods: Vec::new(),
-                            all_methods: HashMap::default(),
-                            method_order: Vec::new(),
+                            own_by_name: HashMap::default(),
                             annotations: Annotations::from_ast(&s.annotations),
                             span: s.name.span,
                         });
@@ -566,25 +618,84 @@ impl Linker<'_> {
         Some(self.intern(ty, None, &t.annotations))
     }
 
+    /// Resolves a typedef and, first, every typedef its type names, with an
+    /// explicit stack: a chain of any length costs no native stack.
     fn resolve_typedef(&mut self, td: TypedefId) -> Option<TypeId> {
-        match self.typedef_state[td.idx()] {
-            State::Done(t) => return Some(t),
-            State::Failed => return None,
-            State::InProgress => {
-                let (file, _) = self.typedef_ast[td.idx()];
-                let span = self.typedefs[td.idx()].span;
-                let name = self.typedefs[td.idx()].name.clone();
-                self.err(
-                    file,
-                    span,
-                    format!("typedef `{name}` refers to itself through a cycle of typedefs"),
-                );
-                self.typedef_state[td.idx()] = State::Failed;
-                return None;
+        let mut stack: Vec<(TypedefId, bool)> = vec![(td, false)];
+        let mut deps: Vec<TypedefId> = Vec::new();
+        while let Some(&(t, expanded)) = stack.last() {
+            if expanded {
+                stack.pop();
+                self.finish_typedef(t);
+                continue;
             }
-            State::Todo => {}
+            if self.typedef_state[t.idx()] != State::Todo {
+                stack.pop();
+                continue;
+            }
+            self.typedef_state[t.idx()] = State::InProgress;
+            if let Some(top) = stack.last_mut() {
+                top.1 = true;
+            }
+            self.typedef_deps(t, &mut deps);
+            for d in deps.drain(..) {
+                match self.typedef_state[d.idx()] {
+                    State::Todo => stack.push((d, false)),
+                    State::InProgress => {
+                        // On the current path: a cycle.
+                        let (file, _) = self.typedef_ast[d.idx()];
+                        let span = self.typedefs[d.idx()].span;
+                        let name = self.typedefs[d.idx()].name.clone();
+                        self.err(
+                            file,
+                            span,
+                            format!(
+                                "typedef `{name}` refers to itself through a cycle of typedefs"
+                            ),
+                        );
+                        self.typedef_state[d.idx()] = State::Failed;
+                    }
+                    State::Done(_) | State::Failed => {}
+                }
+            }
         }
-        self.typedef_state[td.idx()] = State::InProgress;
+        match self.typedef_state[td.idx()] {
+            State::Done(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The typedefs named anywhere in `td`'s type (containers included).
+    fn typedef_deps(&self, td: TypedefId, out: &mut Vec<TypedefId>) {
+        let (file, item) = self.typedef_ast[td.idx()];
+        let Item::Typedef(t) = &self.parsed[file.idx()].doc.items[item] else {
+            unreachable!("typedef ids point at typedef items");
+        };
+        let mut todo: Vec<&ast::Type> = vec![&t.ty];
+        while let Some(ty) = todo.pop() {
+            match &ty.kind {
+                TypeKind::List(e) | TypeKind::Set(e) => todo.push(e),
+                TypeKind::Map(k, v) => {
+                    todo.push(v);
+                    todo.push(k);
+                }
+                TypeKind::Named(ident) => {
+                    if let Ok((_, Def::Typedef(d))) = self.lookup(file, &ident.name) {
+                        out.push(d);
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Pushed in reverse so the first named is resolved first.
+        out.reverse();
+    }
+
+    /// Resolves one typedef whose named typedefs are all resolved (or failed).
+    fn finish_typedef(&mut self, td: TypedefId) {
+        if self.typedef_state[td.idx()] != State::InProgress {
+            return;
+        }
         let (file, item) = self.typedef_ast[td.idx()];
         let doc = Rc::clone(&self.parsed[file.idx()].doc);
         let Item::Typedef(t) = &doc.items[item] else {
@@ -592,7 +703,7 @@ impl Linker<'_> {
         };
         let resolved = self.resolve_type(file, &t.ty);
         if self.typedef_state[td.idx()] == State::Failed {
-            return None;
+            return;
         }
         self.typedef_state[td.idx()] = match resolved {
             Some(t) => {
@@ -601,7 +712,6 @@ impl Linker<'_> {
             }
             None => State::Failed,
         };
-        resolved
     }
 
     fn resolve_typedefs(&mut self) {
@@ -755,65 +865,132 @@ impl Linker<'_> {
         }
     }
 
+    /// Resolves every service's `extends` and methods without recursion:
+    /// parents are found first, cycles broken (one error per cycle, at the
+    /// service where the walk closed it), then services are built parents
+    /// first. A method name inherited through `extends` is found through
+    /// the services defining that name and an ancestor test on the
+    /// `extends` forest, so the work is linear in methods for distinct
+    /// names, whatever the depth of the chain.
     fn resolve_services(&mut self) {
-        for i in 0..self.services.len() {
-            self.resolve_service(ServiceId(i as u32));
+        let n = self.services.len();
+        let mut parent: Vec<Option<ServiceId>> = vec![None; n];
+        for (i, slot) in parent.iter_mut().enumerate() {
+            let (file, item) = self.service_ast[i];
+            let doc = Rc::clone(&self.parsed[file.idx()].doc);
+            let Item::Service(svc) = &doc.items[item] else {
+                unreachable!("service ids point at service items");
+            };
+            if let Some(ext) = &svc.extends {
+                match self.lookup(file, &ext.name) {
+                    Ok((_, Def::Service(p))) => *slot = Some(p),
+                    Ok(_) => self.err(file, ext.span, format!("`{}` is not a service", ext.name)),
+                    Err(msg) => self.err(
+                        file,
+                        ext.span,
+                        msg.replacen("unknown name", "unknown service", 1),
+                    ),
+                }
+            }
+        }
+        // Cycles: walk each chain, marking the services on the walk.
+        let mut path: Vec<usize> = Vec::new();
+        for i in 0..n {
+            let mut cur = i;
+            loop {
+                match self.service_state[cur] {
+                    State::Todo => {
+                        self.service_state[cur] = State::InProgress;
+                        path.push(cur);
+                        match parent[cur] {
+                            Some(p) => cur = p.idx(),
+                            None => break,
+                        }
+                    }
+                    State::InProgress => {
+                        let (file, _) = self.service_ast[cur];
+                        let span = self.services[cur].span;
+                        let name = self.services[cur].name.clone();
+                        self.err(
+                            file,
+                            span,
+                            format!("service `{name}` extends itself through a cycle of `extends`"),
+                        );
+                        self.service_state[cur] = State::Failed;
+                        break;
+                    }
+                    State::Done(()) | State::Failed => break,
+                }
+            }
+            for s in path.drain(..) {
+                if self.service_state[s] == State::InProgress {
+                    self.service_state[s] = State::Done(());
+                }
+            }
+        }
+        // The `extends` forest without failed services, and its pre/post
+        // order numbers (ancestor test in O(1)).
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+        let mut roots = Vec::new();
+        for (i, up) in parent.iter_mut().enumerate() {
+            if self.service_state[i] == State::Failed {
+                continue;
+            }
+            match *up {
+                Some(p) if self.service_state[p.idx()] != State::Failed => {
+                    children[p.idx()].push(i);
+                }
+                _ => {
+                    *up = None;
+                    roots.push(i);
+                }
+            }
+        }
+        let mut pre = vec![0u32; n];
+        let mut post = vec![0u32; n];
+        let mut order = Vec::with_capacity(n);
+        let mut clock = 0u32;
+        let mut stack: Vec<(usize, bool)> = roots.iter().rev().map(|&r| (r, false)).collect();
+        while let Some((s, done)) = stack.pop() {
+            if done {
+                post[s] = clock;
+                continue;
+            }
+            clock += 1;
+            pre[s] = clock;
+            order.push(s);
+            stack.push((s, true));
+            stack.extend(children[s].iter().rev().map(|&c| (c, false)));
+        }
+        let mut definers: HashMap<String, Vec<MethodId>> = HashMap::default();
+        for s in order {
+            self.build_service(ServiceId(s as u32), parent[s], &pre, &post, &mut definers);
         }
     }
 
-    fn resolve_service(&mut self, id: ServiceId) -> bool {
-        match self.service_state[id.idx()] {
-            State::Done(()) => return true,
-            State::Failed => return false,
-            State::InProgress => {
-                let (file, _) = self.service_ast[id.idx()];
-                let span = self.services[id.idx()].span;
-                let name = self.services[id.idx()].name.clone();
-                self.err(
-                    file,
-                    span,
-                    format!("service `{name}` extends itself through a cycle of `extends`"),
-                );
-                self.service_state[id.idx()] = State::Failed;
-                return false;
-            }
-            State::Todo => {}
-        }
-        self.service_state[id.idx()] = State::InProgress;
+    fn build_service(
+        &mut self,
+        id: ServiceId,
+        parent: Option<ServiceId>,
+        pre: &[u32],
+        post: &[u32],
+        definers: &mut HashMap<String, Vec<MethodId>>,
+    ) {
         let (file, item) = self.service_ast[id.idx()];
         let doc = Rc::clone(&self.parsed[file.idx()].doc);
         let Item::Service(svc) = &doc.items[item] else {
             unreachable!("service ids point at service items");
         };
-
-        let mut order: Vec<MethodId> = Vec::new();
-        let mut all: HashMap<String, MethodId> = HashMap::default();
-        if let Some(ext) = &svc.extends {
-            match self.lookup(file, &ext.name) {
-                Ok((_, Def::Service(parent))) => {
-                    if self.resolve_service(parent) {
-                        let p = &self.services[parent.idx()];
-                        order.clone_from(&p.method_order);
-                        all.clone_from(&p.all_methods);
-                        self.services[id.idx()].extends = Some(parent);
-                    }
-                }
-                Ok(_) => self.err(file, ext.span, format!("`{}` is not a service", ext.name)),
-                Err(msg) => self.err(
-                    file,
-                    ext.span,
-                    msg.replacen("unknown name", "unknown service", 1),
-                ),
-            }
-        }
-        if self.service_state[id.idx()] == State::Failed {
-            return false;
-        }
+        self.services[id.idx()].extends = parent;
+        let me = id.idx();
+        // `a` is a strict ancestor of `me` in the `extends` forest.
+        let is_ancestor = |a: usize| a != me && pre[a] < pre[me] && post[me] <= post[a];
 
         let mut methods = Vec::with_capacity(svc.functions.len());
-        let mut own: HashMap<String, Span> = HashMap::default();
+        let mut own: HashMap<String, u32> = HashMap::default();
+        let mut own_spans: HashMap<String, Span> = HashMap::default();
         for func in &svc.functions {
-            if let Some(first) = own.get(&func.name.name).copied() {
+            if let Some(first) = own_spans.get(&func.name.name).copied() {
                 let note = format!("first declared at {}", self.at(file, first));
                 self.err_with(
                     file,
@@ -826,9 +1003,12 @@ impl Linker<'_> {
                 );
                 continue;
             }
-            own.insert(func.name.name.clone(), func.name.span);
+            own_spans.insert(func.name.name.clone(), func.name.span);
             // As in Apache Thrift, a method cannot reuse a name it inherits.
-            if let Some(prev) = all.get(&func.name.name).copied() {
+            let inherited = definers
+                .get(&func.name.name)
+                .and_then(|ds| ds.iter().copied().find(|m| is_ancestor(m.service.idx())));
+            if let Some(prev) = inherited {
                 let parent = &self.services[prev.service.idx()];
                 let (pfile, pname) = (parent.file, parent.name.clone());
                 let pspan = parent.methods[prev.index as usize].span;
@@ -853,15 +1033,15 @@ impl Linker<'_> {
                 index: methods.len() as u32,
             };
             methods.push(method);
-            all.insert(func.name.name.clone(), mid);
-            order.push(mid);
+            own.insert(func.name.name.clone(), mid.index);
+            definers
+                .entry(func.name.name.clone())
+                .or_default()
+                .push(mid);
         }
         let s = &mut self.services[id.idx()];
         s.methods = methods;
-        s.method_order = order;
-        s.all_methods = all;
-        self.service_state[id.idx()] = State::Done(());
-        true
+        s.own_by_name = own;
     }
 
     fn build_method(&mut self, file: FileId, service: &str, func: &ast::Function) -> MethodDef {

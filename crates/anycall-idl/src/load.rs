@@ -41,6 +41,7 @@ pub struct Loader {
     files: HashMap<String, String>,
     options: PoolOptions,
     disk: bool,
+    confine: bool,
 }
 
 impl Loader {
@@ -92,6 +93,68 @@ impl Loader {
         self
     }
 
+    /// Forbids includes outside the main file's directory tree and the
+    /// include dirs (for IDL from untrusted sources): an include whose
+    /// path (after `..` is folded and, on disk, symbolic links are
+    /// followed) leaves them is an error at the `include` line. Off by
+    /// default.
+    pub fn confine_includes(mut self, confine: bool) -> Self {
+        self.confine = confine;
+        self
+    }
+
+    /// Whether [`Loader::confine_includes`] is on.
+    pub(crate) fn confined(&self) -> bool {
+        self.confine
+    }
+
+    /// Whether `path` lies under the directory of `main` or an include dir.
+    pub(crate) fn inside(&self, main: &str, path: &str) -> bool {
+        let main_dir = Path::new(main)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        let roots = std::iter::once(main_dir).chain(
+            self.include_dirs
+                .iter()
+                .map(|d| PathBuf::from(normalize(&d.to_string_lossy()))),
+        );
+        let on_disk = self.disk && !self.files.contains_key(path) && Path::new(path).exists();
+        let real = if on_disk {
+            std::fs::canonicalize(path).ok()
+        } else {
+            None
+        };
+        for root in roots {
+            let lexical = if root.as_os_str().is_empty() {
+                Path::new(path).is_relative()
+                    && !matches!(
+                        Path::new(path).components().next(),
+                        Some(Component::ParentDir)
+                    )
+            } else {
+                Path::new(path).starts_with(&root)
+            };
+            if !lexical {
+                continue;
+            }
+            match &real {
+                None => return true,
+                Some(real) => {
+                    let root = if root.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        root
+                    };
+                    if std::fs::canonicalize(&root).is_ok_and(|r| real.starts_with(r)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
     /// Options for the pool (default: [`PoolOptions::default`]).
     pub fn options(mut self, options: PoolOptions) -> Self {
         self.options = options;
@@ -122,7 +185,10 @@ impl Loader {
                     .map(Some)
                     .map_err(|e| Diagnostic::global(format!("cannot read {path}: {e}")))
             }
-            Ok(_) => Ok(None),
+            Ok(m) => Err(Diagnostic::global(format!(
+                "cannot read {path}: it is {}, not a regular file",
+                kind_of(&m.file_type())
+            ))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Diagnostic::global(format!("cannot read {path}: {e}"))),
         }
@@ -149,6 +215,31 @@ impl Loader {
             push(normalize(include), false);
         }
         out
+    }
+}
+
+/// What a file that is not a regular file is, for messages.
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
     }
 }
 

@@ -353,10 +353,10 @@ pub(crate) struct ServiceDef {
     pub(crate) file: FileId,
     pub(crate) extends: Option<ServiceId>,
     pub(crate) methods: Vec<MethodDef>,
-    /// Own and inherited methods by name (names never repeat along `extends`).
-    pub(crate) all_methods: HashMap<String, MethodId>,
-    /// Own and inherited methods, ancestors' first, each name once.
-    pub(crate) method_order: Vec<MethodId>,
+    /// Own methods by name, as indexes into `methods`; inherited ones are
+    /// found by walking `extends` (names never repeat along it), so a long
+    /// chain costs memory linear in its methods.
+    pub(crate) own_by_name: HashMap<String, u32>,
     pub(crate) annotations: Annotations,
     pub(crate) span: Span,
 }
@@ -727,11 +727,11 @@ impl<'a> ServiceDescriptor<'a> {
     /// Every callable method, inherited ones first (each name once; an
     /// override replaces the inherited method in place).
     pub fn methods(self) -> impl Iterator<Item = MethodDescriptor<'a>> {
-        let pool = self.pool;
-        self.def
-            .method_order
-            .iter()
-            .map(move |&id| pool.method_by_id(id))
+        let mut chain = vec![self];
+        while let Some(parent) = chain[chain.len() - 1].extends() {
+            chain.push(parent);
+        }
+        chain.into_iter().rev().flat_map(|s| s.own_methods())
     }
 
     /// Methods declared in this service itself, in source order.
@@ -747,10 +747,17 @@ impl<'a> ServiceDescriptor<'a> {
 
     /// A callable method (own or inherited) by name.
     pub fn method(self, name: &str) -> Option<MethodDescriptor<'a>> {
-        self.def
-            .all_methods
-            .get(name)
-            .map(|&id| self.pool.method_by_id(id))
+        let mut svc = Some(self);
+        while let Some(s) = svc {
+            if let Some(&index) = s.def.own_by_name.get(name) {
+                return Some(self.pool.method_by_id(MethodId {
+                    service: s.id,
+                    index,
+                }));
+            }
+            svc = s.extends();
+        }
+        None
     }
 
     /// Raw annotations.

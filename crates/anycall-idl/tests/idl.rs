@@ -9,6 +9,8 @@ mod apache;
 mod corpus;
 #[path = "idl/errors.rs"]
 mod errors;
+#[path = "idl/hardening.rs"]
+mod hardening;
 #[path = "idl/pilota.rs"]
 mod pilota;
 #[cfg(feature = "grpc")]

@@ -10,6 +10,8 @@ mod codec;
 mod dapr;
 #[path = "cli/describe.rs"]
 mod describe;
+#[path = "cli/drain.rs"]
+mod drain;
 #[cfg(feature = "etcd")]
 #[path = "cli/fleet.rs"]
 mod fleet;
@@ -18,6 +20,8 @@ mod gateway;
 #[cfg(feature = "grpc")]
 #[path = "cli/grpc.rs"]
 mod grpc;
+#[path = "cli/logs.rs"]
+mod logs;
 #[path = "cli/peers.rs"]
 mod peers;
 #[path = "cli/support.rs"]

@@ -424,6 +424,8 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) watch: bool,
     #[command(flatten)]
+    pub(crate) drain: super::serve::DrainArgs,
+    #[command(flatten)]
     pub(crate) fleet: super::fleet::RegisterArgs,
     #[command(flatten)]
     pub(crate) json: JsonArgs,
@@ -449,6 +451,8 @@ pub(crate) struct ProxyArgs {
     /// Upstream RPC timeout.
     #[arg(long, value_parser = parse_duration, default_value = "5s")]
     pub(crate) timeout: Duration,
+    #[command(flatten)]
+    pub(crate) drain: super::serve::DrainArgs,
     /// An IDL telling which methods are oneway (and their services); calls
     /// are forwarded as they are either way.
     #[arg(long, value_name = "FILE")]

@@ -10,7 +10,9 @@ use anycall_rpc::discovery::etcd::registry_addr;
 #[cfg(feature = "etcd")]
 use anycall_rpc::discovery::{Endpoint, EtcdTarget, Registration};
 use anycall_rpc::{Client, Stats};
-use anyhow::{Context as _, anyhow};
+#[cfg(feature = "etcd")]
+use anyhow::Context as _;
+use anyhow::anyhow;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
@@ -198,34 +200,12 @@ pub(crate) fn report(stats: &Stats, upstream: &Client) -> String {
     .to_string()
 }
 
-/// How a server run ends.
+/// What a signal asks of a running server (`serve::Signals`).
 pub(crate) enum Stop {
     /// Ctrl-C or SIGTERM.
     Signal,
     /// SIGUSR1: print a report and go on.
     Report,
-}
-
-/// Waits for Ctrl-C, SIGTERM or (Unix) SIGUSR1.
-pub(crate) async fn next_signal() -> anyhow::Result<Stop> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).context("cannot wait for SIGTERM")?;
-        let mut usr1 = signal(SignalKind::user_defined1()).context("cannot wait for SIGUSR1")?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("cannot wait for Ctrl-C").map(|()| Stop::Signal),
-            _ = term.recv() => Ok(Stop::Signal),
-            _ = usr1.recv() => Ok(Stop::Report),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .context("cannot wait for Ctrl-C")
-            .map(|()| Stop::Signal)
-    }
 }
 
 /// `anycall register`.

@@ -142,17 +142,39 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// Logs go to stderr; `ANYCALL_LOG` (or `RUST_LOG`) sets the filter,
-/// default `default` (e.g. `info` for servers).
-fn init_logs(default: &str) {
+/// Log lines held for stderr before new ones are dropped (and counted).
+pub const LOG_BUFFER_LINES: usize = 8192;
+
+static LOG_ERRORS: std::sync::OnceLock<tracing_appender::non_blocking::ErrorCounter> =
+    std::sync::OnceLock::new();
+
+/// Log lines dropped so far because stderr did not keep up.
+pub(crate) fn dropped_log_lines() -> usize {
+    LOG_ERRORS.get().map_or(0, |c| c.dropped_lines())
+}
+
+/// Logs go to stderr through a writer thread, so a slow or unread stderr
+/// never stalls a call: past [`LOG_BUFFER_LINES`] waiting lines, new ones
+/// are dropped and counted. `ANYCALL_LOG` (or `RUST_LOG`) sets the filter,
+/// default `default` (e.g. `info` for servers). Keep the guard until exit:
+/// dropping it flushes what is buffered.
+fn init_logs(default: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let filter = std::env::var("ANYCALL_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| default.to_owned());
-    let _ = tracing_subscriber::fmt()
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_BUFFER_LINES)
+        .thread_name("anycall-log")
+        .finish(std::io::stderr());
+    let _ = LOG_ERRORS.set(writer.error_counter());
+    tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .try_init()
+        .ok()
+        .map(|()| guard)
 }
 
 async fn run(cli: Cli) -> Result<(), CliError> {
@@ -162,15 +184,15 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Encode(a) => codec::encode(&a),
         Command::Decode(a) => codec::decode(&a),
         Command::Call(a) => {
-            init_logs("warn");
+            let _logs = init_logs("warn");
             call::call(&a).await
         }
         Command::Serve(a) => {
-            init_logs("info");
+            let _logs = init_logs("info");
             serve::serve(&a).await
         }
         Command::Proxy(a) => {
-            init_logs("info");
+            let _logs = init_logs("info");
             serve::proxy(&a).await
         }
         Command::Gateway(a) => {
@@ -192,7 +214,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             dapr::dapr(&a).await
         }
         Command::Bench(a) => {
-            init_logs("warn");
+            let _logs = init_logs("warn");
             bench::bench(&a).await
         }
     }

@@ -1,5 +1,7 @@
 //! `anycall serve` (a mock server from an IDL) and `anycall proxy`.
 
+use std::time::Duration;
+
 use anycall_codec::call::Reply;
 use anycall_codec::dynamic::value::{from_json, to_json};
 use anycall_codec::{Options, Value};
@@ -115,10 +117,12 @@ impl Handler for MockHandler {
             return Err(HandlerError::new("the mock server runs in Value mode"));
         };
         let pool = self.idl.pool();
-        if tracing::enabled!(tracing::Level::INFO) {
+        // One line per call, at debug only, with the request cut to
+        // `MAX_LOGGED_REQUEST` characters.
+        if tracing::enabled!(tracing::Level::DEBUG) {
             let m = Self::method(&pool, ctx, method)?;
-            let request = to_json_args(m, &args, &self.options);
-            tracing::info!(
+            let request = cut(to_json_args(m, &args, &self.options), MAX_LOGGED_REQUEST);
+            tracing::debug!(
                 method = %format!("{}/{method}", ctx.service().unwrap_or("?")),
                 transport = %ctx.transport(),
                 protocol = %ctx.protocol(),
@@ -130,6 +134,19 @@ impl Handler for MockHandler {
         let reply = self.answer(&pool, ctx, method, args)?;
         Ok(reply.map(Payload::Value))
     }
+}
+
+/// Most characters of a request a debug log line shows.
+const MAX_LOGGED_REQUEST: usize = 256;
+
+/// `s` cut to `max` characters, with the length it had.
+fn cut(s: String, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s;
+    }
+    let head: String = s.chars().take(max).collect();
+    format!("{head}... ({n} characters)")
 }
 
 /// The request as JSON for logs (falls back to the schema-less form).
@@ -203,17 +220,21 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
         None => start_mock(pool, answers, a.json.options(), &a.listen).await?,
     };
     let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
+    // Signals are caught before the readiness line, so none is lost.
+    let mut signals = Signals::new()?;
     println!(
         "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed, theader; binary and compact); Ctrl-C stops",
         handle.local_addr()
     );
-    wait_for_signal().await?;
+    signals.next().await?;
     fleet::deregister(registration, a.fleet.drain).await;
-    let stats = handle.stats();
-    handle.shutdown().await;
-    eprintln!(
-        "stopped: {} call(s), {} error(s), {} connection(s)",
-        stats.calls, stats.errors, stats.connections
+    let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
+    tracing::info!(
+        "stopped: {} call(s), {} error(s), {} connection(s), {} log line(s) dropped",
+        stats.calls,
+        stats.errors,
+        stats.connections,
+        super::dropped_log_lines()
     );
     Ok(())
 }
@@ -245,24 +266,115 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| anyhow!(e).context(format!("cannot listen on {}", a.listen)))?;
     let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
+    let mut signals = Signals::new()?;
     println!(
         "forwarding {} -> {} ({}); Ctrl-C stops",
         handle.local_addr(),
         a.upstream,
         anycall_rpc::Transport::from(a.upstream_transport)
     );
-    while let fleet::Stop::Report = fleet::next_signal().await? {
+    while let fleet::Stop::Report = signals.next_event().await? {
         super::print_out(&(fleet::report(&handle.stats(), &upstream) + "\n"))?;
     }
     fleet::deregister(registration, a.fleet.drain).await;
-    let stats = handle.stats();
-    handle.shutdown().await;
+    let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
     super::print_out(&(fleet::report(&stats, &upstream) + "\n"))?;
-    eprintln!(
-        "stopped: {} call(s) forwarded, {} error(s)",
-        stats.calls, stats.errors
+    tracing::info!(
+        "stopped: {} call(s) forwarded, {} error(s), {} log line(s) dropped",
+        stats.calls,
+        stats.errors,
+        super::dropped_log_lines()
     );
     Ok(())
+}
+
+/// How long a stopping server lets calls in flight finish.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DrainArgs {
+    /// On SIGTERM or Ctrl-C, stop accepting and let calls in flight finish
+    /// for this long; then close what is left and exit 1. A second signal
+    /// exits at once.
+    #[arg(long, value_parser = crate::cli::args::parse_duration, default_value = "10s")]
+    pub(crate) drain_timeout: Duration,
+}
+
+/// Stops `handle` gracefully: calls in flight get up to `deadline`, and a
+/// second signal ends the wait at once. Errors (exit 1) when the wait was
+/// cut short: the connections still open close as the process exits.
+async fn drain(
+    handle: ServerHandle,
+    deadline: Duration,
+    signals: &mut Signals,
+) -> Result<anycall_rpc::Stats, CliError> {
+    // Through the log writer, which never blocks on an unread stderr.
+    tracing::info!(
+        "stopping: no new connections; calls in flight have {deadline:?} to finish (a second signal stops at once)"
+    );
+    let stats = handle.stats();
+    tokio::select! {
+        () = handle.shutdown() => Ok(stats),
+        () = tokio::time::sleep(deadline) => Err(anyhow!(
+            "drain timeout of {deadline:?} reached: closing the connections whose calls are unfinished"
+        )
+        .into()),
+        r = signals.next() => {
+            r?;
+            Err(anyhow!("second signal: closing the open connections at once").into())
+        }
+    }
+}
+
+/// SIGTERM and Ctrl-C (SIGINT), each delivered as often as it arrives.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    usr1: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate()).context("cannot wait for SIGTERM")?,
+                int: signal(SignalKind::interrupt()).context("cannot wait for SIGINT")?,
+                usr1: signal(SignalKind::user_defined1()).context("cannot wait for SIGUSR1")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Waits for the next SIGTERM or SIGINT ([`fleet::Stop::Signal`]) or
+    /// SIGUSR1 ([`fleet::Stop::Report`]).
+    async fn next_event(&mut self) -> anyhow::Result<fleet::Stop> {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => Ok(fleet::Stop::Signal),
+            _ = self.int.recv() => Ok(fleet::Stop::Signal),
+            _ = self.usr1.recv() => Ok(fleet::Stop::Report),
+        }
+        #[cfg(not(unix))]
+        self.next().await.map(|()| fleet::Stop::Signal)
+    }
+
+    /// Waits for the next SIGTERM or SIGINT.
+    async fn next(&mut self) -> anyhow::Result<()> {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
+        Ok(())
+    }
 }
 
 /// Ctrl-C or SIGTERM.
