@@ -241,11 +241,7 @@ pub(crate) async fn register_cmd(a: &RegisterCmdArgs) -> Result<(), CliError> {
         reg.key(),
         reg.ttl().as_secs()
     ))?;
-    loop {
-        if let Stop::Signal = next_signal().await? {
-            break;
-        }
-    }
+    super::serve::wait_for_signal().await?;
     let key = reg.key().to_owned();
     reg.deregister()
         .await
