@@ -690,3 +690,101 @@ fn non_finite_double_keys_render_by_name() {
         r#"{"dk":{"inf":1,"-inf":2,"NaN":3}}"#
     );
 }
+
+#[test]
+fn a_void_success_field_is_skipped_as_a_struct() {
+    // Kitex's generic servers may answer a void method with field 0 typed
+    // VOID holding a struct: here one with an i32 field 1 = 5.
+    let pool = Loader::in_memory()
+        .file("void.thrift", "service S { void ping() }")
+        .load("void.thrift")
+        .unwrap();
+    let result = pool.service("S").unwrap().method("ping").unwrap().result();
+    let bytes = [
+        0x01, 0x00, 0x00, // field 0, VOID
+        0x08, 0x00, 0x01, 0x00, 0x00, 0x00, 0x05, 0x00, // { 1: i32 5 }
+        0x00, // stop of the result
+    ];
+    let opts = Options::default();
+    let (text, read) = decode_struct_json(
+        result,
+        &bytes,
+        Protocol::Binary,
+        &opts,
+        &Limits::default(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(text, "{}");
+    assert_eq!(read, bytes.len());
+    // Field 0 of another type (a string where `get` returns an i32) is
+    // skipped as what it is, not as a struct.
+    let pool = Loader::in_memory()
+        .file("get.thrift", "service S { i32 get() }")
+        .load("get.thrift")
+        .unwrap();
+    let result = pool.service("S").unwrap().method("get").unwrap().result();
+    let bytes = [0x0B, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, b'h', b'i', 0x00];
+    let (text, read) = decode_struct_json(
+        result,
+        &bytes,
+        Protocol::Binary,
+        &opts,
+        &Limits::default(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(text, "{}");
+    assert_eq!(read, bytes.len());
+}
+
+#[test]
+fn enum_map_keys_and_i64_defaults_follow_the_options() {
+    let pool = Loader::in_memory()
+        .file(
+            "opts.thrift",
+            "enum Color { RED = 1 }\n\
+             struct O {\n\
+             1: map<Color, i32> by_color,\n\
+             2: i64 big = 9007199254740993,\n\
+             }",
+        )
+        .load("opts.thrift")
+        .unwrap();
+    let o = desc(&pool, "O");
+    // Field 1: one entry RED -> 7; field 2 absent (its default is rendered
+    // when defaults are read).
+    let bytes = [
+        0x0D, 0x00, 0x01, 0x08, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+        0x00, 0x07, 0x00,
+    ];
+    let render = |opts: Options| {
+        decode_struct_json(
+            o,
+            &bytes,
+            Protocol::Binary,
+            &opts,
+            &Limits::default(),
+            false,
+        )
+        .unwrap()
+        .0
+    };
+    let plain = Options {
+        read_defaults: true,
+        ..Options::default()
+    };
+    assert_eq!(
+        render(plain),
+        r#"{"by_color":{"1":7},"big":9007199254740993}"#
+    );
+    let named = Options {
+        enum_as_name: true,
+        i64_as_string: true,
+        ..plain
+    };
+    assert_eq!(
+        render(named),
+        r#"{"by_color":{"RED":7},"big":"9007199254740993"}"#
+    );
+}
