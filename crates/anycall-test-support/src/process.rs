@@ -92,3 +92,48 @@ mod tests {
         assert_eq!(message, "sh: exited before its first line");
     }
 }
+
+/// A peer server started by [`start_listening`]: its address, and the
+/// child, killed when this is dropped.
+#[derive(Debug)]
+pub struct Listening {
+    /// `HOST:PORT` from the peer's `listening HOST:PORT` line.
+    pub addr: String,
+    /// The peer process.
+    pub child: tokio::process::Child,
+}
+
+/// Spawns `cmd` (arguments already given) with piped stdin and stdout,
+/// waits at most [`START_TIMEOUT`] for its first line, `listening
+/// HOST:PORT`, and keeps reading its stdout afterwards so that the peer
+/// never blocks on a full pipe. `hint` is added to a failure to spawn (how
+/// to build the peer).
+///
+/// # Panics
+///
+/// When the peer cannot be spawned, prints no line in time, or prints
+/// another first line.
+pub async fn start_listening(mut cmd: tokio::process::Command, hint: &str) -> Listening {
+    use tokio::io::AsyncBufReadExt as _;
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true);
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn peer: {e}; {hint}"));
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let line = tokio::time::timeout(START_TIMEOUT, lines.next_line())
+        .await
+        .unwrap_or_else(|_| panic!("peer server starts within {START_TIMEOUT:?}"))
+        .expect("peer stdout")
+        .expect("peer printed a line");
+    let addr = line
+        .strip_prefix("listening ")
+        .unwrap_or_else(|| panic!("unexpected first line from peer: {line:?}"))
+        .trim()
+        .to_owned();
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Listening { addr, child }
+}

@@ -2,7 +2,6 @@
 //! Framed Thrift server, Thrift messages of the interop IDL, peer processes.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -13,7 +12,7 @@ use anycall_codec::{Limits, Options};
 use anycall_dapr::{Component, Stats};
 use anycall_idl::Pool;
 use bytes::BytesMut;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::process::{Child, Command};
 
@@ -288,31 +287,11 @@ pub(crate) struct Peer {
 /// Starts `program [pre...] server args...` and waits for `listening HOST:PORT`.
 pub(crate) async fn start_peer(program: &Path, pre: &[&Path], args: &[&str]) -> Peer {
     let mut cmd = Command::new(program);
-    cmd.args(pre)
-        .arg("server")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn peer: {e}; {SETUP_HINT}"));
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("peer server starts within 60 s")
-        .expect("peer stdout")
-        .expect("peer printed a line");
-    let addr = line
-        .strip_prefix("listening ")
-        .unwrap_or_else(|| panic!("unexpected first line from peer: {line:?}"))
-        .trim()
-        .to_owned();
+    cmd.args(pre).arg("server").args(args);
+    let peer = anycall_test_support::process::start_listening(cmd, SETUP_HINT).await;
     Peer {
-        addr,
-        _child: child,
+        addr: peer.addr,
+        _child: peer.child,
     }
 }
 

@@ -4,13 +4,11 @@
 //! HTTP routes (testdata/interop/echo_http.thrift).
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use anycall_gateway::{Backend, Gateway};
 use anycall_rpc::{Client, Protocol, Transport};
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use super::support::{call, pool};
@@ -36,31 +34,11 @@ struct Peer {
 }
 
 async fn start(mut cmd: Command, args: &[&str]) -> Peer {
-    cmd.arg("server")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn peer: {e}; {SETUP_HINT}"));
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("peer server starts within 60 s")
-        .expect("peer stdout")
-        .expect("peer printed a line");
-    let addr = line
-        .strip_prefix("listening ")
-        .unwrap_or_else(|| panic!("unexpected first line from peer: {line:?}"))
-        .trim()
-        .to_owned();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    cmd.arg("server").args(args);
+    let peer = anycall_test_support::process::start_listening(cmd, SETUP_HINT).await;
     Peer {
-        addr,
-        _child: child,
+        addr: peer.addr,
+        _child: peer.child,
     }
 }
 

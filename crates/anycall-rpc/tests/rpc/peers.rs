@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::common::{repo_root, script};
@@ -56,30 +55,11 @@ pub(crate) async fn start_server(cmd: Command, args: &[&str]) -> PeerServer {
 
 /// Starts `cmd SUBCOMMAND ...` and waits for its `listening HOST:PORT` line.
 pub(crate) async fn start_peer(mut cmd: Command, subcommand: &str, args: &[&str]) -> PeerServer {
-    cmd.arg(subcommand)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true);
-    let mut child = cmd
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn peer: {e}; {SETUP_HINT}"));
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("peer server starts within 60 s")
-        .expect("peer stdout")
-        .expect("peer printed a line");
-    let addr = line
-        .strip_prefix("listening ")
-        .unwrap_or_else(|| panic!("unexpected first line from peer: {line:?}"))
-        .trim()
-        .to_owned();
+    cmd.arg(subcommand).args(args);
+    let peer = anycall_test_support::process::start_listening(cmd, SETUP_HINT).await;
     PeerServer {
-        addr,
-        _child: child,
+        addr: peer.addr,
+        _child: peer.child,
     }
 }
 
