@@ -206,15 +206,7 @@ pub fn bytes_to_message(
 /// [`ErrorKind::Json`] when serialization fails (an `Any` whose type URL is
 /// not in the pool, a non-finite `Value` number).
 pub fn message_to_json(msg: &DynamicMessage, opts: &ProtoOptions) -> Result<String> {
-    let mut out = Vec::with_capacity(128);
-    let mut ser = serde_json::Serializer::new(&mut out);
-    msg.serialize_with_options(&mut ser, &opts.serialize())
-        .map_err(|e| {
-            Error::new(ErrorKind::Json, e.to_string())
-                .at(PathSegment::Root(msg.descriptor().full_name().to_owned()))
-        })?;
-    // serde_json writes valid UTF-8.
-    String::from_utf8(out).map_err(|e| Error::invalid(e.to_string()))
+    json_with(msg, opts, serde_json::ser::CompactFormatter, 128)
 }
 
 /// Writes `msg` as pretty-printed JSON text.
@@ -223,13 +215,24 @@ pub fn message_to_json(msg: &DynamicMessage, opts: &ProtoOptions) -> Result<Stri
 ///
 /// As [`message_to_json`].
 pub fn message_to_json_pretty(msg: &DynamicMessage, opts: &ProtoOptions) -> Result<String> {
-    let mut out = Vec::with_capacity(256);
-    let mut ser = serde_json::Serializer::pretty(&mut out);
+    json_with(msg, opts, serde_json::ser::PrettyFormatter::new(), 256)
+}
+
+/// `msg` as JSON text written by `formatter`.
+fn json_with<F: serde_json::ser::Formatter>(
+    msg: &DynamicMessage,
+    opts: &ProtoOptions,
+    formatter: F,
+    capacity: usize,
+) -> Result<String> {
+    let mut out = Vec::with_capacity(capacity);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
     msg.serialize_with_options(&mut ser, &opts.serialize())
         .map_err(|e| {
             Error::new(ErrorKind::Json, e.to_string())
                 .at(PathSegment::Root(msg.descriptor().full_name().to_owned()))
         })?;
+    // serde_json writes valid UTF-8.
     String::from_utf8(out).map_err(|e| Error::invalid(e.to_string()))
 }
 

@@ -395,23 +395,6 @@ fn text_of(ty: TypeDescriptor<'_>) -> Text {
     }
 }
 
-pub(crate) fn ttype_of(ty: TypeDescriptor<'_>) -> TType {
-    match ty.kind() {
-        TypeKind::Bool => TType::Bool,
-        TypeKind::Byte => TType::I8,
-        TypeKind::I16 => TType::I16,
-        TypeKind::I32 | TypeKind::Enum(_) => TType::I32,
-        TypeKind::I64 => TType::I64,
-        TypeKind::Double => TType::Double,
-        TypeKind::String | TypeKind::Binary => TType::Binary,
-        TypeKind::Uuid => TType::Uuid,
-        TypeKind::List(_) => TType::List,
-        TypeKind::Set(_) => TType::Set,
-        TypeKind::Map(..) => TType::Map,
-        TypeKind::Struct(_) => TType::Struct,
-    }
-}
-
 /// Whether binding `desc` needs more than its JSON body object: some field
 /// (or nested field) reads another HTTP source or another body key.
 fn needs_plan(
@@ -535,7 +518,7 @@ pub(crate) fn resp_plan(desc: StructDescriptor<'_>, rules: &[Rule]) -> Result<Re
         }
         plan.fields.push(RespField {
             id: f.id(),
-            ttype: ttype_of(f.ty()),
+            ttype: TType::of(f.ty()),
             ty: f.ty().id(),
             target,
             key_json: json_key(key),

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use crate::error::HttpError;
-use crate::plan::{RespPlan, Success, Target, ttype_of};
+use crate::plan::{RespPlan, Success, Target};
 
 /// What [`render`] needs to know about the method.
 pub(crate) struct Shape<'e> {
@@ -64,7 +64,7 @@ pub(crate) fn render(
                 Success::Struct(plan) if tt == TType::Struct => {
                     return render_struct(plan, pool, slice, protocol, opts, StatusCode::OK);
                 }
-                Success::Value(ty) if tt == ttype_of(pool.type_by_id(*ty)) => {
+                Success::Value(ty) if tt == TType::of(pool.type_by_id(*ty)) => {
                     let mut out = Vec::with_capacity(slice.len() * 2);
                     let view = JsonView::new(slice, protocol, pool.type_by_id(*ty), *opts);
                     to_json_writer(&view, &mut out, false).map_err(bad_reply)?;

@@ -20,29 +20,16 @@ use anycall_idl::{ConstValue, TypeDescriptor, TypeKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::thrift::{TType, Writer};
 
-/// The wire type of an IDL type.
+/// The wire type of an IDL type ([`TType::of`]).
 #[inline]
 pub(crate) fn ttype_of(ty: TypeDescriptor<'_>) -> TType {
-    ttype_of_kind(ty.kind())
+    TType::of(ty)
 }
 
-/// The wire type of a type's kind.
+/// The wire type of a type's kind ([`TType::of_kind`]).
 #[inline]
 pub(crate) fn ttype_of_kind(kind: TypeKind<'_>) -> TType {
-    match kind {
-        TypeKind::Bool => TType::Bool,
-        TypeKind::Byte => TType::I8,
-        TypeKind::I16 => TType::I16,
-        TypeKind::I32 | TypeKind::Enum(_) => TType::I32,
-        TypeKind::I64 => TType::I64,
-        TypeKind::Double => TType::Double,
-        TypeKind::String | TypeKind::Binary => TType::Binary,
-        TypeKind::Uuid => TType::Uuid,
-        TypeKind::List(_) => TType::List,
-        TypeKind::Set(_) => TType::Set,
-        TypeKind::Map(..) => TType::Map,
-        TypeKind::Struct(_) => TType::Struct,
-    }
+    TType::of_kind(kind)
 }
 
 /// Writes the zero value of a type: false, 0, "", empty container, or a

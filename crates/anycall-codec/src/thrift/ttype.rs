@@ -57,6 +57,33 @@ pub enum TType {
 }
 
 impl TType {
+    /// The wire type of an IDL type (enums are `I32`, strings and binary
+    /// `Binary`).
+    #[inline]
+    pub fn of(ty: anycall_idl::TypeDescriptor<'_>) -> Self {
+        Self::of_kind(ty.kind())
+    }
+
+    /// The wire type of an IDL type's kind.
+    #[inline]
+    pub fn of_kind(kind: anycall_idl::TypeKind<'_>) -> Self {
+        use anycall_idl::TypeKind;
+        match kind {
+            TypeKind::Bool => Self::Bool,
+            TypeKind::Byte => Self::I8,
+            TypeKind::I16 => Self::I16,
+            TypeKind::I32 | TypeKind::Enum(_) => Self::I32,
+            TypeKind::I64 => Self::I64,
+            TypeKind::Double => Self::Double,
+            TypeKind::String | TypeKind::Binary => Self::Binary,
+            TypeKind::Uuid => Self::Uuid,
+            TypeKind::List(_) => Self::List,
+            TypeKind::Set(_) => Self::Set,
+            TypeKind::Map(..) => Self::Map,
+            TypeKind::Struct(_) => Self::Struct,
+        }
+    }
+
     /// The type with Binary-protocol id `id`, or `None` for an unknown id.
     #[inline]
     pub const fn from_u8(id: u8) -> Option<Self> {

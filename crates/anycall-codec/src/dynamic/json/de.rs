@@ -163,6 +163,21 @@ impl<'de, V: Visitor<'de>> fmt::Display for Expecting<'_, V> {
     }
 }
 
+/// The type mismatch error of `visitor` (a container or struct visitor),
+/// recorded in `cx`: "expected <what the visitor expects>, found <found>".
+#[cold]
+fn refuse<'de, V: Visitor<'de>, E: de::Error>(
+    cx: Cx<'_>,
+    visitor: &V,
+    found: fmt::Arguments<'_>,
+) -> E {
+    let e = Error::new(
+        ErrorKind::TypeMismatch,
+        format!("expected {}, found {found}", Expecting(visitor)),
+    );
+    cx.fail(e)
+}
+
 /// Visitor methods that refuse a JSON scalar where a list, set, map or
 /// struct is expected with our typed error, so the field path is kept
 /// (serde_json's own error would name only a line and column). The input
@@ -170,23 +185,23 @@ impl<'de, V: Visitor<'de>> fmt::Display for Expecting<'_, V> {
 macro_rules! refuse_scalars {
     () => {
         fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<(), E> {
-            Err(self.refuse(format_args!("{v}")))
+            Err(refuse(self.cx, &self, format_args!("{v}")))
         }
 
         fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<(), E> {
-            Err(self.refuse(format_args!("number {v}")))
+            Err(refuse(self.cx, &self, format_args!("number {v}")))
         }
 
         fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<(), E> {
-            Err(self.refuse(format_args!("number {v}")))
+            Err(refuse(self.cx, &self, format_args!("number {v}")))
         }
 
         fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<(), E> {
-            Err(self.refuse(format_args!("number {v}")))
+            Err(refuse(self.cx, &self, format_args!("number {v}")))
         }
 
         fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<(), E> {
-            Err(self.refuse(format_args!("string {v:?}")))
+            Err(refuse(self.cx, &self, format_args!("string {v:?}")))
         }
     };
 }
@@ -422,17 +437,6 @@ struct ListVisitor<'c, 'w, 'p, W> {
     depth: usize,
 }
 
-impl<W: Writer> ListVisitor<'_, '_, '_, W> {
-    #[cold]
-    fn refuse<E: de::Error>(self, found: fmt::Arguments<'_>) -> E {
-        let e = Error::new(
-            ErrorKind::TypeMismatch,
-            format!("expected {}, found {found}", Expecting(&self)),
-        );
-        self.cx.fail(e)
-    }
-}
-
 impl<'de, W: Writer> Visitor<'de> for ListVisitor<'_, '_, '_, W> {
     type Value = ();
 
@@ -494,7 +498,7 @@ impl<'de, W: Writer> Visitor<'de> for ListVisitor<'_, '_, '_, W> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
-        Err(self.refuse(format_args!("an object")))
+        Err(refuse(self.cx, &self, format_args!("an object")))
     }
 
     fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
@@ -550,17 +554,6 @@ struct MapVisitor<'c, 'w, 'p, W> {
     k: TypeDescriptor<'p>,
     v: TypeDescriptor<'p>,
     depth: usize,
-}
-
-impl<W: Writer> MapVisitor<'_, '_, '_, W> {
-    #[cold]
-    fn refuse<E: de::Error>(self, found: fmt::Arguments<'_>) -> E {
-        let e = Error::new(
-            ErrorKind::TypeMismatch,
-            format!("expected {}, found {found}", Expecting(&self)),
-        );
-        self.cx.fail(e)
-    }
 }
 
 impl<'de, W: Writer> Visitor<'de> for MapVisitor<'_, '_, '_, W> {
@@ -814,17 +807,6 @@ impl<'de, W: Writer> DeserializeSeed<'de> for StructSeed<'_, '_, '_, W> {
     }
 }
 
-impl<W: Writer> StructSeed<'_, '_, '_, W> {
-    #[cold]
-    fn refuse<E: de::Error>(self, found: fmt::Arguments<'_>) -> E {
-        let e = Error::new(
-            ErrorKind::TypeMismatch,
-            format!("expected {}, found {found}", Expecting(&self)),
-        );
-        self.cx.fail(e)
-    }
-}
-
 impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
     type Value = ();
 
@@ -835,7 +817,7 @@ impl<'de, W: Writer> Visitor<'de> for StructSeed<'_, '_, '_, W> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> std::result::Result<(), A::Error> {
-        Err(self.refuse(format_args!("an array")))
+        Err(refuse(self.cx, &self, format_args!("an array")))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
