@@ -30,7 +30,7 @@
 //!
 //! | key | where | default |
 //! |---|---|---|
-//! | `hostPorts` | request or component | required (`h1:p1,h2:p2`) |
+//! | `hostPorts` | request or component | required (`h1:p1,h2:p2`, `dns://NAME:PORT`, or `etcd://HOST:PORT/SERVICE` with the `etcd` feature) |
 //! | `destService` | request or component | required for `get` (TTHeader `ToService`) |
 //! | `methodName` | request or component | required |
 //! | `version` | request or component | accepted, not used (as in the original) |

@@ -175,3 +175,55 @@ async fn shutdown_drains_calls_in_flight() {
     c.join().await;
     assert!(!socket.exists());
 }
+
+/// `hostPorts` as an etcd target: the instances registered in etcd (the
+/// layout of kitex-contrib/registry-etcd) share the calls, and one that
+/// deregisters gets no more.
+#[cfg(feature = "etcd")]
+#[tokio::test]
+async fn host_ports_may_name_an_etcd_service() {
+    use anycall_rpc::discovery::{Endpoint, EtcdTarget, Registration};
+    use anycall_test_support::etcd::Etcd;
+
+    let etcd = Etcd::start();
+    let target = etcd.target("fakes");
+    let parsed = EtcdTarget::parse(&target).unwrap();
+    let a = FakeServer::start(Arc::new(void_reply)).await;
+    let b = FakeServer::start(Arc::new(void_reply)).await;
+    let reg_a = Registration::register(&parsed, &Endpoint::new(a.addr.clone()))
+        .await
+        .unwrap();
+    let _reg_b = Registration::register(&parsed, &Endpoint::new(b.addr.clone()))
+        .await
+        .unwrap();
+    let c = Running::start().await;
+    let d = c.daprd().await.instance("fleet");
+    d.init(&[("hostPorts", &target), ("destService", "EchoService")])
+        .await
+        .unwrap();
+    let ping = call_message("Ping", "{}");
+    for _ in 0..4 {
+        d.invoke("get", ping.clone(), &[("methodName", "Ping")])
+            .await
+            .unwrap();
+    }
+    assert_eq!((a.received().len(), b.received().len()), (2, 2));
+    reg_a.deregister().await.unwrap();
+    // The watch drops A within a round trip (bounded wait): then the
+    // round-robin, which alternated, sends four calls in a row to B.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut in_a_row = 0;
+    while in_a_row < 4 {
+        let before = a.received().len();
+        d.invoke("get", ping.clone(), &[("methodName", "Ping")])
+            .await
+            .unwrap();
+        if a.received().len() == before {
+            in_a_row += 1;
+        } else {
+            in_a_row = 0;
+            assert!(std::time::Instant::now() < deadline, "A is still called");
+        }
+    }
+    c.stop().await;
+}

@@ -19,8 +19,8 @@ use serde_json::json;
 use super::CliError;
 use super::args::{KeyValue, parse_duration};
 
-/// `--register`, `--weight`, `--drain` of `serve` and `proxy`.
-#[derive(Debug, Args)]
+/// `--register`, `--weight`, `--drain` of `serve`, `proxy` and `gateway`.
+#[derive(Debug, Clone, Args)]
 pub(crate) struct RegisterArgs {
     /// Register the listener in etcd the way kitex-contrib/registry-etcd does
     /// (key kitex/registry-etcd/NAME/HOST:PORT, lease TTL from

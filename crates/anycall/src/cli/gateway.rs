@@ -9,11 +9,12 @@ use anycall_gateway::{Backend, Gateway, HttpLimits, metrics::Registry};
 use anycall_idl::{Loader, Provider};
 use anycall_rpc::{Client, Protocol, Transport};
 use anyhow::{Context as _, anyhow, bail};
-use clap::Args;
+use clap::{Args, ValueEnum as _};
 use serde::Deserialize;
 
 use super::CliError;
 use super::args::{ProtocolArg, TransportArg, parse_duration};
+use super::fleet;
 use super::serve::wait_for_signal;
 
 /// How often `--watch` looks at the IDL and config files.
@@ -30,7 +31,8 @@ pub(crate) struct GatewayArgs {
     /// Address to listen on for HTTP.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub(crate) listen: String,
-    /// Upstream Thrift servers, host:port separated by commas (round-robin).
+    /// Upstream Thrift servers: host:port separated by commas (round-robin),
+    /// dns://NAME:PORT, or etcd://HOST:PORT/SERVICE.
     #[arg(long, default_value = "127.0.0.1:8888")]
     pub(crate) upstream: String,
     /// Transport towards the upstream.
@@ -42,6 +44,10 @@ pub(crate) struct GatewayArgs {
     /// Route only this service's methods (default: every service of the IDL file).
     #[arg(long)]
     pub(crate) service: Option<String>,
+    /// When an upstream connection fails before the reply (`unanswered`
+    /// resends a call whose upstream died: for idempotent methods).
+    #[arg(long, value_enum, default_value_t = fleet::FailoverArg::Connect)]
+    pub(crate) failover: fleet::FailoverArg,
     /// Upstream RPC timeout (504 when exceeded).
     #[arg(long, value_parser = parse_duration, default_value = "5s")]
     pub(crate) timeout: Duration,
@@ -66,7 +72,10 @@ pub(crate) struct GatewayArgs {
     pub(crate) request_timeout: Duration,
     /// Time allowed for requests in flight to finish on SIGTERM or Ctrl-C.
     #[arg(long, value_parser = parse_duration, default_value = "10s")]
-    pub(crate) drain: Duration,
+    pub(crate) drain_timeout: Duration,
+    /// Registration of the listener (`--register`, `--weight`, `--drain`).
+    #[command(flatten)]
+    pub(crate) fleet: fleet::RegisterArgs,
     /// Print the routes (METHOD PATH -> Service.Method) and exit.
     #[arg(long)]
     pub(crate) routes: bool,
@@ -94,6 +103,7 @@ struct BackendConfig {
     transport: Option<String>,
     protocol: Option<String>,
     timeout: Option<String>,
+    failover: Option<String>,
 }
 
 struct Spec {
@@ -104,6 +114,7 @@ struct Spec {
     transport: Transport,
     protocol: Protocol,
     timeout: Duration,
+    failover: fleet::FailoverArg,
 }
 
 fn specs(a: &GatewayArgs) -> anyhow::Result<Vec<Spec>> {
@@ -120,6 +131,7 @@ fn specs(a: &GatewayArgs) -> anyhow::Result<Vec<Spec>> {
             transport: a.transport.into(),
             protocol: a.protocol.into(),
             timeout: a.timeout,
+            failover: a.failover,
         }]);
     };
     let text =
@@ -148,6 +160,15 @@ fn specs(a: &GatewayArgs) -> anyhow::Result<Vec<Spec>> {
                 None => a.timeout,
                 Some(t) => parse_duration(t).map_err(|e| anyhow!("{}: timeout: {e}", at()))?,
             };
+            let failover = match b.failover.as_deref() {
+                None => a.failover,
+                Some(f) => fleet::FailoverArg::from_str(f, true).map_err(|_| {
+                    anyhow!(
+                        "{}: unknown failover {f:?} (off, connect or unanswered)",
+                        at()
+                    )
+                })?,
+            };
             Ok(Spec {
                 idl: base.join(&b.idl),
                 include: b.include.iter().map(|d| base.join(d)).collect(),
@@ -156,6 +177,7 @@ fn specs(a: &GatewayArgs) -> anyhow::Result<Vec<Spec>> {
                 transport,
                 protocol,
                 timeout,
+                failover,
             })
         })
         .collect()
@@ -172,6 +194,7 @@ fn backends(specs: &[Spec]) -> anyhow::Result<Vec<Backend>> {
                 .transport(s.transport)
                 .protocol(s.protocol)
                 .rpc_timeout(s.timeout)
+                .failover(s.failover.into())
                 .build()
                 .map_err(|e| anyhow!("upstream {}: {e}", s.upstream))?;
             let mut b = Backend::new(Arc::new(provider), client);
@@ -221,6 +244,7 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
         super::print_out(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
         return Ok(());
     }
+    fleet::check(&a.fleet)?;
     let listener = tokio::net::TcpListener::bind(&a.listen)
         .await
         .with_context(|| format!("cannot listen on {}", a.listen))?;
@@ -248,6 +272,7 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
             stop_rx.clone(),
         ));
     }
+    let registration = fleet::register(&a.fleet, listener.local_addr()?).await?;
     println!(
         "gateway listening on {} ({} route(s)){admin_note}; Ctrl-C stops",
         listener.local_addr()?,
@@ -260,9 +285,10 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
         async move {
             let _ = rx.wait_for(|s| *s).await;
         },
-        a.drain,
+        a.drain_timeout,
     ));
     wait_for_signal().await?;
+    fleet::deregister(registration, a.fleet.drain).await;
     tracing::info!("shutting down: draining requests in flight");
     let _ = stop_tx.send(true);
     tokio::select! {
@@ -283,13 +309,15 @@ fn spec_args(a: &GatewayArgs) -> GatewayArgs {
         protocol: a.protocol,
         service: a.service.clone(),
         timeout: a.timeout,
+        failover: a.failover,
         config: a.config.clone(),
         watch: a.watch,
         admin: None,
         max_body: a.max_body,
         max_headers: a.max_headers,
         request_timeout: a.request_timeout,
-        drain: a.drain,
+        drain_timeout: a.drain_timeout,
+        fleet: a.fleet.clone(),
         routes: false,
         openapi: false,
     }

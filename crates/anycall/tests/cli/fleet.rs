@@ -7,7 +7,8 @@
 //!   load  --------> proxy P1 --.      backends: B1 anycall serve (lease 2 s)
 //!   generator       proxy P2 --+--->            B2 Volo (+ anycall register)
 //!   (etcd://…/proxies)         |                B3 Kitex (registry-etcd)
-//!                              '--->            B4 anycall serve, registered mid-run
+//!   HTTP load ----> gateway G1-+--->            B4 anycall serve, registered mid-run
+//!   (etcd://…/gateways) G2 ----'
 //! ```
 //!
 //! Phases, with the load running throughout: A) spread: each backend gets
@@ -15,7 +16,8 @@
 //! lease expires) and B4 registers: no call fails, and the time from B1's
 //! death to the last call a proxy routed to it is measured; C) P1 is
 //! drained with SIGTERM (deregister, drain, graceful stop): no call fails,
-//! and the load goes on through P2 alone.
+//! and the load goes on through P2 alone; G1 is drained the same way while
+//! HTTP requests go on through G2.
 //!
 //! `ANYCALL_SCALE_SECONDS` sets the length of each phase (default 1.5).
 
@@ -31,12 +33,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anycall::rpc::Client;
 use anycall_test_support::etcd::Etcd;
 use serde_json::Value as Json;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::support::{root, testdata};
 
 const LINE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Calls in flight from the load generator.
 const CONCURRENCY: usize = 8;
+/// HTTP requests in flight over the gateways.
+const HTTP_CONCURRENCY: usize = 4;
 /// The load generator's bound on calls, whatever the duration.
 const MAX_CALLS: u64 = 5_000_000;
 
@@ -193,6 +198,77 @@ async fn worker(client: Client, load: Arc<Load>) {
     }
 }
 
+/// One `GET /ping` on a fresh connection: the status code.
+async fn http_ping(addr: &str) -> std::io::Result<u16> {
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    s.write_all(b"GET /ping HTTP/1.1\r\nhost: fleet\r\nconnection: close\r\n\r\n")
+        .await?;
+    let mut reply = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut reply))
+        .await
+        .map_err(|_| std::io::Error::other("no reply within 10 s"))??;
+    let text = String::from_utf8_lossy(&reply);
+    text.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("not an HTTP reply: {text:?}")))
+}
+
+/// HTTP load over the gateways `set` resolves (its endpoint list follows
+/// etcd), round-robin; counts each gateway's requests.
+async fn http_worker(
+    set: Client,
+    load: Arc<Load>,
+    start: usize,
+    per_gateway: Arc<std::sync::Mutex<BTreeMap<String, u64>>>,
+) {
+    let mut next = start;
+    while !load.stop.load(Ordering::Relaxed) {
+        if load.ok.load(Ordering::Relaxed) + load.failed.load(Ordering::Relaxed) >= MAX_CALLS {
+            break;
+        }
+        let live: Vec<String> = set
+            .endpoints()
+            .into_iter()
+            .filter(|e| !e.removed)
+            .map(|e| e.addr)
+            .collect();
+        let addr = live[next % live.len()].clone();
+        next += 1;
+        match http_ping(&addr).await {
+            Ok(200) => {
+                *per_gateway.lock().unwrap().entry(addr).or_default() += 1;
+                load.ok.fetch_add(1, Ordering::Relaxed)
+            }
+            other => {
+                let mut errors = load.errors.lock().unwrap();
+                if errors.len() < 10 {
+                    errors.push(format!("GET /ping on {addr}: {other:?}"));
+                }
+                load.failed.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+    }
+}
+
+/// Waits (bounded) until the set behind `client` has `want` endpoints,
+/// without calling them.
+async fn listed(client: &Client, want: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n = client.endpoints().iter().filter(|e| !e.removed).count();
+        if n == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: {n} endpoints, not {want}",
+            client.target()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Waits (bounded) until `client` resolves `want` endpoints.
 async fn resolved(client: &Client, want: usize) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -221,7 +297,7 @@ fn phase_length() -> Duration {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
+async fn a_fleet_behind_two_proxies_and_two_gateways_survives_a_kill_a_join_and_drains() {
     let phase = phase_length();
     let etcd = Etcd::start();
     let backends = etcd.target("backends");
@@ -285,6 +361,34 @@ async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
     let p2 = proxy("P2 proxy");
     let p2_addr = p2.addr();
 
+    // Two gateways registering themselves.
+    let gateways = etcd.target("gateways");
+    let http_idl = testdata("fleet/echo_http.thrift");
+    let gateway = |name: &str| {
+        Proc::start(
+            name,
+            anycall(&[
+                "gateway",
+                "--idl",
+                http_idl.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+                "--upstream",
+                &backends,
+                "--register",
+                &gateways,
+                "--failover",
+                "unanswered",
+                "--drain",
+                "1s",
+            ]),
+        )
+    };
+    let g1 = gateway("G1 gateway");
+    let g1_addr = g1.line();
+    let g2 = gateway("G2 gateway");
+    g2.line();
+
     let probe = Client::builder(backends.as_str())
         .idl(pool.clone())
         .build()
@@ -295,6 +399,17 @@ async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
         .build()
         .unwrap();
     resolved(&client, 2).await;
+    let gateway_set = Client::builder(gateways.as_str())
+        .idl(pool.clone())
+        .build()
+        .unwrap();
+    listed(&gateway_set, 2).await;
+    let g1_addr = gateway_set
+        .endpoints()
+        .into_iter()
+        .map(|e| e.addr)
+        .find(|a| g1_addr.contains(a.as_str()))
+        .unwrap_or_else(|| panic!("G1 ({g1_addr}) is not in {gateways}"));
 
     let load = Arc::new(Load {
         ok: AtomicU64::new(0),
@@ -302,8 +417,17 @@ async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
         stop: AtomicBool::new(false),
         errors: std::sync::Mutex::new(Vec::new()),
     });
+    let per_gateway = Arc::new(std::sync::Mutex::new(BTreeMap::new()));
     let workers: Vec<_> = (0..CONCURRENCY)
         .map(|_| tokio::spawn(worker(client.clone(), load.clone())))
+        .chain((0..HTTP_CONCURRENCY).map(|i| {
+            tokio::spawn(http_worker(
+                gateway_set.clone(),
+                load.clone(),
+                i,
+                per_gateway.clone(),
+            ))
+        }))
         .collect();
     let done = |l: &Load| l.ok.load(Ordering::Relaxed) + l.failed.load(Ordering::Relaxed);
 
@@ -367,7 +491,7 @@ async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
         load.failed.load(Ordering::Relaxed),
         0,
         "failed calls after the kill: {:?}",
-        load.errors.lock().unwrap()
+        load.errors.lock().unwrap().clone()
     );
 
     // C) drain P1 with SIGTERM; the load goes on through P2.
@@ -383,6 +507,11 @@ async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
             .map(|e| (e.calls, e.removed))
     };
     let p1_after_exit = picks_of_p1(&client);
+    g1.signal("-TERM");
+    let mut g1 = g1;
+    let status = g1.child.wait().unwrap();
+    assert!(status.success(), "G1 exited with {status}");
+    let g1_requests = per_gateway.lock().unwrap().get(&g1_addr).copied();
     let (c_calls0, c_t0) = (done(&load), Instant::now());
     tokio::time::sleep(phase).await;
     let qps1 = (done(&load) - c_calls0) as f64 / c_t0.elapsed().as_secs_f64();
@@ -392,7 +521,12 @@ async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
     }
     let failed = load.failed.load(Ordering::Relaxed);
     let ok = load.ok.load(Ordering::Relaxed);
-    assert_eq!(failed, 0, "failed calls: {:?}", load.errors.lock().unwrap());
+    assert_eq!(
+        failed,
+        0,
+        "failed calls: {:?}",
+        load.errors.lock().unwrap().clone()
+    );
     // Dropped from the set before it stopped: nothing was routed to it after.
     assert!(
         matches!(p1_after_exit, Some((_, true))),
@@ -404,6 +538,11 @@ async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
         "calls kept reaching the drained proxy"
     );
     assert_eq!(p1_final["errors"], 0, "P1: {p1_final}");
+    // G1 answered until it left the set, and nothing reached it after.
+    assert!(g1_requests.is_some_and(|n| n > 0), "G1: {g1_requests:?}");
+    let per_gateway = per_gateway.lock().unwrap().clone();
+    assert_eq!(per_gateway.get(&g1_addr).copied(), g1_requests);
+    assert_eq!(per_gateway.len(), 2, "{per_gateway:?}");
     let per_proxy: BTreeMap<String, u64> = client
         .endpoints()
         .into_iter()
@@ -431,8 +570,9 @@ async fn a_fleet_behind_two_proxies_survives_a_kill_a_join_and_a_drain() {
         p1_final["calls"]
     );
     println!("  calls per proxy: {per_proxy:?} (P1 {p1_addr}, P2 {p2_addr})");
+    println!("  HTTP requests per gateway: {per_gateway:?} (G1 {g1_addr}, drained)");
     println!("  calls: {ok} ok, {failed} failed");
-    drop((b2, b2_reg, b3, b4, p2));
+    drop((b2, b2_reg, b3, b4, p2, g2));
 }
 
 #[test]
