@@ -73,9 +73,17 @@ pub struct StreamClientBuilder {
     mode: Mode,
     options: Options,
     limits: Limits,
+    headers: BTreeMap<String, String>,
 }
 
 impl StreamClientBuilder {
+    /// A string key sent in the Header frame of every stream: metainfo
+    /// (`RPC_TRANSIT_k`, `RPC_PERSIST_k`) or a user header. Default: none.
+    pub fn header(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.insert(key.into(), value.into());
+        self
+    }
+
     /// The IDL for the JSON and `Value` modes. Default: none (binary only).
     pub fn idl(mut self, idl: impl Into<Idl>) -> Self {
         self.idl = Some(idl.into());
@@ -253,6 +261,7 @@ impl StreamClient {
             mode: Mode::Json,
             options: Options::default(),
             limits: Limits::default(),
+            headers: BTreeMap::new(),
         }
     }
 
@@ -282,7 +291,8 @@ impl StreamClient {
             map.insert(id, tx);
         }
         let mut header = StreamFrame::new(FrameType::Header, id, method);
-        header.str_kvs = headers;
+        header.str_kvs.clone_from(&self.cfg.headers);
+        header.str_kvs.extend(headers);
         if let Some(s) = service.or(self.cfg.service.as_deref()) {
             header
                 .str_kvs
