@@ -292,3 +292,149 @@ async fn serve_stream(
     }
     Ok(())
 }
+
+// ---------------------------------------------------------------------------
+// bench
+
+/// `anycall bench` on a bidirectional streaming method: `-c` streams on one
+/// TTHeader Streaming connection, each sending one message and reading its
+/// reply in turn, until `-n` messages in all (or `--duration`); reports
+/// messages per second and the latency of each message (send to reply).
+pub(crate) async fn bench(
+    a: &super::args::BenchArgs,
+    addr: &str,
+    pool: &Pool,
+    service: &str,
+    method: &str,
+) -> Result<(), CliError> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Instant;
+
+    use super::args::{BenchMode, Output};
+
+    let m = pool
+        .service(service)
+        .and_then(|s| s.method(method))
+        .ok_or_else(|| anyhow!("no method `{method}`"))?;
+    if m.streaming() != StreamingMode::Bidirectional {
+        return Err(CliError::usage(anyhow!(
+            "bench streams bidirectional methods only; `{method}` is {} streaming",
+            m.streaming()
+        )));
+    }
+    let desc = m
+        .stream_request()
+        .ok_or_else(|| anyhow!("`{method}` has no request struct"))?;
+    let json = super::input::read_data(Some(&a.data))?;
+    let options = a.json.options();
+    let mut encoded = bytes::BytesMut::new();
+    anycall_codec::call::encode_struct_json(
+        desc,
+        &json,
+        anycall_rpc::Protocol::Binary,
+        &options,
+        &mut encoded,
+    )
+    .context("invalid request")?;
+    let (mode, message) = match a.mode {
+        BenchMode::Json => (
+            Mode::Json,
+            Payload::Json(String::from_utf8_lossy(&json).trim().to_owned()),
+        ),
+        BenchMode::Value => {
+            let v = anycall_codec::call::decode_struct_value(
+                desc,
+                &encoded,
+                anycall_rpc::Protocol::Binary,
+                &options,
+                &a.json.limits(),
+            )
+            .context("converting the request to a value")?;
+            (Mode::Value, Payload::Value(anycall_codec::Value::Struct(v)))
+        }
+        BenchMode::Binary => (Mode::Binary, Payload::Binary(encoded.freeze())),
+    };
+    let client = StreamClient::builder(addr)
+        .idl(pool.clone())
+        .service(service)
+        .mode(mode)
+        .options(options)
+        .limits(a.json.limits())
+        .connect_timeout(a.client.connect_timeout)
+        .connect()
+        .await
+        .map_err(|e| call_failed(e, addr))?;
+    let total = a.requests.unwrap_or(if a.duration.is_some() {
+        u64::MAX
+    } else {
+        10_000
+    });
+    let start = Instant::now();
+    let deadline = a.duration.map(|d| start + d);
+    let tickets = Arc::new(AtomicU64::new(0));
+    let mut workers = Vec::new();
+    for _ in 0..a.concurrency.max(1) {
+        let (client, message, tickets) = (client.clone(), message.clone(), tickets.clone());
+        let method = method.to_owned();
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut s = client.bidi(&method).await?;
+            while tickets.fetch_add(1, Ordering::Relaxed) < total
+                && deadline.is_none_or(|d| Instant::now() < d)
+            {
+                let t = Instant::now();
+                s.send(message.clone()).await?;
+                if s.recv().await?.is_none() {
+                    break;
+                }
+                lat.push(u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX));
+            }
+            s.close_send().await?;
+            while s.recv().await?.is_some() {}
+            Ok::<_, anycall_rpc::Error>(lat)
+        }));
+    }
+    let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)
+        .map_err(anyhow::Error::from)?;
+    for w in workers {
+        for us in w
+            .await
+            .context("a worker stopped")?
+            .map_err(|e| call_failed(e, addr))?
+        {
+            hist.saturating_record(us.max(1));
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let n = hist.len();
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "message counts stay far below 2^52"
+    )]
+    let mps = n as f64 / secs;
+    let q = |p: f64| hist.value_at_quantile(p);
+    match a.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::json!({
+                "method": format!("{service}/{method}"),
+                "transport": "ttheader-streaming",
+                "streams": a.concurrency,
+                "messages": n,
+                "seconds": secs,
+                "messages_per_second": mps,
+                "latency_us": {"p50": q(0.5), "p90": q(0.9), "p99": q(0.99), "max": hist.max()},
+            })
+        ),
+        Output::Text => println!(
+            "{n} messages on {} stream(s) in {secs:.2}s: {mps:.0} messages/s; latency per message p50 {}us p90 {}us p99 {}us max {}us",
+            a.concurrency,
+            q(0.5),
+            q(0.9),
+            q(0.99),
+            hist.max()
+        ),
+    }
+    Ok(())
+}

@@ -181,3 +181,55 @@ fn call_the_kitex_streaming_server() {
         stderr(&out)
     );
 }
+
+#[test]
+fn bench_a_bidi_method() {
+    let server = Background::anycall(&["serve", "--idl", IDL, "--listen", "127.0.0.1:0", "--echo"]);
+    for mode in ["json", "value", "binary"] {
+        let out = run_in(
+            &testdata(""),
+            &[
+                "bench",
+                "--idl",
+                IDL,
+                &server.addr,
+                "StreamService/Echo",
+                "-d",
+                r#"{"msg":"x","num":1}"#,
+                "-n",
+                "200",
+                "-c",
+                "4",
+                "-o",
+                "json",
+                "--mode",
+                mode,
+            ],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(doc["messages"], 200, "{doc}");
+        assert_eq!(doc["streams"], 4);
+        assert!(doc["latency_us"]["p50"].as_u64().unwrap() > 0);
+    }
+    let out = run_in(
+        &testdata(""),
+        &[
+            "bench",
+            "--idl",
+            IDL,
+            &server.addr,
+            "StreamService/Sum",
+            "-d",
+            "{}",
+        ],
+        b"",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "only bidi methods: {}",
+        stderr(&out)
+    );
+}
