@@ -7,7 +7,7 @@
 //!   like Kitex's: [`StreamClient::bidi`] (`send`/`recv`/`close_send`),
 //!   [`StreamClient::client_streaming`] (`send`/`close_and_recv`),
 //!   [`StreamClient::server_streaming`] (`recv` until `None`), in the JSON,
-//!   [`Value`](crate::Value) and binary modes ([`Payload`]).
+//!   [`Value`] and binary modes ([`Payload`]).
 //! - [`StreamServer`]: serves the ttstream connections a [`Server`](crate::Server)
 //!   detects; a [`StreamHandler`] gets a [`StreamCall`] (service, method,
 //!   kind, headers), the stream of [`Requests`] and a [`Replies`] sink.
