@@ -56,7 +56,8 @@ const usage = `usage:
       Drives the original Dapr output binding (components-contrib bindings/kitex,
       v1.16.1) through Invoke: one JSON request per stdin line
       {"operation","metadata","data_hex"}, one JSON line back {"data_hex","error"}.
-  T is one of ttheader, ttheader-framed, framed, buffered (Binary protocol throughout).`
+  T is one of ttheader, ttheader-framed, framed, buffered (Binary protocol throughout).
+` + streamUsage
 
 type args struct {
 	cmd         string
@@ -232,6 +233,9 @@ func orDefault(addr string) string {
 func main() {
 	// Kitex logs to stderr; keep it to warnings and worse.
 	klog.SetLevel(klog.LevelWarn)
+	if len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "stream-") {
+		os.Exit(runStreamCommand(os.Args[1], os.Args[2:]))
+	}
 	a, err := parseArgs(os.Args[1:])
 	if err != nil {
 		if err != errHelp {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates kitex_gen/ (committed; never edited by hand) from
-# testdata/interop/echo.thrift and testdata/interop/multi.thrift with Kitex's own
+# testdata/interop/echo.thrift, multi.thrift and streaming.thrift with Kitex's own
 # `kitex` tool at the Kitex version go.mod pins, installing that tool first when
 # $(go env GOPATH)/bin/kitex is missing or another version. See interop/README.md.
 set -euo pipefail
@@ -37,4 +37,7 @@ rm -rf kitex_gen
 for idl in echo.thrift multi.thrift; do
     "$KITEX" -module anycall/interop/kitex-peer -I "$IDL" "$IDL/$idl"
 done
+# Streaming methods with the StreamX interface (-streamx): the generated
+# client and server speak TTHeader Streaming, and gRPC when asked.
+"$KITEX" -streamx -module anycall/interop/kitex-peer -I "$IDL" "$IDL/streaming.thrift"
 gofmt -l kitex_gen

@@ -19,3 +19,5 @@ mod protocol;
 mod regression;
 #[path = "codec/theader.rs"]
 mod theader;
+#[path = "codec/ttstream.rs"]
+mod ttstream;

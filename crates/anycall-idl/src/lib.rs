@@ -43,8 +43,8 @@ pub use load::{Loader, MAX_SOURCE_LEN};
 pub use pool::{
     Annotations, ConstDescriptor, ConstId, ConstValue, EnumDescriptor, EnumId, FieldDescriptor,
     FileDescriptor, FileId, MethodDescriptor, MethodId, NamedType, Pool, PoolOptions, Requiredness,
-    ServiceDescriptor, ServiceId, StructDescriptor, StructId, StructKindExt as StructKind,
-    TypeDescriptor, TypeId, TypeKind, TypedefDescriptor, TypedefId,
+    ServiceDescriptor, ServiceId, StreamingMode, StructDescriptor, StructId,
+    StructKindExt as StructKind, TypeDescriptor, TypeId, TypeKind, TypedefDescriptor, TypedefId,
 };
 pub use provider::Provider;
 pub use suggest::did_you_mean;

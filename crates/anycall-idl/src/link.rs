@@ -22,8 +22,8 @@ use crate::parser;
 use crate::pool::{
     Annotations, ConstDef, ConstId, ConstValue, Def, EnumDef, EnumId, EnumValueDef, FieldDef,
     FileDef, FileId, IdIndex, MethodDef, MethodId, Pool, PoolInner, PoolOptions, Requiredness,
-    ServiceDef, ServiceId, StructDef, StructId, StructKindExt, Ty, TypeDef, TypeId, TypedefDef,
-    TypedefId,
+    ServiceDef, ServiceId, StreamingMode, StructDef, StructId, StructKindExt, Ty, TypeDef, TypeId,
+    TypedefDef, TypedefId,
 };
 use crate::span::{SourceFile, Span};
 
@@ -1077,6 +1077,10 @@ impl Linker<'_> {
                 args_fields[pos].default = self.eval(file, value, ty, 0);
             }
         }
+        let param_ty = match args_fields.as_slice() {
+            [only] => Some(only.ty),
+            _ => None,
+        };
         let args = self.synth_struct(
             file,
             format!("{name}_args"),
@@ -1133,15 +1137,95 @@ impl Linker<'_> {
         );
         self.finish_struct(result, result_fields);
 
+        let streaming = self.streaming_mode(file, func, param_ty, returns);
         MethodDef {
             name: name.clone(),
             oneway: func.oneway,
+            streaming,
             returns,
             args,
             result,
             annotations: Annotations::from_ast(&func.annotations),
             span: func.name.span,
         }
+    }
+
+    /// Parses `streaming.mode` and checks a streaming method's shape: one
+    /// struct parameter, a struct return, not oneway (the messages are bare
+    /// structs, spec §7.5).
+    fn streaming_mode(
+        &mut self,
+        file: FileId,
+        func: &ast::Function,
+        param_ty: Option<TypeId>,
+        returns: Option<TypeId>,
+    ) -> StreamingMode {
+        let Some(ann) = func
+            .annotations
+            .iter()
+            .rev()
+            .find(|a| a.key.name == StreamingMode::ANNOTATION)
+        else {
+            return StreamingMode::None;
+        };
+        let name = &func.name.name;
+        let value = ann.value.as_ref().map_or("", |v| v.value.as_str());
+        let Some(mode) = StreamingMode::from_annotation(value) else {
+            self.err(
+                file,
+                ann.key.span,
+                format!(
+                    "method `{name}`: unknown streaming.mode `{value}` \
+                     (expected unary, client, server or bidirectional)"
+                ),
+            );
+            return StreamingMode::None;
+        };
+        if !mode.is_streaming() {
+            return mode;
+        }
+        let is_struct = |this: &Self, t: TypeId| matches!(this.types[t.idx()].ty, Ty::Struct(_));
+        if func.oneway {
+            self.err(
+                file,
+                func.name.span,
+                format!("streaming method `{name}` cannot be oneway"),
+            );
+        }
+        match func.params.as_slice() {
+            [p] => {
+                if let Some(t) = param_ty
+                    && !is_struct(self, t)
+                {
+                    self.err(
+                        file,
+                        p.name.span,
+                        format!(
+                            "streaming method `{name}`: parameter `{}` must be a struct \
+                             (streaming messages are bare structs)",
+                            p.name.name
+                        ),
+                    );
+                }
+            }
+            _ => self.err(
+                file,
+                func.name.span,
+                format!(
+                    "streaming method `{name}` must take exactly one struct parameter, not {}",
+                    func.params.len()
+                ),
+            ),
+        }
+        match returns {
+            Some(t) if is_struct(self, t) => {}
+            _ => self.err(
+                file,
+                func.name.span,
+                format!("streaming method `{name}` must return a struct"),
+            ),
+        }
+        mode
     }
 
     fn synth_struct(

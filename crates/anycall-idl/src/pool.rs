@@ -340,6 +340,7 @@ pub(crate) struct ConstDef {
 pub(crate) struct MethodDef {
     pub(crate) name: String,
     pub(crate) oneway: bool,
+    pub(crate) streaming: StreamingMode,
     pub(crate) returns: Option<TypeId>,
     pub(crate) args: StructId,
     pub(crate) result: StructId,
@@ -771,6 +772,78 @@ impl<'a> ServiceDescriptor<'a> {
     }
 }
 
+/// How a method is called, from its `streaming.mode` annotation (Kitex):
+/// `"unary"`, `"client"`, `"server"` or `"bidirectional"`.
+///
+/// Client, server and bidirectional methods are streams of bare structs
+/// (TTHeader Streaming or gRPC); `None` and `Unary` are ping-pong calls with
+/// args/result wrappers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StreamingMode {
+    /// No annotation: an ordinary ping-pong method.
+    #[default]
+    None,
+    /// `streaming.mode = "unary"`: ping-pong, like `None`.
+    Unary,
+    /// `streaming.mode = "client"`: many requests, one response.
+    Client,
+    /// `streaming.mode = "server"`: one request, many responses.
+    Server,
+    /// `streaming.mode = "bidirectional"`: many each way.
+    Bidirectional,
+}
+
+impl StreamingMode {
+    /// The annotation key.
+    pub const ANNOTATION: &'static str = "streaming.mode";
+
+    /// Parses an annotation value (exact, lowercase, as Kitex spells it).
+    pub fn from_annotation(value: &str) -> Option<Self> {
+        Some(match value {
+            "unary" => Self::Unary,
+            "client" => Self::Client,
+            "server" => Self::Server,
+            "bidirectional" => Self::Bidirectional,
+            _ => return None,
+        })
+    }
+
+    /// The annotation value; `None` has none and prints as `""`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "",
+            Self::Unary => "unary",
+            Self::Client => "client",
+            Self::Server => "server",
+            Self::Bidirectional => "bidirectional",
+        }
+    }
+
+    /// True for client, server and bidirectional streams.
+    pub fn is_streaming(self) -> bool {
+        matches!(self, Self::Client | Self::Server | Self::Bidirectional)
+    }
+
+    /// True when the client sends many messages (client, bidirectional).
+    pub fn client_streams(self) -> bool {
+        matches!(self, Self::Client | Self::Bidirectional)
+    }
+
+    /// True when the server sends many messages (server, bidirectional).
+    pub fn server_streams(self) -> bool {
+        matches!(self, Self::Server | Self::Bidirectional)
+    }
+}
+
+impl std::fmt::Display for StreamingMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::None => "none",
+            other => other.as_str(),
+        })
+    }
+}
+
 /// A service method.
 #[derive(Debug, Clone, Copy)]
 pub struct MethodDescriptor<'a> {
@@ -798,6 +871,37 @@ impl<'a> MethodDescriptor<'a> {
     /// Declared `oneway`.
     pub fn is_oneway(self) -> bool {
         self.def.oneway
+    }
+
+    /// The `streaming.mode` annotation, parsed: [`StreamingMode::None`]
+    /// when absent.
+    pub fn streaming(self) -> StreamingMode {
+        self.def.streaming
+    }
+
+    /// For a streaming method (client, server or bidirectional), the bare
+    /// request struct each request message is: the single parameter's type.
+    /// Streaming messages travel without an args wrapper (spec §7.5).
+    pub fn stream_request(self) -> Option<StructDescriptor<'a>> {
+        if !self.def.streaming.is_streaming() {
+            return None;
+        }
+        match self.params().next()?.ty().kind() {
+            TypeKind::Struct(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// For a streaming method, the bare response struct each reply message
+    /// is: the return type. No result wrapper (spec §7.5).
+    pub fn stream_response(self) -> Option<StructDescriptor<'a>> {
+        if !self.def.streaming.is_streaming() {
+            return None;
+        }
+        match self.returns()?.kind() {
+            TypeKind::Struct(s) => Some(s),
+            _ => None,
+        }
     }
 
     /// The return type; `None` for `void`.

@@ -20,3 +20,5 @@ mod proto;
 mod provider;
 #[path = "idl/regressions.rs"]
 mod regressions;
+#[path = "idl/streaming.rs"]
+mod streaming;

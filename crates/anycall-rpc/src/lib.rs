@@ -34,6 +34,8 @@
 //! - [`discovery`]: targets, the balancer, and (feature `etcd`) etcd
 //!   resolution and [`Registration`](discovery::Registration) in the
 //!   layout of kitex-contrib/registry-etcd.
+//! - [`ttstream`]: Kitex TTHeader Streaming client and server (streaming
+//!   methods of `streaming.mode`), multiplexed, in every mode.
 //! - [`grpc`] (feature `grpc`, default): gRPC client and catch-all server
 //!   for `.proto` files loaded at run time, server reflection both ways; the
 //!   [`Server`] answers gRPC on its Thrift port when given one.
@@ -53,6 +55,7 @@ pub mod grpc;
 mod payload;
 mod proxy;
 mod server;
+pub mod ttstream;
 
 pub use anycall_codec::Value;
 pub use anycall_codec::call::Reply;

@@ -190,6 +190,20 @@ impl HandlerError {
         }
     }
 
+    /// A `TApplicationException` of `kind` with `message`.
+    pub fn application(kind: TApplicationExceptionType, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            biz_status: None,
+        }
+    }
+
+    /// The exception type sent to the caller.
+    pub fn kind(&self) -> TApplicationExceptionType {
+        self.kind
+    }
+
     /// The message sent to the caller.
     pub fn message(&self) -> &str {
         &self.message
@@ -328,6 +342,7 @@ pub struct ServerBuilder {
     limits: Limits,
     #[cfg(feature = "grpc")]
     grpc: Option<crate::grpc::GrpcServer>,
+    streams: Option<crate::ttstream::StreamServer>,
 }
 
 /// Entry point: [`Server::builder`].
@@ -350,6 +365,7 @@ impl Server {
             limits: Limits::default(),
             #[cfg(feature = "grpc")]
             grpc: None,
+            streams: None,
         }
     }
 }
@@ -404,6 +420,14 @@ impl ServerBuilder {
     /// Decoder limits for arguments. Default [`Limits::default`].
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Serves the connections detected as TTHeader Streaming (the first
+    /// frame has the streaming flag) with `streams`. Default: none (such
+    /// connections are closed).
+    pub fn streams(mut self, streams: crate::ttstream::StreamServer) -> Self {
+        self.streams = Some(streams);
         self
     }
 
@@ -472,6 +496,7 @@ impl ServerBuilder {
             counters: counters.clone(),
             #[cfg(feature = "grpc")]
             grpc: self.grpc,
+            streams: self.streams,
         });
         let semaphore = Arc::new(Semaphore::new(self.max_connections));
         let task = tokio::spawn(accept_loop(listener, shared, semaphore, shutdown_rx));
@@ -535,6 +560,7 @@ struct Shared<H> {
     counters: Arc<Counters>,
     #[cfg(feature = "grpc")]
     grpc: Option<crate::grpc::GrpcServer>,
+    streams: Option<crate::ttstream::StreamServer>,
 }
 
 async fn accept_loop<H: Handler>(
@@ -676,7 +702,15 @@ async fn serve_connection<H: Handler>(
         grpc.serve_connection(stream, rbuf, peer, shutdown).await;
         return;
     }
-    // TTHeader Streaming (and gRPC without a gRPC server) are detected, not served.
+    if detected == Detected::TTHeaderStreaming
+        && let Some(streams) = &shared.streams
+    {
+        let Conn { stream, rbuf, .. } = conn;
+        streams.serve_connection(stream, rbuf, peer, shutdown).await;
+        return;
+    }
+    // TTHeader Streaming without a stream server (and gRPC without a gRPC
+    // server) are detected, not served.
     let Some(transport) = detected
         .transport()
         .filter(|_| detected != Detected::TTHeaderStreaming)

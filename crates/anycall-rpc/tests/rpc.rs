@@ -27,3 +27,5 @@ mod peers;
 mod proxy;
 #[path = "rpc/scripted.rs"]
 mod scripted;
+#[path = "rpc/ttstream.rs"]
+mod ttstream;

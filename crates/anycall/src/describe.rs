@@ -46,6 +46,10 @@ pub struct MethodInfo {
     pub name: String,
     /// Declared oneway.
     pub oneway: bool,
+    /// The streaming kind from `streaming.mode` (`unary`, `client`,
+    /// `server`, `bidirectional`), omitted when not annotated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streaming: Option<&'static str>,
     /// Parameters.
     pub params: Vec<ParamInfo>,
     /// Return type, `void` for none.
@@ -288,6 +292,7 @@ fn method_info(s: ServiceDescriptor<'_>, m: MethodDescriptor<'_>) -> MethodInfo 
     MethodInfo {
         name: m.name().to_owned(),
         oneway: m.is_oneway(),
+        streaming: Some(m.streaming().as_str()).filter(|s| !s.is_empty()),
         params: m.params().map(param).collect(),
         returns: m
             .returns()

@@ -24,6 +24,8 @@ mod grpc;
 mod logs;
 #[path = "cli/peers.rs"]
 mod peers;
+#[path = "cli/streaming.rs"]
+mod streaming;
 #[path = "cli/support.rs"]
 mod support;
 #[path = "cli/watch.rs"]

@@ -47,6 +47,7 @@ mod detect;
 mod encode;
 pub mod theader;
 pub mod ttheader;
+pub mod ttstream;
 
 use std::fmt;
 use std::str::FromStr;
@@ -59,6 +60,7 @@ pub use decode::FrameDecoder;
 pub use detect::{Detected, HTTP2_PREFACE, detect};
 pub use encode::{FrameEncoder, Mark};
 pub use ttheader::{ProtocolId, TTHeader};
+pub use ttstream::{FrameType, StreamDecoder, StreamEncoder, StreamFrame};
 
 /// Default [`FrameLimits::max_frame_size`]: 16 MiB (Volo's default).
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 16 << 20;

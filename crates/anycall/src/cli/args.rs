@@ -315,6 +315,9 @@ pub(crate) enum TransportArg {
     TtheaderFramed,
     /// Apache Thrift's THeader (magic 0x0FFF; carries string headers).
     Theader,
+    /// Kitex TTHeader Streaming for streaming methods (`streaming.mode`);
+    /// other methods go ping-pong over TTHeader.
+    TtheaderStreaming,
 }
 
 impl From<TransportArg> for anycall_rpc::Transport {
@@ -322,7 +325,8 @@ impl From<TransportArg> for anycall_rpc::Transport {
         match t {
             TransportArg::Framed => Self::Framed,
             TransportArg::Buffered => Self::Buffered,
-            TransportArg::Ttheader => Self::TTHeader,
+            // Ping-pong methods under ttheader-streaming go over TTHeader.
+            TransportArg::Ttheader | TransportArg::TtheaderStreaming => Self::TTHeader,
             TransportArg::TtheaderFramed => Self::TTHeaderFramed,
             TransportArg::Theader => Self::THeader,
         }

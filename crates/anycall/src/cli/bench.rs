@@ -453,6 +453,14 @@ fn render_text(r: &Report, samples: &BTreeMap<&'static str, String>) -> String {
 }
 
 pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
+    if let Ok((addr, service, method)) = addr_and_method(&a.positional)
+        && let Ok(pool) = load(&a.idl)
+        && let Ok((svc, m)) = find_method(&pool, &service, &method)
+        && m.streaming().is_streaming()
+    {
+        let service = svc.full_name();
+        return super::stream::bench(a, &addr, &pool, &service, &method).await;
+    }
     let plan = plan(a)?;
     let client = a
         .client

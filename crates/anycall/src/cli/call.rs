@@ -74,6 +74,11 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
         return super::grpc::call(a).await;
     }
     let plan = plan(a)?;
+    if let (Some(pool), Some(service), Some(method)) = (&plan.pool, &plan.service, &plan.method)
+        && super::stream::is_stream_call(a, pool, service, method)
+    {
+        return super::stream::call(a, &plan.addr, pool, service, method, plan.pretty).await;
+    }
     let mut builder = a.client.builder(&plan.addr, &a.json);
     if let (Some(pool), Some(service)) = (&plan.pool, &plan.service) {
         builder = builder.idl(pool.clone()).service(service.clone());
@@ -130,7 +135,7 @@ fn with_meta(mut req: Request, a: &CallArgs) -> Request {
 
 /// A failed call as the command's error: a `TApplicationException` exits
 /// with 64 + its type, a business status error with 4.
-fn call_failed(e: anycall_rpc::Error, addr: &str) -> CliError {
+pub(super) fn call_failed(e: anycall_rpc::Error, addr: &str) -> CliError {
     if let Some(biz) = e.biz_status() {
         let extra = if biz.extra.is_empty() {
             String::new()

@@ -131,6 +131,13 @@ pub(crate) fn render_text(d: &Description) -> String {
                 let _ = write!(out, " throws ({})", throws.join(", "));
             }
             out.push_str(&annotations_text(&m.annotations));
+            match m.streaming {
+                Some("unary") => out.push_str("  // unary (ping-pong)"),
+                Some(kind) => {
+                    let _ = write!(out, "  // {kind} streaming");
+                }
+                None => {}
+            }
             if let Some(from) = &m.from {
                 let _ = write!(out, "  // from {from}");
             }

@@ -13,6 +13,7 @@ mod gateway;
 mod grpc;
 mod input;
 mod serve;
+mod stream;
 mod watch;
 
 use std::process::ExitCode;

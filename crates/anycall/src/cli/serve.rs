@@ -171,12 +171,15 @@ pub(crate) async fn start_mock(
     if let Idl::Pool(pool) = &idl {
         builder = builder.services(pool.services().map(|s| s.full_name()));
     }
+    let streams =
+        super::stream::stream_server(idl.clone(), answers.book.clone(), answers.echo, options);
     let handler = MockHandler {
         idl: idl.clone(),
         answers,
         options,
     };
     builder
+        .streams(streams)
         .idl(idl)
         .limits(crate::cli::args::limits_for(&options))
         .options(options)
@@ -223,7 +226,7 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     // Signals are caught before the readiness line, so none is lost.
     let mut signals = Signals::new()?;
     println!(
-        "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed, theader; binary and compact); Ctrl-C stops",
+        "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed, theader; binary and compact; ttheader streaming); Ctrl-C stops",
         handle.local_addr()
     );
     signals.next().await?;

@@ -1,0 +1,504 @@
+//! The server side: the ttstream connections a [`Server`](crate::Server)
+//! detects, each serving many streams concurrently.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anycall_codec::frame::ttstream::exception_type;
+use anycall_codec::frame::{FrameType, StreamDecoder, StreamFrame, TTHeader};
+use anycall_codec::thrift::{TApplicationException, TApplicationExceptionType};
+use anycall_codec::{Limits, Options};
+use anycall_idl::StreamingMode;
+use bytes::{Bytes, BytesMut};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio::task::AbortHandle;
+
+use super::{
+    ConnLimits, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STREAMS_PER_CONNECTION, MessageCodec,
+    STREAM_BUFFER, spawn_writer,
+};
+use crate::error::{Error, Kind};
+use crate::payload::{Idl, Payload};
+use crate::server::{HandlerError, Mode};
+
+/// What a handler knows about the stream it serves.
+#[derive(Debug, Clone)]
+pub struct StreamCall {
+    service: String,
+    method: String,
+    kind: StreamingMode,
+    headers: BTreeMap<String, String>,
+    peer: SocketAddr,
+    stream_id: i32,
+}
+
+impl StreamCall {
+    /// The IDL service (from `isn`, or the one declaring the method).
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// The method.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// Client, server or bidirectional.
+    pub fn kind(&self) -> StreamingMode {
+        self.kind
+    }
+
+    /// The string keys of the client's Header frame (`isn`, metainfo).
+    pub fn headers(&self) -> &BTreeMap<String, String> {
+        &self.headers
+    }
+
+    /// The client's address.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The stream id.
+    pub fn stream_id(&self) -> i32 {
+        self.stream_id
+    }
+}
+
+/// The request messages of one stream, in the server's mode.
+#[derive(Debug)]
+pub struct Requests {
+    rx: mpsc::Receiver<Bytes>,
+    codec: MessageCodec,
+}
+
+impl Requests {
+    /// The next request; `None` once the client half-closed.
+    ///
+    /// # Errors
+    ///
+    /// A message that does not decode as the method's request struct.
+    pub async fn recv(&mut self) -> crate::Result<Option<Payload>> {
+        match self.rx.recv().await {
+            Some(bytes) => self.codec.decode(true, bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Where a handler sends its reply messages.
+#[derive(Debug)]
+pub struct Replies {
+    tx: mpsc::Sender<StreamFrame>,
+    id: i32,
+    method: Arc<str>,
+    codec: MessageCodec,
+    header_sent: Arc<AtomicBool>,
+    max_message_size: usize,
+}
+
+impl Replies {
+    /// Sends one reply message (the Header frame goes first, once).
+    ///
+    /// # Errors
+    ///
+    /// Encoding errors, a message over the size limit, a closed connection.
+    pub async fn send(&mut self, message: Payload) -> crate::Result<()> {
+        let bytes = self.codec.encode(false, &message)?;
+        if bytes.len() > self.max_message_size {
+            return Err(Error::config(format!(
+                "a reply of {} bytes exceeds the {}-byte limit",
+                bytes.len(),
+                self.max_message_size
+            )));
+        }
+        let closed = || Error::new(Kind::Io, "the stream connection is closed");
+        if !self.header_sent.swap(true, Ordering::Relaxed) {
+            self.tx
+                .send(StreamFrame::new(FrameType::Header, self.id, &*self.method))
+                .await
+                .map_err(|_| closed())?;
+        }
+        self.tx
+            .send(StreamFrame::data(self.id, &*self.method, bytes))
+            .await
+            .map_err(|_| closed())
+    }
+}
+
+/// The future a [`StreamHandler`] returns.
+pub type StreamFuture = Pin<Box<dyn Future<Output = Result<(), HandlerError>> + Send>>;
+
+/// Serves streams: gets the call, the requests and the replies sink; its
+/// result ends the stream (`Ok`: an empty trailer; an error: a trailer with
+/// a `TApplicationException`, or `biz-*` keys for a business status).
+///
+/// Closures `Fn(StreamCall, Requests, Replies) -> impl Future` implement it.
+pub trait StreamHandler: Send + Sync + 'static {
+    /// Serves one stream.
+    fn serve(&self, call: StreamCall, requests: Requests, replies: Replies) -> StreamFuture;
+}
+
+impl<F, Fut> StreamHandler for F
+where
+    F: Fn(StreamCall, Requests, Replies) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+{
+    fn serve(&self, call: StreamCall, requests: Requests, replies: Replies) -> StreamFuture {
+        Box::pin(self(call, requests, replies))
+    }
+}
+
+/// Builds a [`StreamServer`].
+pub struct StreamServerBuilder {
+    handler: Arc<dyn StreamHandler>,
+    idl: Idl,
+    mode: Mode,
+    max_streams: usize,
+    max_message_size: usize,
+    stream_timeout: Option<Duration>,
+    options: Options,
+    limits: Limits,
+}
+
+impl fmt::Debug for StreamServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamServerBuilder")
+            .field("mode", &self.mode)
+            .field("max_streams", &self.max_streams)
+            .field("max_message_size", &self.max_message_size)
+            .field("stream_timeout", &self.stream_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StreamServerBuilder {
+    /// Streams served at once on one connection; a Header frame beyond it
+    /// is answered with an error trailer. Default
+    /// [`DEFAULT_MAX_STREAMS_PER_CONNECTION`] (1000).
+    pub fn max_streams_per_connection(mut self, max: usize) -> Self {
+        self.max_streams = max;
+        self
+    }
+
+    /// The largest message accepted or sent; a bigger frame closes the
+    /// connection. Default [`DEFAULT_MAX_MESSAGE_SIZE`] (4 MiB).
+    pub fn max_message_size(mut self, max: usize) -> Self {
+        self.max_message_size = max;
+        self
+    }
+
+    /// How long a handler may take; then the stream is reset (Rst,
+    /// exception 12015) and the handler dropped. Default: no limit.
+    pub fn stream_timeout(mut self, timeout: Duration) -> Self {
+        self.stream_timeout = Some(timeout);
+        self
+    }
+
+    /// Transcoding options.
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Decoding limits.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The server, to hand to [`ServerBuilder::streams`](crate::ServerBuilder::streams).
+    pub fn build(self) -> StreamServer {
+        StreamServer {
+            inner: Arc::new(self),
+        }
+    }
+}
+
+/// Serves TTHeader Streaming connections; see the [module docs](super).
+#[derive(Clone, Debug)]
+pub struct StreamServer {
+    inner: Arc<StreamServerBuilder>,
+}
+
+struct Entry {
+    tx: Option<mpsc::Sender<Bytes>>,
+    task: Option<AbortHandle>,
+    header_sent: Arc<AtomicBool>,
+    method: Arc<str>,
+}
+
+type Streams = Arc<Mutex<HashMap<i32, Entry>>>;
+
+fn lock(streams: &Streams) -> std::sync::MutexGuard<'_, HashMap<i32, Entry>> {
+    streams
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl StreamServer {
+    /// A builder: `handler` serves every stream, with messages in `mode`
+    /// decoded by the streaming methods of `idl` (needed in every mode: it
+    /// says which methods stream).
+    pub fn builder(
+        mode: Mode,
+        idl: impl Into<Idl>,
+        handler: impl StreamHandler,
+    ) -> StreamServerBuilder {
+        StreamServerBuilder {
+            handler: Arc::new(handler),
+            idl: idl.into(),
+            mode,
+            max_streams: DEFAULT_MAX_STREAMS_PER_CONNECTION,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            stream_timeout: None,
+            options: Options::default(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// Serves one detected connection (`rbuf`: the bytes read so far) until
+    /// the client closes it or `shutdown` turns true; then open streams end
+    /// with a trailer (exception 12006, "server is shutting down").
+    pub(crate) async fn serve_connection(
+        &self,
+        stream: TcpStream,
+        mut rbuf: BytesMut,
+        peer: SocketAddr,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let cfg = &self.inner;
+        let _ = stream.set_nodelay(true);
+        let (mut r, w) = stream.into_split();
+        let tx = spawn_writer(w, cfg.max_message_size);
+        let streams: Streams = Arc::new(Mutex::new(HashMap::new()));
+        let limits = ConnLimits {
+            max_message_size: cfg.max_message_size,
+        };
+        let mut dec = StreamDecoder::new().with_limits(limits.frame_limits());
+        tracing::debug!(%peer, "ttstream connection open");
+        let stopping = 'conn: loop {
+            loop {
+                match dec.decode(&mut rbuf) {
+                    Ok(Some(frame)) => self.on_frame(frame, peer, &tx, &streams).await,
+                    Ok(None) => break,
+                    Err(err) => {
+                        tracing::warn!(%peer, reason = %err, "closing ttstream connection: bad frame");
+                        break 'conn false;
+                    }
+                }
+            }
+            let read = tokio::select! {
+                biased;
+                _ = shutdown.wait_for(|stop| *stop) => break true,
+                read = r.read_buf(&mut rbuf) => read,
+            };
+            match read {
+                Ok(0) | Err(_) => break false,
+                Ok(_) => {}
+            }
+        };
+        let open: Vec<(i32, Entry)> = lock(&streams).drain().collect();
+        for (id, entry) in open {
+            if let Some(task) = entry.task {
+                task.abort();
+            }
+            if stopping {
+                let ex = TApplicationException::new(
+                    exception_type::TRANSPORT_CLOSING,
+                    "server is shutting down",
+                );
+                end_stream(&tx, id, &entry.method, &entry.header_sent, Some(ex), None).await;
+            }
+        }
+        tracing::debug!(%peer, "ttstream connection closed");
+    }
+
+    async fn on_frame(
+        &self,
+        frame: StreamFrame,
+        peer: SocketAddr,
+        tx: &mpsc::Sender<StreamFrame>,
+        streams: &Streams,
+    ) {
+        let id = frame.stream_id;
+        match frame.frame_type {
+            FrameType::Header => self.open_stream(frame, peer, tx, streams).await,
+            FrameType::Data => {
+                let sender = lock(streams).get(&id).and_then(|e| e.tx.clone());
+                if let Some(sender) = sender {
+                    // A handler that stopped reading just loses the message.
+                    let _ = sender.send(frame.payload).await;
+                }
+            }
+            FrameType::Trailer => {
+                if let Some(e) = lock(streams).get_mut(&id) {
+                    e.tx = None;
+                }
+            }
+            FrameType::Rst => {
+                if let Some(e) = lock(streams).remove(&id)
+                    && let Some(task) = e.task
+                {
+                    tracing::debug!(%peer, stream = id, "stream reset by the client");
+                    task.abort();
+                }
+            }
+            FrameType::Meta => {}
+        }
+    }
+
+    async fn open_stream(
+        &self,
+        frame: StreamFrame,
+        peer: SocketAddr,
+        tx: &mpsc::Sender<StreamFrame>,
+        streams: &Streams,
+    ) {
+        let cfg = &self.inner;
+        let id = frame.stream_id;
+        let method: Arc<str> = Arc::from(frame.method.as_str());
+        let header_sent = Arc::new(AtomicBool::new(false));
+        let refuse = |kind: TApplicationExceptionType, msg: String| {
+            let tx = tx.clone();
+            let method = method.clone();
+            let header_sent = header_sent.clone();
+            async move {
+                tracing::debug!(%peer, stream = id, reason = %msg, "stream refused");
+                let ex = TApplicationException::new(kind, msg);
+                end_stream(&tx, id, &method, &header_sent, Some(ex), None).await;
+            }
+        };
+        if lock(streams).contains_key(&id) {
+            return refuse(
+                exception_type::ILLEGAL_FRAME,
+                format!("stream {id} is already open"),
+            )
+            .await;
+        }
+        if lock(streams).len() >= cfg.max_streams {
+            return refuse(
+                exception_type::ILLEGAL_OPERATION,
+                format!(
+                    "too many streams on this connection (max {})",
+                    cfg.max_streams
+                ),
+            )
+            .await;
+        }
+        let codec = match MessageCodec::new(
+            cfg.idl.pool(),
+            frame.service().filter(|s| !s.is_empty()),
+            &method,
+            cfg.mode,
+            cfg.options,
+            cfg.limits,
+        ) {
+            Ok(c) => c,
+            Err(err) => {
+                return refuse(TApplicationExceptionType::UNKNOWN_METHOD, format!("{err}")).await;
+            }
+        };
+        let (req_tx, req_rx) = mpsc::channel(STREAM_BUFFER);
+        let call = StreamCall {
+            service: codec.service().to_owned(),
+            method: method.to_string(),
+            kind: codec.kind(),
+            headers: frame.str_kvs,
+            peer,
+            stream_id: id,
+        };
+        let requests = Requests {
+            rx: req_rx,
+            codec: codec.clone(),
+        };
+        let replies = Replies {
+            tx: tx.clone(),
+            id,
+            method: method.clone(),
+            codec,
+            header_sent: header_sent.clone(),
+            max_message_size: cfg.max_message_size,
+        };
+        // Registered before the task runs, so its end finds the entry.
+        lock(streams).insert(
+            id,
+            Entry {
+                tx: Some(req_tx),
+                task: None,
+                header_sent: header_sent.clone(),
+                method: method.clone(),
+            },
+        );
+        let fut = cfg.handler.serve(call, requests, replies);
+        let timeout = cfg.stream_timeout;
+        let streams2 = streams.clone();
+        let tx2 = tx.clone();
+        let task = tokio::spawn(async move {
+            let result = match timeout {
+                Some(t) => tokio::time::timeout(t, fut).await.ok(),
+                None => Some(fut.await),
+            };
+            // Reset by the client meanwhile: nothing more to send.
+            if lock(&streams2).remove(&id).is_none() {
+                return;
+            }
+            match result {
+                Some(Ok(())) => end_stream(&tx2, id, &method, &header_sent, None, None).await,
+                Some(Err(err)) => {
+                    if let Some(biz) = err.as_biz_status() {
+                        let mut h = TTHeader::default();
+                        biz.write(&mut h);
+                        end_stream(&tx2, id, &method, &header_sent, None, Some(h.str_kvs)).await;
+                    } else {
+                        let ex = TApplicationException::new(err.kind(), err.message());
+                        end_stream(&tx2, id, &method, &header_sent, Some(ex), None).await;
+                    }
+                }
+                None => {
+                    tracing::debug!(stream = id, "stream timed out on the server");
+                    let ex = TApplicationException::new(
+                        exception_type::STREAM_TIMEOUT,
+                        "stream timeout on the server",
+                    );
+                    let rst = StreamFrame::new(FrameType::Rst, id, &*method).with_exception(&ex);
+                    let _ = tx2.send(rst).await;
+                }
+            }
+        });
+        if let Some(e) = lock(streams).get_mut(&id) {
+            e.task = Some(task.abort_handle());
+        }
+    }
+}
+
+/// Sends the Header frame (when none went yet) and the Trailer.
+async fn end_stream(
+    tx: &mpsc::Sender<StreamFrame>,
+    id: i32,
+    method: &str,
+    header_sent: &AtomicBool,
+    exception: Option<TApplicationException>,
+    keys: Option<BTreeMap<String, String>>,
+) {
+    if !header_sent.swap(true, Ordering::Relaxed) {
+        let _ = tx
+            .send(StreamFrame::new(FrameType::Header, id, method))
+            .await;
+    }
+    let mut trailer = StreamFrame::new(FrameType::Trailer, id, method);
+    if let Some(keys) = keys {
+        trailer.str_kvs = keys;
+    }
+    if let Some(ex) = exception {
+        trailer = trailer.with_exception(&ex);
+    }
+    let _ = tx.send(trailer).await;
+}
