@@ -19,7 +19,11 @@
 //!   result is a fixed point, and it decodes to the same `Value` as the
 //!   original bytes (nothing is lost in the text);
 //! * JSON → bytes: bytes that encode render to JSON that encodes to the very
-//!   same bytes, and the `Value` path re-encodes them unchanged too.
+//!   same bytes, and the `Value` path re-encodes them unchanged too;
+//! * the direct JSON scanner and writer (the default paths) against the
+//!   serde-driven reference (`dynamic::json::reference`): the same bytes or
+//!   JSON, or errors of the same kind (the same message, but for syntax
+//!   errors, which both word in their own way).
 
 #![allow(dead_code, reason = "each target uses part of the shared code")]
 
@@ -29,9 +33,10 @@ use anycall_codec::call::{
     decode_args_json, decode_args_value, decode_struct_json, decode_struct_value, encode_call_json,
     encode_call_value, encode_struct_json, encode_struct_value, read_envelope,
 };
+use anycall_codec::dynamic::json::{JsonView, reference, to_json_writer, write_json_struct};
 use anycall_codec::dynamic::value::{read_value, write_value};
 use anycall_codec::thrift::{Protocol, ProtocolReader, ProtocolWriter};
-use anycall_codec::{BinaryFormat, Limits, NonFinite, Options};
+use anycall_codec::{BinaryFormat, ErrorKind, Limits, NonFinite, Options};
 use anycall_idl::{Loader, MethodDescriptor, Pool, StructDescriptor};
 use bytes::BytesMut;
 
@@ -192,6 +197,46 @@ pub fn bytes_to_value(data: &[u8]) {
     }
 }
 
+/// Ok bytes, or the error's kind and message (syntax errors by kind only).
+fn verdict<T>(r: anycall_codec::Result<T>) -> Result<T, (ErrorKind, String)> {
+    r.map_err(|e| {
+        let msg = if e.kind() == ErrorKind::Json { String::new() } else { e.to_string() };
+        (e.kind(), msg)
+    })
+}
+
+/// The scanner and the reference read `json` alike.
+fn scanner_agrees(desc: StructDescriptor<'_>, json: &[u8], c: &Case<'_>) {
+    let run = |new: bool| {
+        let mut out = BytesMut::new();
+        let mut w = ProtocolWriter::new(c.protocol, &mut out);
+        let r = if new {
+            write_json_struct(&mut w, desc, json, &c.opts)
+        } else {
+            reference::write_json_struct(&mut w, desc, json, &c.opts)
+        };
+        verdict(r).map(|()| out)
+    };
+    let (new, old) = (run(true), run(false));
+    assert_eq!(new, old, "scanner and reference differ on {:?}", String::from_utf8_lossy(json));
+}
+
+/// The direct writer and the reference render `bytes` alike.
+fn writer_agrees(desc: StructDescriptor<'_>, bytes: &[u8], c: &Case<'_>) {
+    let run = |new: bool| {
+        let view = JsonView::new_struct(bytes, c.protocol, desc, c.opts).limits(limits());
+        let mut out = Vec::new();
+        let r = if new {
+            to_json_writer(&view, &mut out, false)
+        } else {
+            reference::to_json_writer(&view, &mut out, false)
+        };
+        verdict(r).map(|()| (out, view.consumed()))
+    };
+    let (new, old) = (run(true), run(false));
+    assert_eq!(new, old, "writer and reference differ");
+}
+
 fn json_of(desc: StructDescriptor<'_>, bytes: &[u8], c: &Case<'_>, pretty: bool) -> String {
     decode_struct_json(desc, bytes, c.protocol, &c.opts, &limits(), pretty)
         .unwrap_or_else(|e| panic!("re-encoded bytes render: {e}"))
@@ -216,6 +261,7 @@ pub fn bytes_to_json(data: &[u8]) {
     let Some(c) = case(data) else { return };
     let lim = limits();
     let desc = strukt(c.target);
+    writer_agrees(desc, c.payload, &c);
     let pretty = c.payload.first().is_some_and(|b| b & 1 == 1);
     let Ok((j1, used)) = decode_struct_json(desc, c.payload, c.protocol, &c.opts, &lim, pretty)
     else {
@@ -247,6 +293,7 @@ pub fn json_to_bytes(data: &[u8]) {
     let json = c.payload;
     if c.target < 4 {
         let desc = strukt(c.target);
+        scanner_agrees(desc, json, &c);
         let mut b1 = BytesMut::new();
         if encode_struct_json(desc, json, c.protocol, &c.opts, &mut b1).is_err() {
             return;

@@ -331,3 +331,22 @@ fn deep_and_unknown_values_are_limited_in_the_scanner_too() {
     );
     assert_eq!(Ok(buf.to_vec()), old);
 }
+
+#[test]
+fn text_that_is_not_utf8_is_refused_where_the_reference_refuses_it() {
+    let pool = holder_pool();
+    let ty = pool.type_by_id(all_type_id(&pool));
+    for json in [
+        &b"{\"zz\": \"\xff\"}"[..],
+        b"{\"s\": \"\xff\"}",
+        b"{\"i32v\": \"x\", \"s\": \"\xc3\"}",
+        b"{\"s\xff\": 1}",
+        b"\xff",
+    ] {
+        for opts in [Options::default(), Options::lenient()] {
+            let new = j2t(true, Protocol::Binary, ty, json, &opts);
+            let old = j2t(false, Protocol::Binary, ty, json, &opts);
+            assert_eq!(new, old, "{}", String::from_utf8_lossy(json));
+        }
+    }
+}

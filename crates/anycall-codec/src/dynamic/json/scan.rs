@@ -1,6 +1,7 @@
 //! JSON → Thrift bytes: a scanner driven by the descriptor.
 //!
-//! The input is checked for UTF-8 once, up front; after that the scanner
+//! The input is checked for UTF-8 once, up front (text that is not UTF-8
+//! goes to the serde reader, which reports where); after that the scanner
 //! walks the bytes itself, guided by the type it expects next, and writes
 //! each value into the output as soon as it is read:
 //!
@@ -43,7 +44,9 @@ pub fn write_json<W: Writer>(
     json: &[u8],
     opts: &Options,
 ) -> Result<()> {
-    let mut p = Scanner::new(json, opts)?;
+    let Some(mut p) = Scanner::new(json, opts) else {
+        return super::de::write_json(w, ty, json, opts);
+    };
     p.ws();
     let kind = ty.kind();
     p.value(w, ty, kind, 0)?;
@@ -57,7 +60,9 @@ pub fn write_json_struct<W: Writer>(
     json: &[u8],
     opts: &Options,
 ) -> Result<()> {
-    let mut p = Scanner::new(json, opts)?;
+    let Some(mut p) = Scanner::new(json, opts) else {
+        return super::de::write_json_struct(w, desc, json, opts);
+    };
     p.ws();
     p.structure(w, desc, 0, true)?;
     p.end()
@@ -164,22 +169,13 @@ fn found_text(b: u8) -> &'static str {
 }
 
 impl<'j, 'o> Scanner<'j, 'o> {
-    fn new(json: &'j [u8], opts: &'o Options) -> Result<Self> {
-        let text = match std::str::from_utf8(json) {
-            Ok(t) => t,
-            Err(e) => {
-                let s = Scanner {
-                    bytes: json,
-                    text: "",
-                    pos: e.valid_up_to(),
-                    scratch: String::new(),
-                    nest: 0,
-                    opts,
-                };
-                return Err(s.syntax("invalid UTF-8"));
-            }
-        };
-        Ok(Scanner {
+    /// A scanner over `json`, or `None` when it is not UTF-8. Such input
+    /// is left to the serde reader, which finds the first problem in
+    /// document order, as a typed error before the bad byte or a syntax
+    /// error at it (and lets bad bytes pass in skipped values).
+    fn new(json: &'j [u8], opts: &'o Options) -> Option<Self> {
+        let text = std::str::from_utf8(json).ok()?;
+        Some(Scanner {
             bytes: json,
             text,
             pos: 0,

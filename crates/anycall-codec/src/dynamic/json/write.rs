@@ -28,6 +28,31 @@ pub(super) struct Json<'x, 'o, R> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Appends `s`, a Thrift string's bytes, as a JSON string; an error when
+/// they are not UTF-8 (as `Reader::read_string` words it). ASCII text is
+/// checked by the escape scan itself, eight bytes at a time; only text with
+/// other bytes goes through the UTF-8 validator.
+#[inline]
+fn write_utf8(out: &mut Vec<u8>, s: &[u8]) -> Result<()> {
+    let mut i = 0;
+    let mut high = 0u64;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        high |= w;
+        i += 8;
+    }
+    for &b in &s[i..] {
+        high |= u64::from(b);
+    }
+    if high & HIGHS != 0 && std::str::from_utf8(s).is_err() {
+        return Err(crate::thrift::util::not_utf8("string"));
+    }
+    write_str(out, s);
+    Ok(())
+}
+
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
 /// Appends `s` as a JSON string, escaped as serde_json escapes.
 #[inline]
 pub(super) fn write_str(out: &mut Vec<u8>, s: &[u8]) {
@@ -36,6 +61,10 @@ pub(super) fn write_str(out: &mut Vec<u8>, s: &[u8]) {
     let mut start = 0;
     loop {
         let i = find_special(s, start);
+        if i == s.len() && start == 0 {
+            out.extend_from_slice(s);
+            break;
+        }
         out.extend_from_slice(&s[start..i]);
         let Some(&b) = s.get(i) else {
             break;
@@ -169,8 +198,8 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
                 }
             }
             TypeKind::String => {
-                let s = self.r.read_string()?;
-                write_str(self.out, s.as_bytes());
+                let s = self.r.read_binary()?;
+                write_utf8(self.out, s)?;
             }
             TypeKind::Binary => {
                 let b = self.r.read_binary()?;
@@ -292,7 +321,7 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
                 let d = self.r.read_double()?;
                 quoted(out, double_key(d, &mut ryu::Buffer::new()));
             }
-            TypeKind::String => write_str(out, self.r.read_string()?.as_bytes()),
+            TypeKind::String => write_utf8(out, self.r.read_binary()?)?,
             TypeKind::Binary => {
                 let b = self.r.read_binary()?;
                 match opts.binary {
@@ -325,11 +354,16 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
         let mut seen = Seen::new(desc.len());
         self.out.push(b'{');
         let mut first = true;
+        // Fields usually come in declaration order: try the one after the
+        // last match before the id index.
+        let mut next = 0;
         while let Some((tt, id)) = self.r.read_field_begin()? {
-            let Some(f) = desc.field_by_id(id) else {
+            let predicted = desc.field(next).filter(|f| f.id() == id);
+            let Some(f) = predicted.or_else(|| desc.field_by_id(id)) else {
                 self.r.skip(tt)?;
                 continue;
             };
+            next = f.index() + 1;
             let kind = f.ty().kind();
             if tt != ttype_of_kind(kind) {
                 // Kitex's generic servers may write a void result as a VOID field.
