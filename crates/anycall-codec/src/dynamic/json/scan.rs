@@ -211,8 +211,17 @@ impl<'j, 'o> Scanner<'j, 'o> {
         self.bytes.get(self.pos).copied().unwrap_or(0)
     }
 
+    /// Skips whitespace; compact JSON has none, and a byte above the space
+    /// ends it at once.
     #[inline(always)]
     fn ws(&mut self) {
+        if self.bytes.get(self.pos).is_some_and(|&b| b > b' ') {
+            return;
+        }
+        self.ws_run();
+    }
+
+    fn ws_run(&mut self) {
         while let Some(&b) = self.bytes.get(self.pos) {
             if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                 self.pos += 1;
@@ -461,7 +470,7 @@ impl<'j, 'o> Scanner<'j, 'o> {
     /// A number; the current byte is `-` or a digit. Returns it with its
     /// text as written.
     #[inline]
-    fn number(&mut self) -> Result<(Num, &'j str)> {
+    fn number(&mut self) -> Result<(Num, Raw<'j>)> {
         let b = self.bytes;
         let start = self.pos;
         let mut i = start;
@@ -480,19 +489,25 @@ impl<'j, 'o> Scanner<'j, 'o> {
                     return Err(self.syntax("invalid number"));
                 }
             }
-            Some(c @ b'1'..=b'9') => {
-                m = u64::from(c - b'0');
-                i += 1;
+            Some(b'1'..=b'9') => {
+                let digits = i;
                 while let Some(&c) = b.get(i) {
                     if !c.is_ascii_digit() {
                         break;
                     }
-                    let d = u64::from(c - b'0');
-                    match m.checked_mul(10).and_then(|m| m.checked_add(d)) {
-                        Some(n) => m = n,
-                        None => long = true,
-                    }
+                    m = m.wrapping_mul(10).wrapping_add(u64::from(c - b'0'));
                     i += 1;
+                }
+                // Up to 19 digits always fit in a u64; 20 may.
+                if i - digits > 19 {
+                    m = 0;
+                    for &c in &b[digits..i] {
+                        let d = u64::from(c - b'0');
+                        match m.checked_mul(10).and_then(|m| m.checked_add(d)) {
+                            Some(n) => m = n,
+                            None => long = true,
+                        }
+                    }
                 }
             }
             _ => {
@@ -529,8 +544,11 @@ impl<'j, 'o> Scanner<'j, 'o> {
             float = true;
         }
         self.pos = i;
-        let text = self.text;
-        let raw = &text[start..i];
+        let raw = Raw {
+            text: self.text,
+            start,
+            end: i,
+        };
         if !float && !long {
             if !neg {
                 return Ok((Num::U(m), raw));
@@ -546,7 +564,7 @@ impl<'j, 'o> Scanner<'j, 'o> {
                 raw,
             ));
         }
-        match raw.parse::<f64>() {
+        match self.text[start..i].parse::<f64>() {
             Ok(d) if d.is_finite() => Ok((Num::F(d), raw)),
             _ => Err(self.syntax("number out of range")),
         }
@@ -1134,6 +1152,20 @@ fn scalar_str<W: Writer>(
     }
 }
 
+/// A number's text as the input wrote it, sliced only when shown.
+#[derive(Clone, Copy)]
+struct Raw<'j> {
+    text: &'j str,
+    start: usize,
+    end: usize,
+}
+
+impl std::fmt::Display for Raw<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text[self.start..self.end])
+    }
+}
+
 /// A JSON number as a scalar of kind `kind`; `raw` is its text.
 #[inline]
 fn scalar_num<W: Writer>(
@@ -1141,7 +1173,7 @@ fn scalar_num<W: Writer>(
     ty: TypeDescriptor<'_>,
     kind: TypeKind<'_>,
     n: Num,
-    raw: &str,
+    raw: Raw<'_>,
 ) -> Result<()> {
     let int = |w: &mut W, n: i64| match kind {
         TypeKind::Byte
