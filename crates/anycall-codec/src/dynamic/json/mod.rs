@@ -14,7 +14,7 @@
 //! Errors keep their kind and field path (`Echo_args.req.items["k"].id:
 //! expected i64, found string "abc"`).
 //!
-//! The serde-driven transcoders these replaced stay in [`reference`], the
+//! The serde-driven transcoders these replaced stay in [`reference`](mod@reference), the
 //! reference that property tests and fuzz targets hold the fast paths to.
 //!
 //! JSON mapping (see [`Options`](crate::Options) for the switches):
