@@ -141,6 +141,7 @@ pub(crate) fn fixture(pool: &Pool, name: &'static str) -> Fixture {
         other => panic!("no fixture named {other}"),
     }
     .expect("fixture renders");
+    pin_text(name, &json);
     let desc = pool.find_struct("Request").expect("Request");
     let mut thrift = BytesMut::new();
     encode_struct_json(
@@ -153,6 +154,27 @@ pub(crate) fn fixture(pool: &Pool, name: &'static str) -> Fixture {
     .expect("fixture encodes");
     check_same(&json, &thrift);
     Fixture { name, json, thrift }
+}
+
+/// The JSON text of the fixtures that other programs read too (the
+/// dynamicgo anchor of `bench/run`) lives in `testdata/codec/bench/fixtures/`;
+/// it must be what this file builds (`UPDATE_GOLDEN=1` rewrites it).
+fn pin_text(name: &str, json: &[u8]) {
+    if name == "1k-sorted" {
+        return;
+    }
+    let path = dir().join("fixtures").join(format!("{name}.json"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(dir().join("fixtures")).expect("fixtures dir");
+        std::fs::write(&path, json).expect("fixture written");
+        return;
+    }
+    let pinned = std::fs::read(&path).unwrap_or_default();
+    assert!(
+        pinned == json,
+        "{} differs from the {name} fixture built here; rerun with UPDATE_GOLDEN=1",
+        path.display()
+    );
 }
 
 /// The value with every object's keys in sorted order.

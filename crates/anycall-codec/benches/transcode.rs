@@ -2,7 +2,8 @@
 //! same run (wall time).
 //!
 //! See `fixtures.rs` for what each direction measures. Throughput is counted
-//! in Thrift bytes for every direction, so figures compare across rows.
+//! in bytes of JSON for JSON → Thrift and in bytes of Thrift for the other
+//! directions.
 //! On a shared machine wall time is noisy; the `instructions` bench gives
 //! stable instruction counts for the same operations.
 //!
@@ -31,7 +32,14 @@ fn bench(c: &mut Criterion) {
         let mut p = Prepared::new(&pool, fx);
         for d in Direction::ALL {
             let mut g = c.benchmark_group(d.name());
-            g.throughput(Throughput::Bytes(fx.thrift.len() as u64));
+            // JSON → Thrift is counted in bytes of JSON read, the other
+            // directions in bytes of Thrift.
+            let bytes = if d == Direction::JsonToThrift {
+                fx.json.len()
+            } else {
+                fx.thrift.len()
+            };
+            g.throughput(Throughput::Bytes(bytes as u64));
             let floor = matches!(d, Direction::JsonToThrift | Direction::ThriftToJson)
                 .then_some(Side::Floor);
             for side in Side::ALL.into_iter().chain(floor) {

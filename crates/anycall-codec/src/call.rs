@@ -121,6 +121,8 @@ pub fn encode_call_json(
     dst: &mut BytesMut,
 ) -> Result<()> {
     let header = MessageHeader::new(method.name(), call_type(method), seq_id);
+    // The Thrift form is rarely longer than its JSON text.
+    dst.reserve(json.len() + 64);
     with_writer!(protocol, dst, w => {
         w.write_message_begin(&header)?;
         write_args_json(&mut w, method, json, opts)
@@ -255,7 +257,7 @@ pub fn decode_reply_json(
     }
     let result = method.result();
     let view = JsonView::result_field(body, protocol, result, *opts).limits(*limits);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(json_capacity(body.len()));
     to_json_writer(&view, &mut out, pretty)?;
     let Some(id) = view.chosen_field() else {
         return void_or_missing(method);
@@ -387,7 +389,7 @@ pub fn decode_args_json(
         None => JsonView::new_struct(body, protocol, args, *opts),
     }
     .limits(*limits);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(json_capacity(body.len()));
     to_json_writer(&view, &mut out, pretty)?;
     if single_struct_param(method, opts).is_some() && view.chosen_field().is_none() {
         // The struct parameter was not sent: an empty struct.
@@ -536,6 +538,8 @@ pub fn encode_struct_json(
     opts: &Options,
     dst: &mut BytesMut,
 ) -> Result<()> {
+    // The Thrift form is rarely longer than its JSON text.
+    dst.reserve(json.len());
     with_writer!(protocol, dst, w => write_json_struct(&mut w, desc, json, opts))
 }
 
@@ -549,10 +553,16 @@ pub fn decode_struct_json(
     pretty: bool,
 ) -> Result<(String, usize)> {
     let view = JsonView::new_struct(bytes, protocol, desc, *opts).limits(*limits);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(json_capacity(bytes.len()));
     to_json_writer(&view, &mut out, pretty)?;
     let text = String::from_utf8(out).map_err(|_| Error::invalid("json output is not utf-8"))?;
     Ok((text, view.consumed()))
+}
+
+/// Room for the JSON of `n` bytes of Thrift: usually enough for one
+/// allocation.
+fn json_capacity(n: usize) -> usize {
+    n.saturating_add(n / 2).saturating_add(64)
 }
 
 /// Decodes a bare struct to a `Value`.

@@ -6,6 +6,8 @@ mod apache;
 mod checks;
 #[path = "codec/dynamic.rs"]
 mod dynamic;
+#[path = "codec/fast_json.rs"]
+mod fast_json;
 #[path = "codec/frame.rs"]
 mod frame;
 #[path = "codec/generated.rs"]

@@ -19,7 +19,11 @@
 //!   result is a fixed point, and it decodes to the same `Value` as the
 //!   original bytes (nothing is lost in the text);
 //! * JSON → bytes: bytes that encode render to JSON that encodes to the very
-//!   same bytes, and the `Value` path re-encodes them unchanged too.
+//!   same bytes, and the `Value` path re-encodes them unchanged too;
+//! * the direct JSON scanner and writer (the default paths) against the
+//!   serde-driven reference (`dynamic::json::reference`): the same bytes or
+//!   JSON, or errors of the same kind (the same message, but for syntax
+//!   errors, which both word in their own way).
 
 #![allow(dead_code, reason = "each target uses part of the shared code")]
 
@@ -29,9 +33,10 @@ use anycall_codec::call::{
     decode_args_json, decode_args_value, decode_struct_json, decode_struct_value, encode_call_json,
     encode_call_value, encode_struct_json, encode_struct_value, read_envelope,
 };
+use anycall_codec::dynamic::json::{JsonView, reference, to_json_writer, write_json_struct};
 use anycall_codec::dynamic::value::{read_value, write_value};
 use anycall_codec::thrift::{Protocol, ProtocolReader, ProtocolWriter};
-use anycall_codec::{BinaryFormat, Limits, NonFinite, Options};
+use anycall_codec::{BinaryFormat, ErrorKind, Limits, NonFinite, Options};
 use anycall_idl::{Loader, MethodDescriptor, Pool, StructDescriptor};
 use bytes::BytesMut;
 
@@ -127,10 +132,13 @@ pub fn limits() -> Limits {
     }
 }
 
-/// Options for writing back what was read: absent fields stay absent.
+/// Options for writing back what was read: absent fields stay absent, and
+/// what the reader let through (a union with no field or several, repeated
+/// set elements) is written back as it was.
 fn rewrite_opts(opts: &Options) -> Options {
     Options {
         write_defaults: false,
+        strict: false,
         ..*opts
     }
 }
@@ -192,6 +200,50 @@ pub fn bytes_to_value(data: &[u8]) {
     }
 }
 
+/// Ok bytes, or the error's kind and field path (syntax errors by kind
+/// only; the reference may quote a number differently from the text).
+fn verdict<T>(r: anycall_codec::Result<T>) -> Result<T, (ErrorKind, String)> {
+    r.map_err(|e| {
+        let path = if e.kind() == ErrorKind::Json { String::new() } else { e.path_string() };
+        (e.kind(), path)
+    })
+}
+
+/// The scanner and the reference read `json` alike.
+fn scanner_agrees(desc: StructDescriptor<'_>, json: &[u8], c: &Case<'_>) {
+    let run = |new: bool| {
+        let mut out = BytesMut::new();
+        let mut w = ProtocolWriter::new(c.protocol, &mut out);
+        let r = if new {
+            write_json_struct(&mut w, desc, json, &c.opts)
+        } else {
+            reference::write_json_struct(&mut w, desc, json, &c.opts)
+        };
+        verdict(r).map(|()| out)
+    };
+    let (new, old) = (run(true), run(false));
+    assert_eq!(new, old, "scanner and reference differ on {:?}", String::from_utf8_lossy(json));
+}
+
+/// The direct writer and the reference render `bytes` alike, errors
+/// included.
+fn writer_agrees(desc: StructDescriptor<'_>, bytes: &[u8], c: &Case<'_>) {
+    let run = |new: bool| {
+        let view = JsonView::new_struct(bytes, c.protocol, desc, c.opts).limits(limits());
+        let mut out = Vec::new();
+        let r = if new {
+            to_json_writer(&view, &mut out, false)
+        } else {
+            reference::to_json_writer(&view, &mut out, false)
+        };
+        // No serde in these errors: the very same message.
+        r.map(|()| (out, view.consumed()))
+            .map_err(|e| (e.kind(), e.to_string()))
+    };
+    let (new, old) = (run(true), run(false));
+    assert_eq!(new, old, "writer and reference differ");
+}
+
 fn json_of(desc: StructDescriptor<'_>, bytes: &[u8], c: &Case<'_>, pretty: bool) -> String {
     decode_struct_json(desc, bytes, c.protocol, &c.opts, &limits(), pretty)
         .unwrap_or_else(|e| panic!("re-encoded bytes render: {e}"))
@@ -216,6 +268,7 @@ pub fn bytes_to_json(data: &[u8]) {
     let Some(c) = case(data) else { return };
     let lim = limits();
     let desc = strukt(c.target);
+    writer_agrees(desc, c.payload, &c);
     let pretty = c.payload.first().is_some_and(|b| b & 1 == 1);
     let Ok((j1, used)) = decode_struct_json(desc, c.payload, c.protocol, &c.opts, &lim, pretty)
     else {
@@ -235,7 +288,36 @@ pub fn bytes_to_json(data: &[u8]) {
         .unwrap_or_else(|e| panic!("bytes that render as JSON decode as a Value: {e}\n{j1}"));
     let v2 = decode_struct_value(desc, &b2, c.protocol, &c.opts, &lim)
         .unwrap_or_else(|e| panic!("bytes made from JSON decode as a Value: {e}\n{j1}"));
+    // Struct fields are compared in name order: encoding from JSON writes
+    // them in id order, whatever order the original bytes had.
+    let (v1, v2) = (in_name_order_struct(&v1), in_name_order_struct(&v2));
     assert!(same(&v1, &v2), "JSON lost data\n{j1}\n{v1:?}\n!=\n{v2:?}");
+}
+
+fn in_name_order_struct(s: &anycall_codec::Struct) -> anycall_codec::Value {
+    let mut fields: Vec<(String, anycall_codec::Value)> = s
+        .iter()
+        .map(|(k, v)| (k.to_owned(), in_name_order(v)))
+        .collect();
+    fields.sort_by(|a, b| a.0.cmp(&b.0));
+    anycall_codec::Value::structure(fields)
+}
+
+/// `v` with the fields of every struct in it sorted by name.
+fn in_name_order(v: &anycall_codec::Value) -> anycall_codec::Value {
+    use anycall_codec::Value;
+    match v {
+        Value::Struct(s) => in_name_order_struct(s),
+        Value::List(items) => Value::List(items.iter().map(in_name_order).collect()),
+        Value::Set(items) => Value::Set(items.iter().map(in_name_order).collect()),
+        Value::Map(pairs) => Value::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| (in_name_order(k), in_name_order(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// JSON → bytes → JSON → bytes must give the same bytes, by both paths.
@@ -247,6 +329,7 @@ pub fn json_to_bytes(data: &[u8]) {
     let json = c.payload;
     if c.target < 4 {
         let desc = strukt(c.target);
+        scanner_agrees(desc, json, &c);
         let mut b1 = BytesMut::new();
         if encode_struct_json(desc, json, c.protocol, &c.opts, &mut b1).is_err() {
             return;

@@ -54,7 +54,7 @@ pub mod reader;
 pub mod seq_id;
 pub mod skip;
 pub mod ttype;
-mod util;
+pub(crate) mod util;
 pub mod writer;
 
 pub use binary::{BinaryReader, BinaryWriter};

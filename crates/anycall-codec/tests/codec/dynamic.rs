@@ -30,7 +30,7 @@ fn all(pool: &Pool) -> StructDescriptor<'_> {
     pool.find_struct("All").expect("All")
 }
 
-const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
+pub(crate) const PROTOCOLS: [Protocol; 2] = [Protocol::Binary, Protocol::Compact];
 
 fn sample_json() -> serde_json::Value {
     json!({
@@ -556,8 +556,20 @@ fn deep_json_is_limited_not_overflowed() {
 
 // ---- property tests: two paths, one truth ---------------------------------
 
-fn arb_value(pool: &Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<Value> {
+pub(crate) fn arb_value(pool: &Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<Value> {
+    arb_value_of(pool, ty, depth, false)
+}
+
+/// Random values of a type; `wild` adds every double (NaN, infinities,
+/// subnormals, -0) and strings full of characters JSON escapes.
+pub(crate) fn arb_value_of(
+    pool: &Pool,
+    ty: anycall_idl::TypeId,
+    depth: u32,
+    wild: bool,
+) -> BoxedStrategy<Value> {
     use anycall_idl::TypeKind as K;
+    let arb_value = |pool: &Pool, ty, depth| arb_value_of(pool, ty, depth, wild);
     let t = pool.type_by_id(ty);
     let leaf = depth >= 3;
     match t.kind() {
@@ -566,7 +578,23 @@ fn arb_value(pool: &Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<
         K::I16 => any::<i16>().prop_map(Value::I16).boxed(),
         K::I32 => any::<i32>().prop_map(Value::I32).boxed(),
         K::I64 => any::<i64>().prop_map(Value::I64).boxed(),
+        K::Double if wild => prop_oneof![prop::num::f64::NORMAL, any::<f64>()]
+            .prop_map(Value::Double)
+            .boxed(),
         K::Double => prop::num::f64::NORMAL.prop_map(Value::Double).boxed(),
+        K::String if wild => prop_oneof![
+            "\\PC{0,40}",
+            prop::collection::vec(
+                prop::sample::select(vec![
+                    'a', ' ', '"', '\\', '/', '\n', '\t', '\u{0}', '\u{1f}', '\u{7f}', 'é',
+                    '\u{2028}', '😀',
+                ]),
+                0..24,
+            )
+            .prop_map(|c| c.into_iter().collect::<String>()),
+        ]
+        .prop_map(|s: String| Value::String(s.into()))
+        .boxed(),
         K::String => "\\PC{0,40}"
             .prop_map(|s: String| Value::String(s.into()))
             .boxed(),
@@ -624,14 +652,14 @@ fn arb_value(pool: &Pool, ty: anycall_idl::TypeId, depth: u32) -> BoxedStrategy<
 
 /// The type id of `All`, reached through a one-field wrapper (type ids exist
 /// for types used as fields).
-fn all_type_id(pool: &Pool) -> anycall_idl::TypeId {
+pub(crate) fn all_type_id(pool: &Pool) -> anycall_idl::TypeId {
     pool.find_struct("Holder")
         .and_then(|h| h.field(0))
         .map(|f| f.ty().id())
         .expect("Holder.all")
 }
 
-fn holder_pool() -> Pool {
+pub(crate) fn holder_pool() -> Pool {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/codec");
     Loader::new()
         .file(

@@ -179,7 +179,44 @@ pub fn to_json_string(view: &JsonView<'_, '_>) -> Result<String> {
 }
 
 /// Renders a view as JSON into `out`, compact or pretty.
+///
+/// Compact JSON is written directly, without serde; pretty JSON goes
+/// through the view's `Serialize` impl and `serde_json`'s pretty printer.
 pub fn to_json_writer(view: &JsonView<'_, '_>, out: &mut Vec<u8>, pretty: bool) -> Result<()> {
+    if pretty {
+        return to_json_writer_serde(view, out, true);
+    }
+    match view.protocol {
+        Protocol::Binary => view.write(BinaryReader::with_limits(view.bytes, view.limits), out),
+        Protocol::Compact => view.write(CompactReader::with_limits(view.bytes, view.limits), out),
+    }
+}
+
+impl<'a> JsonView<'a, '_> {
+    /// The direct writer's run over reader `r`.
+    fn write<R: Reader<'a>>(&self, mut r: R, out: &mut Vec<u8>) -> Result<()> {
+        let mut j = super::write::Json {
+            r: &mut r,
+            opts: &self.opts,
+            out,
+        };
+        let res = match self.target {
+            Target::Type(ty) => j.value(ty.kind()),
+            Target::Struct(desc) => j.structure(desc, 0),
+            Target::ResultField(desc) => j.result_value(desc, &self.chosen),
+        };
+        self.consumed.set(r.position());
+        res
+    }
+}
+
+/// [`to_json_writer`] through the view's `Serialize` impl and `serde_json`,
+/// compact or pretty: the reference for the direct writer.
+pub fn to_json_writer_serde(
+    view: &JsonView<'_, '_>,
+    out: &mut Vec<u8>,
+    pretty: bool,
+) -> Result<()> {
     let r = if pretty {
         serde_json::to_writer_pretty(&mut *out, view)
     } else {
@@ -547,7 +584,11 @@ impl<'a, R: Reader<'a>> Serialize for StructSer<'_, '_, '_, '_, R> {
             for f in desc.fields().filter(|f| !seen.contains(f.index())) {
                 if let Some(d) = f.default_value() {
                     let v = crate::dynamic::value::const_to_value(f.ty(), d);
-                    m.serialize_entry(f.json_name(), &ValueJson { v: &v, cx })?;
+                    let shown = DefaultJson {
+                        v: &v,
+                        i64_as_string: cx.opts.i64_as_string,
+                    };
+                    m.serialize_entry(f.json_name(), &shown)?;
                 }
             }
         }
@@ -556,15 +597,15 @@ impl<'a, R: Reader<'a>> Serialize for StructSer<'_, '_, '_, '_, R> {
 }
 
 /// Renders a `Value` (an IDL default) with the same options as the view.
-struct ValueJson<'v, 'c, 'x, 'o, R> {
-    v: &'v crate::Value,
-    cx: &'c Cx<'x, 'o, R>,
+pub(super) struct DefaultJson<'v> {
+    pub(super) v: &'v crate::Value,
+    pub(super) i64_as_string: bool,
 }
 
-impl<R> Serialize for ValueJson<'_, '_, '_, '_, R> {
+impl Serialize for DefaultJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         match self.v {
-            crate::Value::I64(n) if self.cx.opts.i64_as_string => {
+            crate::Value::I64(n) if self.i64_as_string => {
                 s.serialize_str(itoa::Buffer::new().format(*n))
             }
             other => other.serialize(s),
