@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates kitex_gen/ (committed; never edited by hand) from
-# testdata/interop/echo.thrift and testdata/interop/multi.thrift with Kitex's own
+# testdata/interop/echo.thrift, testdata/interop/multi.thrift and
+# testdata/kitexpb/kitex_interop.proto with Kitex's own
 # `kitex` tool at the Kitex version go.mod pins, installing that tool first when
 # $(go env GOPATH)/bin/kitex is missing or another version. See interop/README.md.
 set -euo pipefail
@@ -37,4 +38,7 @@ rm -rf kitex_gen
 for idl in echo.thrift multi.thrift; do
     "$KITEX" -module anycall/interop/kitex-peer -I "$IDL" "$IDL/$idl"
 done
+# Kitex Protobuf (non-gRPC): testdata/kitexpb/kitex_interop.proto.
+"$KITEX" -module anycall/interop/kitex-peer -type protobuf -I "$ROOT/testdata/kitexpb" \
+    "$ROOT/testdata/kitexpb/kitex_interop.proto"
 gofmt -l kitex_gen
