@@ -9,6 +9,7 @@ use std::time::Duration;
 use anycall_codec::proto::{ProtoOptions, json_to_message, message_to_json};
 use anycall_idl::proto::{DescriptorPool, ProtoLoader, ProtoProvider, is_proto_path};
 use anycall_rpc::Payload;
+use anycall_rpc::grpc::kitexpb::KitexPbClient;
 use anycall_rpc::grpc::reflection::ReflectionClient;
 use anycall_rpc::grpc::{
     CallKind, Code, GrpcCall, GrpcClient, GrpcHandler, GrpcMode, GrpcReply, GrpcServer,
@@ -522,6 +523,9 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
         .build()
         .context("invalid client settings")?;
     let mut requests = request_stream(a.data.as_deref(), desc.input(), options)?;
+    if a.kitex_protobuf {
+        return kitex_protobuf_call(a, &addr, &desc, options, pretty, &mut requests).await;
+    }
     // Unary and server streaming take exactly one request (`{}` when the
     // input is empty); the stream kinds send each as it is read.
     let (err_tx, mut err_rx) = tokio::sync::oneshot::channel::<anyhow::Error>();
@@ -609,6 +613,74 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
             n,
             started.elapsed(),
             kind.name()
+        );
+    }
+    Ok(())
+}
+
+/// `call --kitex-protobuf`: one unary call over Kitex Protobuf.
+async fn kitex_protobuf_call(
+    a: &CallArgs,
+    addr: &str,
+    desc: &MethodDescriptor,
+    options: ProtoOptions,
+    pretty: bool,
+    requests: &mut tokio::sync::mpsc::Receiver<anyhow::Result<DynamicMessage>>,
+) -> Result<(), CliError> {
+    if CallKind::of(desc) != CallKind::Unary {
+        return Err(CliError::usage(anyhow!(
+            "Kitex Protobuf carries unary calls only; {} is {}",
+            desc.full_name(),
+            CallKind::of(desc).name()
+        )));
+    }
+    let request = match requests.recv().await {
+        Some(m) => m?,
+        None => DynamicMessage::new(desc.input()),
+    };
+    if requests.recv().await.is_some() {
+        return Err(CliError::usage(anyhow!("a unary call takes one request")));
+    }
+    let transport = anycall_codec::frame::Transport::from(a.client.transport);
+    let client = KitexPbClient::new(addr, transport)
+        .context("--kitex-protobuf")?
+        .service(desc.parent_service().name())
+        .timeout(a.client.timeout)
+        .connect_timeout(a.client.connect_timeout);
+    let mut body = bytes::BytesMut::new();
+    anycall_codec::proto::message_to_bytes(&request, &mut body);
+    let started = std::time::Instant::now();
+    let reply = match client.call(desc.name(), &body).await {
+        Ok(reply) => reply,
+        Err(e) => {
+            return Err(match e.application() {
+                Some(ex) => CliError::exit(
+                    Exit::Remote(ex.kind().0),
+                    Some(anyhow!(
+                        "the server answered with an exception: {} (type {})",
+                        ex.message(),
+                        ex.kind().0
+                    )),
+                ),
+                None => CliError::from(anyhow!("{}: {e}", desc.full_name())),
+            });
+        }
+    };
+    let msg = anycall_codec::proto::bytes_to_message(&desc.output(), &reply, &options)
+        .map_err(|e| anyhow!("the reply of {}: {e}", desc.full_name()))?;
+    let text = if pretty {
+        anycall_codec::proto::message_to_json_pretty(&msg, &options)
+    } else {
+        message_to_json(&msg, &options)
+    }
+    .map_err(|e| anyhow!("the reply: {e}"))?;
+    super::print_out(&format!("{text}\n"))?;
+    if a.verbose {
+        eprintln!(
+            "Kitex Protobuf over {transport}: {} bytes out, {} back in {:?}",
+            body.len(),
+            reply.len(),
+            started.elapsed()
         );
     }
     Ok(())

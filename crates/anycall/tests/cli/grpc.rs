@@ -379,3 +379,100 @@ fn grpcurl_lists_describes_and_calls_anycall_serve_by_reflection() {
     assert_eq!(out.status.code(), Some(64 + 5), "{}", stderr(&out));
     assert!(stderr(&out).contains("no such item"), "{}", stderr(&out));
 }
+
+/// `interop/target/kitex-peer`, built by `scripts/interop-setup`.
+fn kitex_peer() -> std::process::Command {
+    let bin = std::env::var_os("INTEROP_KITEX_PEER")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::support::root().join("interop/target/kitex-peer"));
+    assert!(
+        bin.exists(),
+        "the peer {} is missing (INTEROP_KITEX_PEER): run scripts/interop-setup",
+        bin.display()
+    );
+    std::process::Command::new(bin)
+}
+
+const KITEX_PROTO: &str = "kitexpb/kitex_interop.proto";
+
+fn kitex_call(addr: &str, method: &str, data: &str, extra: &[&str]) -> std::process::Output {
+    let target = format!("anycall.kitexpb.v1.KitexInterop/{method}");
+    let mut args = vec![
+        "call",
+        "--kitex-protobuf",
+        "--idl",
+        KITEX_PROTO,
+        addr,
+        target.as_str(),
+        "-d",
+        data,
+    ];
+    args.extend_from_slice(extra);
+    run(&args, b"")
+}
+
+#[test]
+fn kitex_protobuf_both_ways_through_the_binary() {
+    let item = std::fs::read_to_string(testdata("kitexpb/item.json")).expect("item");
+    let want: serde_json::Value = serde_json::from_str(&item).expect("JSON");
+    // anycall call --kitex-protobuf -> Kitex's generated protobuf server.
+    let mut cmd = kitex_peer();
+    cmd.args(["kitexpb-server", "--addr", "127.0.0.1:0"]);
+    let kitex = Background::spawn(cmd);
+    for transport in ["framed", "ttheader-framed"] {
+        let out = kitex_call(&kitex.addr, "Echo", &item, &["--transport", transport]);
+        assert_eq!(out.status.code(), Some(0), "{transport}: {}", stderr(&out));
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+        assert_eq!(got, want, "{transport}");
+    }
+    let out = kitex_call(
+        &kitex.addr,
+        "Fail",
+        r#"{"name": "x"}"#,
+        &["--transport", "ttheader-framed"],
+    );
+    assert_eq!(out.status.code(), Some(64 + 6), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("biz error: requested failure: x (type 6)"),
+        "{}",
+        stderr(&out)
+    );
+    // Kitex's generated protobuf client -> anycall serve, on the port that
+    // also takes Thrift and gRPC.
+    let server = Background::anycall(&[
+        "serve",
+        "--idl",
+        KITEX_PROTO,
+        "--listen",
+        "127.0.0.1:0",
+        "--echo",
+        "--mock",
+        "cli/kitexpb-mock.json",
+    ]);
+    let out = kitex_peer()
+        .args(["kitexpb-client", "--addr", server.addr.as_str()])
+        .output()
+        .expect("kitex-peer kitexpb-client");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
+    // And anycall's own client, both transports.
+    for transport in ["framed", "ttheader-framed"] {
+        let out = kitex_call(&server.addr, "Echo", &item, &["--transport", transport]);
+        assert_eq!(out.status.code(), Some(0), "{transport}: {}", stderr(&out));
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+        assert_eq!(got, want, "{transport}");
+    }
+    let out = kitex_call(&server.addr, "Echo", "{}", &["--transport", "buffered"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("framed or ttheader-framed"),
+        "{}",
+        stderr(&out)
+    );
+}
