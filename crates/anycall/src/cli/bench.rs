@@ -453,6 +453,10 @@ fn render_text(r: &Report, samples: &BTreeMap<&'static str, String>) -> String {
 }
 
 pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
+    #[cfg(feature = "grpc")]
+    if super::grpc::is_proto(&a.idl.idl) {
+        return super::grpc_bench::bench(a).await;
+    }
     let plan = plan(a)?;
     let client = a
         .client

@@ -476,3 +476,55 @@ fn kitex_protobuf_both_ways_through_the_binary() {
         stderr(&out)
     );
 }
+
+#[test]
+fn bench_times_grpc_unary_calls_in_every_mode() {
+    let server = serve(&["--echo"]);
+    let echo = format!("{SVC}/Echo");
+    for mode in ["json", "value", "binary"] {
+        let out = run(
+            &[
+                "bench",
+                "--idl",
+                PROTO,
+                &server.addr,
+                &echo,
+                "-d",
+                "@grpc/item.json",
+                "--mode",
+                mode,
+                "-c",
+                "4",
+                "-n",
+                "40",
+                "-o",
+                "json",
+            ],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", stderr(&out));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(
+            (&r["ok"], &r["errors"], &r["transport"], &r["mode"]),
+            (
+                &serde_json::json!(40),
+                &serde_json::json!(0),
+                &serde_json::json!("grpc"),
+                &serde_json::json!(mode)
+            ),
+            "{r}"
+        );
+        assert!(r["p50_us"].as_u64().is_some_and(|p| p > 0), "{r}");
+    }
+    let chat = format!("{SVC}/Chat");
+    let out = run(
+        &["bench", "--idl", PROTO, &server.addr, &chat, "-d", "{}"],
+        b"",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "streaming is refused: {}",
+        stderr(&out)
+    );
+}
