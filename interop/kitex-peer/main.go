@@ -12,6 +12,9 @@ import (
 	"strings"
 
 	"github.com/cloudwego/kitex/pkg/klog"
+
+	"anycall/interop/kitex-peer/grpcpeer"
+	"anycall/interop/kitex-peer/kitexpbpeer"
 )
 
 const usage = `usage:
@@ -56,6 +59,19 @@ const usage = `usage:
       Drives the original Dapr output binding (components-contrib bindings/kitex,
       v1.16.1) through Invoke: one JSON request per stdin line
       {"operation","metadata","data_hex"}, one JSON line back {"data_hex","error"}.
+  kitex-peer grpc-server [--addr HOST:PORT]
+      grpc-go serving testdata/grpc/interop.proto (generated code, grpcpeer/) with
+      reflection v1 and v1alpha; prints ` + "`listening HOST:PORT`" + `, exits when stdin closes.
+  kitex-peer grpc-client --addr HOST:PORT
+      Runs the gRPC interop script with grpc-go generated code and its reflection client;
+      prints one JSON line {"pass": [...], "fail": [...]}, exits 1 on any failure.
+  kitex-peer kitexpb-server [--addr HOST:PORT]
+      Kitex generated code serving testdata/kitexpb/kitex_interop.proto over Kitex
+      Protobuf (Framed, TTHeaderFramed); prints ` + "`listening HOST:PORT`" + `, exits when
+      stdin closes.
+  kitex-peer kitexpb-client --addr HOST:PORT
+      Calls Echo and Fail with Kitex's generated Kitex Protobuf client
+      (TTHeaderFramed); one JSON line per case.
   T is one of ttheader, ttheader-framed, framed, buffered (Binary protocol throughout).
 ` + streamUsage
 
@@ -214,6 +230,20 @@ func run(a *args) (bool, error) {
 		return runBench(benchArgs{addr: a.addr, transport: a.transport, mode: mode, data: a.data, concurrency: a.concurrency, stop: stop})
 	case "dapr-binding":
 		return true, runDaprBinding()
+	case "grpc-server":
+		return true, grpcpeer.RunServer(orDefault(a.addr))
+	case "grpc-client":
+		if err := need(a.addr != "", "--addr"); err != nil {
+			return false, err
+		}
+		return grpcpeer.RunClient(a.addr)
+	case "kitexpb-server":
+		return true, kitexpbpeer.RunServer(orDefault(a.addr))
+	case "kitexpb-client":
+		if err := need(a.addr != "", "--addr"); err != nil {
+			return false, err
+		}
+		return kitexpbpeer.RunClient(a.addr)
 	case "codec":
 		if err := need(a.mode == "json", "--mode json"); err != nil {
 			return false, err

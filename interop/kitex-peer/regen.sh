@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates kitex_gen/ (committed; never edited by hand) from
-# testdata/interop/echo.thrift, multi.thrift and streaming.thrift with Kitex's own
+# testdata/interop/echo.thrift, multi.thrift, streaming.thrift and
+# testdata/kitexpb/kitex_interop.proto with Kitex's own
 # `kitex` tool at the Kitex version go.mod pins, installing that tool first when
 # $(go env GOPATH)/bin/kitex is missing or another version. See interop/README.md.
 set -euo pipefail
@@ -40,4 +41,7 @@ done
 # Streaming methods with the StreamX interface (-streamx): the generated
 # client and server speak TTHeader Streaming, and gRPC when asked.
 "$KITEX" -streamx -module anycall/interop/kitex-peer -I "$IDL" "$IDL/streaming.thrift"
+# Kitex Protobuf (non-gRPC): testdata/kitexpb/kitex_interop.proto.
+"$KITEX" -module anycall/interop/kitex-peer -type protobuf -I "$ROOT/testdata/kitexpb" \
+    "$ROOT/testdata/kitexpb/kitex_interop.proto"
 gofmt -l kitex_gen

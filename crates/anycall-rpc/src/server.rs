@@ -762,6 +762,17 @@ async fn handle_frame<H: Handler>(
         header,
         payload,
     } = frame;
+    #[cfg(feature = "grpc")]
+    if anycall_codec::frame::payload_kind(&payload)
+        == Some(anycall_codec::frame::PayloadKind::KitexProtobuf)
+    {
+        let grpc = shared.grpc.as_ref();
+        let max = shared.max_frame_size;
+        return crate::grpc::kitexpb::serve_frame(
+            grpc, conn, peer, transport, header, &payload, max,
+        )
+        .await;
+    }
     let protocol = protocol_of(&payload).ok_or_else(|| {
         format!(
             "payload is not a thrift binary or compact message (first bytes {:02x?})",

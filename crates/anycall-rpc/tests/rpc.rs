@@ -17,6 +17,9 @@ mod grpc;
 mod interop;
 #[path = "rpc/kitex.rs"]
 mod kitex;
+#[cfg(feature = "grpc")]
+#[path = "rpc/kitexpb.rs"]
+mod kitexpb;
 #[path = "rpc/loopback.rs"]
 mod loopback;
 #[path = "rpc/memory.rs"]

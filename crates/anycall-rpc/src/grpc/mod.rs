@@ -30,6 +30,7 @@
 
 mod client;
 mod codec;
+pub mod kitexpb;
 pub mod reflection;
 mod server;
 

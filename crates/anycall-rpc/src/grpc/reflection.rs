@@ -22,10 +22,29 @@ use tonic_reflection::pb::v1::{ServerReflectionRequest, ServerReflectionResponse
 use super::Status;
 
 /// One reflection stream to a server.
+///
+/// The stream is opened with the first question: some servers (grpc-go)
+/// send their response headers only with the first answer, so waiting for
+/// them before asking would never end.
 #[derive(Debug)]
 pub struct ReflectionClient {
     tx: mpsc::Sender<ServerReflectionRequest>,
-    rx: tonic::Streaming<ServerReflectionResponse>,
+    stream: Stream,
+}
+
+#[derive(Debug)]
+enum Stream {
+    /// Not opened yet: the client and the request that carries the
+    /// questions.
+    Pending(
+        Box<(
+            ServerReflectionClient<tonic::transport::Channel>,
+            tonic::Request<ReceiverStream<ServerReflectionRequest>>,
+        )>,
+    ),
+    Open(Box<tonic::Streaming<ServerReflectionResponse>>),
+    /// Opening failed; the status was returned.
+    Failed,
 }
 
 impl ReflectionClient {
@@ -33,8 +52,8 @@ impl ReflectionClient {
     ///
     /// # Errors
     ///
-    /// `UNAVAILABLE` when the server cannot be reached, `UNIMPLEMENTED` when
-    /// it has no reflection service.
+    /// `UNAVAILABLE` when the server cannot be reached. A server without
+    /// reflection answers the first question with `UNIMPLEMENTED`.
     pub async fn connect(addr: &str, timeout: Duration) -> Result<Self, Status> {
         let addr = addr.split(',').next().unwrap_or(addr).trim();
         let uri = if addr.contains("://") {
@@ -48,12 +67,14 @@ impl ReflectionClient {
             .connect()
             .await
             .map_err(|e| Status::unavailable(format!("connecting to {addr} failed: {e}")))?;
-        let mut client = ServerReflectionClient::new(channel);
+        let client = ServerReflectionClient::new(channel);
         let (tx, rx) = mpsc::channel(4);
         let mut request = tonic::Request::new(ReceiverStream::new(rx));
         request.set_timeout(timeout);
-        let rx = client.server_reflection_info(request).await?.into_inner();
-        Ok(Self { tx, rx })
+        Ok(Self {
+            tx,
+            stream: Stream::Pending(Box::new((client, request))),
+        })
     }
 
     async fn ask(&mut self, request: MessageRequest) -> Result<MessageResponse, Status> {
@@ -64,8 +85,20 @@ impl ReflectionClient {
             })
             .await
             .map_err(|_| Status::unavailable("the reflection stream closed"))?;
-        let reply = self
-            .rx
+        if let Stream::Pending(_) = self.stream {
+            let Stream::Pending(pending) = std::mem::replace(&mut self.stream, Stream::Failed)
+            else {
+                unreachable!("matched above")
+            };
+            let (mut client, request) = *pending;
+            self.stream = Stream::Open(Box::new(
+                client.server_reflection_info(request).await?.into_inner(),
+            ));
+        }
+        let Stream::Open(rx) = &mut self.stream else {
+            return Err(Status::unavailable("the reflection stream failed to open"));
+        };
+        let reply = rx
             .message()
             .await?
             .ok_or_else(|| Status::unavailable("the reflection stream ended"))?;

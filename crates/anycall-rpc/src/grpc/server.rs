@@ -145,12 +145,10 @@ impl GrpcServerBuilder {
     /// [`Error::is_config`] when the reflection service cannot be built from
     /// the pool.
     pub fn build<H: GrpcHandler>(self, handler: H) -> Result<GrpcServer> {
-        let pool = self.idl.pool();
-        let (v1, v1alpha) = if self.reflection {
-            let (a, b) = reflection_services(&pool)?;
-            (Some(a), Some(b))
+        let reflection = if self.reflection {
+            Some(std::sync::Mutex::new(Reflection::new(self.idl.pool())?))
         } else {
-            (None, None)
+            None
         };
         Ok(GrpcServer {
             shared: Arc::new(Shared {
@@ -159,8 +157,7 @@ impl GrpcServerBuilder {
                 mode: self.mode,
                 options: self.options,
                 max_message_size: self.max_message_size,
-                v1,
-                v1alpha,
+                reflection,
             }),
         })
     }
@@ -171,6 +168,38 @@ type HttpService = BoxCloneSyncService<
     http::Response<tonic::body::Body>,
     Infallible,
 >;
+
+/// The reflection services of one pool; built again when a hot swap
+/// ([`ProtoIdl::Provider`]) brings another pool.
+struct Reflection {
+    pool: DescriptorPool,
+    v1: HttpService,
+    v1alpha: HttpService,
+}
+
+impl Reflection {
+    fn new(pool: DescriptorPool) -> Result<Self> {
+        let (v1, v1alpha) = reflection_services(&pool)?;
+        Ok(Self { pool, v1, v1alpha })
+    }
+
+    /// The service for `path` (v1 or v1alpha) over `current`, rebuilding both
+    /// when `current` is not the pool they were built from. A pool that cannot
+    /// be served keeps the previous services.
+    fn service(&mut self, current: DescriptorPool, v1: bool) -> HttpService {
+        if current != self.pool {
+            match Self::new(current) {
+                Ok(fresh) => *self = fresh,
+                Err(e) => tracing::warn!("reflection keeps the previous descriptors: {e}"),
+            }
+        }
+        if v1 {
+            self.v1.clone()
+        } else {
+            self.v1alpha.clone()
+        }
+    }
+}
 
 fn reflection_services(pool: &DescriptorPool) -> Result<(HttpService, HttpService)> {
     let set = prost_types::FileDescriptorSet {
@@ -215,8 +244,7 @@ struct Shared {
     mode: GrpcMode,
     options: ProtoOptions,
     max_message_size: usize,
-    v1: Option<HttpService>,
-    v1alpha: Option<HttpService>,
+    reflection: Option<std::sync::Mutex<Reflection>>,
 }
 
 /// A catch-all gRPC server: answers every method of its `.proto` pool
@@ -234,7 +262,7 @@ impl std::fmt::Debug for GrpcServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GrpcServer")
             .field("mode", &self.shared.mode)
-            .field("reflection", &self.shared.v1.is_some())
+            .field("reflection", &self.shared.reflection.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -290,6 +318,86 @@ impl GrpcServer {
             .await
             .map_err(|e| Error::io("binding the server address", e))?;
         self.serve(listener)
+    }
+
+    /// Answers one Kitex Protobuf unary call (see [`kitexpb`](super::kitexpb)):
+    /// the method is looked up in `service` when given, else by a name only
+    /// one service of the pool has.
+    pub(crate) async fn kitex_unary(
+        &self,
+        service: Option<&str>,
+        method: &str,
+        body: Bytes,
+        peer: SocketAddr,
+    ) -> std::result::Result<Bytes, Status> {
+        let shared = &self.shared;
+        let pool = shared.idl.pool();
+        // Kitex sends the IDL service name without its package.
+        let full = service.and_then(|name| {
+            let mut named = pool
+                .services()
+                .filter(|s| s.full_name() == name || s.name() == name);
+            match (named.next(), named.next()) {
+                (Some(s), None) => Some(s.full_name().to_owned()),
+                _ => None,
+            }
+        });
+        let descriptor = match full.as_deref().or(service) {
+            Some(service) => find_method(&pool, service, method)?,
+            None => {
+                let mut found = pool
+                    .services()
+                    .filter(|s| !s.full_name().starts_with("grpc.reflection."))
+                    .filter_map(|s| s.methods().find(|m| m.name() == method));
+                match (found.next(), found.next()) {
+                    (Some(m), None) => m,
+                    (None, _) => {
+                        return Err(Status::unimplemented(format!(
+                            "no service of the .proto has a method `{method}`"
+                        )));
+                    }
+                    (Some(a), Some(b)) => {
+                        return Err(Status::unimplemented(format!(
+                            "`{method}` is a method of {} and {}: send the service name (TTHeader `isn`)",
+                            a.parent_service().full_name(),
+                            b.parent_service().full_name()
+                        )));
+                    }
+                }
+            }
+        };
+        let kind = CallKind::of(&descriptor);
+        if kind != CallKind::Unary {
+            return Err(Status::unimplemented(format!(
+                "Kitex Protobuf carries unary calls only; `{method}` is {}",
+                kind.name()
+            )));
+        }
+        let request = bytes_to_payload(
+            body,
+            shared.mode,
+            Some(&descriptor.input()),
+            &shared.options,
+        )
+        .map_err(|s| Status::invalid_argument(s.message().to_owned()))?;
+        let call = GrpcCall {
+            service: descriptor.parent_service().full_name().to_owned(),
+            method: descriptor.name().to_owned(),
+            kind,
+            descriptor: descriptor.clone(),
+            metadata: MetadataMap::new(),
+            peer: Some(peer),
+        };
+        let reply = shared
+            .handler
+            .call_dyn(call, Box::pin(stream::iter([Ok(request)])))
+            .await?;
+        let mut messages = reply.messages;
+        let first = messages
+            .next()
+            .await
+            .ok_or_else(|| Status::internal("the handler sent no reply to a unary call"))??;
+        payload_to_bytes(first, Some(&descriptor.output()), &shared.options)
     }
 
     /// Serves gRPC connections from `listener`.
@@ -376,13 +484,18 @@ async fn handle(
     peer: SocketAddr,
 ) -> http::Response<tonic::body::Body> {
     let path = req.uri().path().to_owned();
-    let reflection = if path.starts_with("/grpc.reflection.v1.ServerReflection/") {
-        shared.v1.clone()
+    let version = if path.starts_with("/grpc.reflection.v1.ServerReflection/") {
+        Some(true)
     } else if path.starts_with("/grpc.reflection.v1alpha.ServerReflection/") {
-        shared.v1alpha.clone()
+        Some(false)
     } else {
         None
     };
+    let reflection = version.zip(shared.reflection.as_ref()).map(|(v1, r)| {
+        r.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .service(shared.idl.pool(), v1)
+    });
     if let Some(mut svc) = reflection {
         use tower::{Service as _, ServiceExt as _};
         return match svc.ready().await {

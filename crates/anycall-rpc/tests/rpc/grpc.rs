@@ -431,8 +431,10 @@ const PEER_CASES: [&str; 13] = [
     "reflection message",
 ];
 
-async fn run_grpc_peer_client(mut cmd: tokio::process::Command, addr: &str, cell: &str) {
-    cmd.args(["client", addr])
+/// Runs a peer client (`cmd args...`) to its end and asserts that it passed
+/// every case of [`PEER_CASES`].
+async fn run_grpc_peer_client(mut cmd: tokio::process::Command, args: &[&str], cell: &str) {
+    cmd.args(args)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
@@ -480,8 +482,67 @@ async fn interop_grpcio_client_to_anycall_server() {
         let server = start(mode).await;
         run_grpc_peer_client(
             grpcio_peer(),
-            &server.local_addr().to_string(),
+            &["client", &server.local_addr().to_string()],
             &format!("grpcio client -> anycall {mode:?}"),
+        )
+        .await;
+        server.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn interop_anycall_client_to_grpc_go_server() {
+    let peer = crate::peers::start_peer(crate::peers::kitex_peer(), "grpc-server", &[]).await;
+    let addr: std::net::SocketAddr = peer.addr.parse().expect("peer address");
+    for mode in [GrpcMode::Json, GrpcMode::Binary, GrpcMode::Dynamic] {
+        run_script(&client(addr, mode), mode).await;
+    }
+    let mut md = MetadataMap::new();
+    md.insert("echo-meta", "m-3".parse().expect("ascii"));
+    let (_, mut resp) = client(addr, GrpcMode::Json)
+        .unary(&path("Echo"), md, Payload::Json("{}".into()))
+        .await
+        .expect("Echo");
+    assert_eq!(
+        resp.headers()
+            .await
+            .expect("headers")
+            .get("echo-meta")
+            .and_then(|v| v.to_str().ok()),
+        Some("m-3")
+    );
+    // grpc-go's reflection (v1) read by anycall's client, and the script run
+    // with the reflected descriptors only.
+    let mut r = ReflectionClient::connect(&peer.addr, Duration::from_secs(5))
+        .await
+        .expect("reflection");
+    let mut services = r.list_services().await.expect("list");
+    services.sort();
+    assert_eq!(
+        services,
+        [
+            SERVICE,
+            "grpc.reflection.v1.ServerReflection",
+            "grpc.reflection.v1alpha.ServerReflection"
+        ]
+    );
+    let pool = r.pool_all().await.expect("descriptors");
+    let reflected = GrpcClient::builder(peer.addr.clone())
+        .idl(pool)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    run_script(&reflected, GrpcMode::Json).await;
+}
+
+#[tokio::test]
+async fn interop_grpc_go_client_to_anycall_server() {
+    for mode in [GrpcMode::Json, GrpcMode::Binary, GrpcMode::Dynamic] {
+        let server = start(mode).await;
+        run_grpc_peer_client(
+            crate::peers::kitex_peer(),
+            &["grpc-client", "--addr", &server.local_addr().to_string()],
+            &format!("grpc-go client -> anycall {mode:?}"),
         )
         .await;
         server.shutdown().await;

@@ -404,6 +404,10 @@ pub(crate) struct CallArgs {
     /// gRPC: print fields that hold their zero value.
     #[arg(long)]
     pub(crate) emit_defaults: bool,
+    /// A `.proto` unary method over Kitex Protobuf instead of gRPC
+    /// (--transport framed or ttheader-framed).
+    #[arg(long, requires = "idl")]
+    pub(crate) kitex_protobuf: bool,
     #[command(flatten)]
     pub(crate) json: JsonArgs,
 }

@@ -453,6 +453,10 @@ fn render_text(r: &Report, samples: &BTreeMap<&'static str, String>) -> String {
 }
 
 pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
+    #[cfg(feature = "grpc")]
+    if super::grpc::is_proto(&a.idl.idl) {
+        return super::grpc_bench::bench(a).await;
+    }
     if let Ok((addr, service, method)) = addr_and_method(&a.positional)
         && let Ok(pool) = load(&a.idl)
         && let Ok((svc, m)) = find_method(&pool, &service, &method)

@@ -7,12 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anycall_codec::proto::{ProtoOptions, json_to_message, message_to_json};
-use anycall_idl::proto::{DescriptorPool, ProtoLoader, is_proto_path};
+use anycall_idl::proto::{DescriptorPool, ProtoLoader, ProtoProvider, is_proto_path};
 use anycall_rpc::Payload;
+use anycall_rpc::grpc::kitexpb::KitexPbClient;
 use anycall_rpc::grpc::reflection::ReflectionClient;
 use anycall_rpc::grpc::{
     CallKind, Code, GrpcCall, GrpcClient, GrpcHandler, GrpcMode, GrpcReply, GrpcServer,
-    MessageStream, MetadataMap, Status,
+    MessageStream, MetadataMap, ProtoIdl, Status,
 };
 use anyhow::{Context as _, anyhow};
 use futures_util::StreamExt as _;
@@ -522,6 +523,9 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
         .build()
         .context("invalid client settings")?;
     let mut requests = request_stream(a.data.as_deref(), desc.input(), options)?;
+    if a.kitex_protobuf {
+        return kitex_protobuf_call(a, &addr, &desc, options, pretty, &mut requests).await;
+    }
     // Unary and server streaming take exactly one request (`{}` when the
     // input is empty); the stream kinds send each as it is read.
     let (err_tx, mut err_rx) = tokio::sync::oneshot::channel::<anyhow::Error>();
@@ -609,6 +613,74 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
             n,
             started.elapsed(),
             kind.name()
+        );
+    }
+    Ok(())
+}
+
+/// `call --kitex-protobuf`: one unary call over Kitex Protobuf.
+async fn kitex_protobuf_call(
+    a: &CallArgs,
+    addr: &str,
+    desc: &MethodDescriptor,
+    options: ProtoOptions,
+    pretty: bool,
+    requests: &mut tokio::sync::mpsc::Receiver<anyhow::Result<DynamicMessage>>,
+) -> Result<(), CliError> {
+    if CallKind::of(desc) != CallKind::Unary {
+        return Err(CliError::usage(anyhow!(
+            "Kitex Protobuf carries unary calls only; {} is {}",
+            desc.full_name(),
+            CallKind::of(desc).name()
+        )));
+    }
+    let request = match requests.recv().await {
+        Some(m) => m?,
+        None => DynamicMessage::new(desc.input()),
+    };
+    if requests.recv().await.is_some() {
+        return Err(CliError::usage(anyhow!("a unary call takes one request")));
+    }
+    let transport = anycall_codec::frame::Transport::from(a.client.transport);
+    let client = KitexPbClient::new(addr, transport)
+        .context("--kitex-protobuf")?
+        .service(desc.parent_service().name())
+        .timeout(a.client.timeout)
+        .connect_timeout(a.client.connect_timeout);
+    let mut body = bytes::BytesMut::new();
+    anycall_codec::proto::message_to_bytes(&request, &mut body);
+    let started = std::time::Instant::now();
+    let reply = match client.call(desc.name(), &body).await {
+        Ok(reply) => reply,
+        Err(e) => {
+            return Err(match e.application() {
+                Some(ex) => CliError::exit(
+                    Exit::Remote(ex.kind().0),
+                    Some(anyhow!(
+                        "the server answered with an exception: {} (type {})",
+                        ex.message(),
+                        ex.kind().0
+                    )),
+                ),
+                None => CliError::from(anyhow!("{}: {e}", desc.full_name())),
+            });
+        }
+    };
+    let msg = anycall_codec::proto::bytes_to_message(&desc.output(), &reply, &options)
+        .map_err(|e| anyhow!("the reply of {}: {e}", desc.full_name()))?;
+    let text = if pretty {
+        anycall_codec::proto::message_to_json_pretty(&msg, &options)
+    } else {
+        message_to_json(&msg, &options)
+    }
+    .map_err(|e| anyhow!("the reply: {e}"))?;
+    super::print_out(&format!("{text}\n"))?;
+    if a.verbose {
+        eprintln!(
+            "Kitex Protobuf over {transport}: {} bytes out, {} back in {:?}",
+            body.len(),
+            reply.len(),
+            started.elapsed()
         );
     }
     Ok(())
@@ -738,11 +810,11 @@ impl GrpcHandler for MockGrpc {
 
 /// A gRPC server for `pool` answering with `mock`/`echo`, reflection on.
 pub(crate) fn mock_server(
-    pool: DescriptorPool,
+    idl: impl Into<ProtoIdl>,
     mock: GrpcMock,
     echo: bool,
 ) -> anyhow::Result<GrpcServer> {
-    GrpcServer::builder(pool)
+    GrpcServer::builder(idl)
         .mode(GrpcMode::Dynamic)
         .build(MockGrpc {
             mock: Arc::new(mock),
@@ -771,12 +843,12 @@ impl anycall_rpc::Handler for NoThrift {
 /// Starts `serve --idl x.proto`: gRPC (with reflection) on the listener that
 /// also detects Thrift transports.
 pub(crate) async fn start_serve(
-    pool: DescriptorPool,
+    idl: impl Into<ProtoIdl>,
     mock: GrpcMock,
     echo: bool,
     listen: &str,
 ) -> anyhow::Result<anycall_rpc::ServerHandle> {
-    let grpc = mock_server(pool, mock, echo)?;
+    let grpc = mock_server(idl, mock, echo)?;
     anycall_rpc::Server::builder(anycall_rpc::Mode::Binary)
         .grpc(grpc)
         .bind(listen, NoThrift)
@@ -800,7 +872,17 @@ pub(crate) async fn serve(a: &super::args::ServeArgs) -> Result<(), CliError> {
         .filter(|s| !s.full_name().starts_with("grpc.reflection."))
         .map(|s| s.methods().len())
         .sum();
-    let handle = start_serve(pool, mock, a.echo, &a.listen).await?;
+    let idl = if a.watch {
+        let loader = ProtoLoader::new().include_dirs(a.idl.include.iter().cloned());
+        let provider = ProtoProvider::new(loader, [a.idl.idl.to_string_lossy()])
+            .map_err(|e| CliError::from(anyhow!("{e}")))?;
+        let provider = Arc::new(provider);
+        spawn_proto_watch(provider.clone(), proto_dirs(&a.idl.idl, &a.idl.include));
+        ProtoIdl::Provider(provider)
+    } else {
+        ProtoIdl::Pool(pool)
+    };
+    let handle = start_serve(idl, mock, a.echo, &a.listen).await?;
     println!(
         "serving {methods} method(s) on {} (gRPC, with reflection v1 and v1alpha); Ctrl-C stops",
         handle.local_addr()
@@ -808,6 +890,60 @@ pub(crate) async fn serve(a: &super::args::ServeArgs) -> Result<(), CliError> {
     super::serve::wait_for_signal().await?;
     handle.shutdown().await;
     Ok(())
+}
+
+/// Where the files of a `.proto` pool are found: the main file's directory,
+/// then the import paths (as [`ProtoLoader`] looks for them).
+fn proto_dirs(main: &Path, include: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs = vec![main.parent().map_or_else(PathBuf::new, Path::to_path_buf)];
+    dirs.extend(include.iter().cloned());
+    dirs
+}
+
+/// A fingerprint of the files of `pool` found in `dirs` (their contents; the
+/// built-in well-known types have no file and count as absent).
+fn proto_fingerprint(pool: &DescriptorPool, dirs: &[PathBuf]) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for file in pool.files() {
+        let found = dirs
+            .iter()
+            .map(|d| d.join(file.name()))
+            .find_map(|p| std::fs::read(&p).ok().map(|bytes| (p, bytes)));
+        file.name().hash(&mut hasher);
+        found.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// `serve --idl x.proto --watch`: recompiles the `.proto` whenever one of its
+/// files changes; calls and reflection then use the new pool, and a reload
+/// that fails keeps the old one and logs why.
+fn spawn_proto_watch(provider: Arc<ProtoProvider>, dirs: Vec<PathBuf>) {
+    tokio::spawn(async move {
+        let mut seen = proto_fingerprint(&provider.pool(), &dirs);
+        let mut tick = tokio::time::interval(super::watch::WATCH_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let now = proto_fingerprint(&provider.pool(), &dirs);
+            if now == seen {
+                continue;
+            }
+            seen = now;
+            match provider.reload() {
+                Ok(()) => {
+                    let pool = provider.pool();
+                    let methods: usize = pool.services().map(|s| s.methods().len()).sum();
+                    seen = proto_fingerprint(&pool, &dirs);
+                    tracing::info!(methods, "proto reloaded");
+                }
+                Err(err) => {
+                    tracing::warn!("proto reload failed, serving the previous one:\n{err}");
+                }
+            }
+        }
+    });
 }
 
 /// The demo's gRPC step: `serve` of a bundled `.proto` in process, one

@@ -11,6 +11,8 @@ mod fleet;
 mod gateway;
 #[cfg(feature = "grpc")]
 mod grpc;
+#[cfg(feature = "grpc")]
+mod grpc_bench;
 mod input;
 mod serve;
 mod stream;

@@ -193,3 +193,338 @@ fn mock_streams_lists_and_status_codes_exit_64_plus_the_code() {
     );
     assert_eq!(stdout(&out), "{}\n", "{}", stderr(&out));
 }
+
+#[test]
+fn serve_watch_swaps_the_proto_for_calls_and_reflection() {
+    let dir = std::env::temp_dir().join(format!("anycall-cli-proto-watch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let proto = dir.join("w.proto");
+    let v1 = "syntax = \"proto3\";\npackage w;\nimport \"google/protobuf/empty.proto\";\n\
+              service W {\n  rpc A(google.protobuf.Empty) returns (google.protobuf.Empty);\n}\n";
+    std::fs::write(&proto, v1).expect("write");
+    let server = Background::anycall(&[
+        "serve",
+        "--idl",
+        proto.to_str().expect("utf-8"),
+        "--listen",
+        "127.0.0.1:0",
+        "--watch",
+        "--echo",
+    ]);
+    let out = run(&["list", &server.addr], b"");
+    assert_eq!(stdout(&out), "w.W/A\n", "{}", stderr(&out));
+    std::fs::write(
+        &proto,
+        v1.replace(
+            "}\n",
+            "  rpc B(google.protobuf.Empty) returns (google.protobuf.Empty);\n}\n",
+        ),
+    )
+    .expect("rewrite");
+    // Reloads are polled every 250 ms: wait for reflection to show B.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let out = run(&["list", &server.addr], b"");
+        if stdout(&out) == "w.W/A\nw.W/B\n" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "reflection still lists {:?} after the .proto changed",
+            stdout(&out)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The new method answers, by reflection and with the new file.
+    let out = run(&["call", &server.addr, "w.W/B", "-d", "{}"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "{}\n");
+    // A broken file keeps the previous pool.
+    std::fs::write(&proto, "syntax = \"proto3\";\nmessage {\n").expect("break");
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let out = run(&["list", &server.addr], b"");
+    assert_eq!(stdout(&out), "w.W/A\nw.W/B\n", "{}", stderr(&out));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// grpcurl, built by `scripts/interop-setup`.
+fn grpcurl(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write as _;
+    let bin = std::env::var_os("INTEROP_GRPCURL")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::support::root().join("interop/target/grpcurl"));
+    assert!(
+        bin.exists(),
+        "grpcurl {} is missing (INTEROP_GRPCURL): run scripts/interop-setup",
+        bin.display()
+    );
+    let mut child = std::process::Command::new(bin)
+        .args(["-plaintext", "-max-time", "20"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn grpcurl");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait for grpcurl")
+}
+
+/// The JSON values of a grpcurl reply stream (pretty-printed, one after
+/// another).
+fn json_values(text: &str) -> Vec<serde_json::Value> {
+    serde_json::Deserializer::from_str(text)
+        .into_iter::<serde_json::Value>()
+        .map(|v| v.expect("grpcurl prints JSON"))
+        .collect()
+}
+
+#[test]
+fn grpcurl_lists_describes_and_calls_anycall_serve_by_reflection() {
+    let server = serve(&["--echo"]);
+    let addr = server.addr.as_str();
+    let out = grpcurl(&[addr, "list"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "anycall.interop.v1.Interop\ngrpc.reflection.v1.ServerReflection\n"
+    );
+    let out = grpcurl(&[addr, "list", SVC], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // grpcurl sorts the methods.
+    assert_eq!(
+        stdout(&out),
+        "anycall.interop.v1.Interop.Chat\nanycall.interop.v1.Interop.Collect\n\
+         anycall.interop.v1.Interop.Echo\nanycall.interop.v1.Interop.Ping\n\
+         anycall.interop.v1.Interop.Repeat\n"
+    );
+    let out = grpcurl(&[addr, "describe", "anycall.interop.v1.Item"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        "anycall.interop.v1.Item is a message:",
+        "map<int32, .anycall.interop.v1.Inner> by_id = 7;",
+        "oneof choice {",
+        ".google.protobuf.Timestamp at = 20;",
+        ".google.protobuf.Any extra = 28;",
+    ] {
+        assert!(text.contains(want), "{want:?} not in {text}");
+    }
+    let out = grpcurl(&[addr, "describe", &format!("{SVC}.Chat")], b"");
+    assert!(
+        stdout(&out).contains(
+            "rpc Chat ( stream .anycall.interop.v1.Item ) returns ( stream .anycall.interop.v1.Item );"
+        ),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+
+    // Invoke: grpcurl builds the messages from the reflected descriptors only.
+    // grpcurl's dynamic messages (jhump/protoreflect) do not apply the
+    // FieldMask JSON mapping: they read and write `{"paths": [...]}` rather
+    // than the string form, so the item goes without `mask` and the mask is
+    // checked on its own.
+    let item = std::fs::read_to_string(testdata("grpc/item.json")).expect("item");
+    let mut want: serde_json::Value = serde_json::from_str(&item).expect("JSON");
+    want.as_object_mut().expect("object").remove("mask");
+    let item = want.to_string();
+    let echo = format!("{SVC}/Echo");
+    let out = grpcurl(&["-d", "@", addr, &echo], item.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json_values(&stdout(&out)), [want.clone()]);
+    let mask = r#"{"mask": {"paths": ["scalars.f_int32", "nested.inner"]}}"#;
+    let out = grpcurl(&["-d", mask, addr, &echo], b"");
+    assert_eq!(
+        json_values(&stdout(&out)),
+        [serde_json::from_str::<serde_json::Value>(mask).expect("JSON")],
+        "{}",
+        stderr(&out)
+    );
+    // Bidi (`serve --echo` answers each request); server streaming below.
+    let chat = format!("{SVC}/Chat");
+    let out = grpcurl(
+        &["-d", r#"{"tags":["a"]} {"number":"7"}"#, addr, &chat],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json_values(&stdout(&out)),
+        [
+            serde_json::json!({"tags": ["a"]}),
+            serde_json::json!({"number": "7"})
+        ]
+    );
+    // A mock streams its list; a status from the server: grpcurl shows its
+    // code and message.
+    let server = serve(&["--mock", "cli/grpc-mock.json"]);
+    let repeat = format!("{SVC}/Repeat");
+    let out = grpcurl(&["-d", "@", server.addr.as_str(), &repeat], item.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        json_values(&stdout(&out)),
+        [
+            serde_json::json!({"tags": ["one"]}),
+            serde_json::json!({"tags": ["two"]})
+        ]
+    );
+    let collect = format!("{SVC}/Collect");
+    let out = grpcurl(&["-d", "{}", server.addr.as_str(), &collect], b"");
+    assert_eq!(out.status.code(), Some(64 + 5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no such item"), "{}", stderr(&out));
+}
+
+/// `interop/target/kitex-peer`, built by `scripts/interop-setup`.
+fn kitex_peer() -> std::process::Command {
+    let bin = std::env::var_os("INTEROP_KITEX_PEER")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| crate::support::root().join("interop/target/kitex-peer"));
+    assert!(
+        bin.exists(),
+        "the peer {} is missing (INTEROP_KITEX_PEER): run scripts/interop-setup",
+        bin.display()
+    );
+    std::process::Command::new(bin)
+}
+
+const KITEX_PROTO: &str = "kitexpb/kitex_interop.proto";
+
+fn kitex_call(addr: &str, method: &str, data: &str, extra: &[&str]) -> std::process::Output {
+    let target = format!("anycall.kitexpb.v1.KitexInterop/{method}");
+    let mut args = vec![
+        "call",
+        "--kitex-protobuf",
+        "--idl",
+        KITEX_PROTO,
+        addr,
+        target.as_str(),
+        "-d",
+        data,
+    ];
+    args.extend_from_slice(extra);
+    run(&args, b"")
+}
+
+#[test]
+fn kitex_protobuf_both_ways_through_the_binary() {
+    let item = std::fs::read_to_string(testdata("kitexpb/item.json")).expect("item");
+    let want: serde_json::Value = serde_json::from_str(&item).expect("JSON");
+    // anycall call --kitex-protobuf -> Kitex's generated protobuf server.
+    let mut cmd = kitex_peer();
+    cmd.args(["kitexpb-server", "--addr", "127.0.0.1:0"]);
+    let kitex = Background::spawn(cmd);
+    for transport in ["framed", "ttheader-framed"] {
+        let out = kitex_call(&kitex.addr, "Echo", &item, &["--transport", transport]);
+        assert_eq!(out.status.code(), Some(0), "{transport}: {}", stderr(&out));
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+        assert_eq!(got, want, "{transport}");
+    }
+    let out = kitex_call(
+        &kitex.addr,
+        "Fail",
+        r#"{"name": "x"}"#,
+        &["--transport", "ttheader-framed"],
+    );
+    assert_eq!(out.status.code(), Some(64 + 6), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("biz error: requested failure: x (type 6)"),
+        "{}",
+        stderr(&out)
+    );
+    // Kitex's generated protobuf client -> anycall serve, on the port that
+    // also takes Thrift and gRPC.
+    let server = Background::anycall(&[
+        "serve",
+        "--idl",
+        KITEX_PROTO,
+        "--listen",
+        "127.0.0.1:0",
+        "--echo",
+        "--mock",
+        "cli/kitexpb-mock.json",
+    ]);
+    let out = kitex_peer()
+        .args(["kitexpb-client", "--addr", server.addr.as_str()])
+        .output()
+        .expect("kitex-peer kitexpb-client");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
+    // And anycall's own client, both transports.
+    for transport in ["framed", "ttheader-framed"] {
+        let out = kitex_call(&server.addr, "Echo", &item, &["--transport", transport]);
+        assert_eq!(out.status.code(), Some(0), "{transport}: {}", stderr(&out));
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+        assert_eq!(got, want, "{transport}");
+    }
+    let out = kitex_call(&server.addr, "Echo", "{}", &["--transport", "buffered"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("framed or ttheader-framed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bench_times_grpc_unary_calls_in_every_mode() {
+    let server = serve(&["--echo"]);
+    let echo = format!("{SVC}/Echo");
+    for mode in ["json", "value", "binary"] {
+        let out = run(
+            &[
+                "bench",
+                "--idl",
+                PROTO,
+                &server.addr,
+                &echo,
+                "-d",
+                "@grpc/item.json",
+                "--mode",
+                mode,
+                "-c",
+                "4",
+                "-n",
+                "40",
+                "-o",
+                "json",
+            ],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", stderr(&out));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_eq!(
+            (&r["ok"], &r["errors"], &r["transport"], &r["mode"]),
+            (
+                &serde_json::json!(40),
+                &serde_json::json!(0),
+                &serde_json::json!("grpc"),
+                &serde_json::json!(mode)
+            ),
+            "{r}"
+        );
+        assert!(r["p50_us"].as_u64().is_some_and(|p| p > 0), "{r}");
+    }
+    let chat = format!("{SVC}/Chat");
+    let out = run(
+        &["bench", "--idl", PROTO, &server.addr, &chat, "-d", "{}"],
+        b"",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "streaming is refused: {}",
+        stderr(&out)
+    );
+}
