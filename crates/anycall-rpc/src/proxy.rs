@@ -24,8 +24,11 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use crate::biz::BizStatus;
 use crate::client::{Client, ClientBuilder};
 use crate::error::Result;
+use crate::metrics::Registry;
 use crate::payload::{Idl, Metainfo, Payload};
-use crate::server::{Context, Handler, HandlerError, Mode, Server, ServerBuilder, ServerHandle};
+use crate::server::{
+    Context, Handler, HandlerError, Mode, Server, ServerBuilder, ServerHandle, ServerLimits,
+};
 
 /// Entry point: [`Proxy::builder`].
 #[derive(Debug)]
@@ -127,6 +130,21 @@ impl ProxyBuilder {
     /// ([`ServerBuilder::idle_timeout`]).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.server = self.server.idle_timeout(timeout);
+        self
+    }
+
+    /// Every inbound bound at once ([`ServerBuilder::server_limits`]); the
+    /// frame size applies upstream too. Default [`ServerLimits::default`].
+    pub fn server_limits(mut self, bounds: ServerLimits) -> Self {
+        self.client = self.client.max_frame_size(bounds.max_frame_size);
+        self.server = self.server.server_limits(bounds);
+        self
+    }
+
+    /// Registers the inbound server's metrics, and the proxy's
+    /// (`anycall_proxy_*`), in `registry` ([`ServerBuilder::registry`]).
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.server = self.server.registry(registry);
         self
     }
 

@@ -12,6 +12,7 @@ mod gateway;
 #[cfg(feature = "grpc")]
 mod grpc;
 mod input;
+mod limits;
 mod serve;
 mod watch;
 
