@@ -71,7 +71,7 @@ pub use client::{
 pub use discovery::{Failover, Target};
 pub use error::{Error, Result};
 pub use payload::{Idl, Metainfo, Payload};
-pub use proxy::{Proxy, ProxyBuilder};
+pub use proxy::{Proxy, ProxyBuilder, UPSTREAM_TRANSPORT_FAILURE};
 pub use server::{
     Context, DEFAULT_MAX_CONNECTIONS, DEFAULT_SERVER_IDLE_TIMEOUT, Handler, HandlerError, Mode,
     Server, ServerBuilder, ServerHandle, ServerLimits, Stats,

@@ -553,6 +553,7 @@ impl ServerBuilder {
             counters: counters.clone(),
             metrics: ServerMetrics::new(&registry),
             warnings: WarnLimiter::default(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
             #[cfg(feature = "grpc")]
             grpc: self.grpc,
         });
@@ -627,6 +628,9 @@ struct Shared<H> {
     counters: Arc<Counters>,
     metrics: ServerMetrics,
     warnings: WarnLimiter,
+    /// Set once the server stops accepting: TTHeader replies then tell the
+    /// client not to reuse the connection.
+    stopping: std::sync::atomic::AtomicBool,
     #[cfg(feature = "grpc")]
     grpc: Option<crate::grpc::GrpcServer>,
 }
@@ -717,6 +721,7 @@ async fn accept_loop<H: Handler>(
             drop(alive);
         });
     }
+    shared.stopping.store(true, Ordering::Relaxed);
     drop(listener);
     drop(alive_tx);
     let _ = alive_rx.recv().await;
@@ -1219,6 +1224,14 @@ impl<H> Replier<'_, H> {
             }
         }
         ctx.metainfo.write_backward(&mut header);
+        // Kitex's way of saying a connection is going away: `crrst` in a
+        // reply's header, after which its client does not reuse it.
+        if self.transport.has_ttheader() && self.shared.stopping.load(Ordering::Relaxed) {
+            header.insert_str(
+                str_key::CONNECTION_READY_TO_RESET.to_owned(),
+                "1".to_owned(),
+            );
+        }
         // Business status is Kitex's, carried by TTHeader only.
         if let Some(biz) = ctx
             .biz_status

@@ -362,3 +362,140 @@ async fn the_listener_takes_the_backlog_asked_for() {
     drop(server);
     assert!(anycall_rpc::limits::default_backlog() > 0);
 }
+
+/// Never called: the GOAWAY test opens a connection and makes no call.
+#[cfg(feature = "grpc")]
+#[derive(Debug)]
+struct NoCalls;
+
+#[cfg(feature = "grpc")]
+impl anycall_rpc::grpc::GrpcHandler for NoCalls {
+    async fn call(
+        &self,
+        _call: anycall_rpc::grpc::GrpcCall,
+        _requests: anycall_rpc::grpc::MessageStream,
+    ) -> Result<anycall_rpc::grpc::GrpcReply, tonic::Status> {
+        Err(tonic::Status::unimplemented("no calls here"))
+    }
+}
+
+/// On shutdown an HTTP/2 connection on the Thrift port gets a GOAWAY frame
+/// (hyper's graceful shutdown) before it closes.
+#[cfg(feature = "grpc")]
+#[tokio::test]
+async fn a_stopping_server_sends_goaway_on_http2_connections() {
+    let grpc = anycall_rpc::grpc::GrpcServer::builder(crate::grpc::interop_pool())
+        .build(NoCalls)
+        .unwrap();
+    let server = Server::builder(Mode::Json)
+        .idl(pool())
+        .grpc(grpc)
+        .bind("127.0.0.1:0", Big::default())
+        .await
+        .unwrap();
+    let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
+    // The client preface and an empty SETTINGS frame.
+    stream
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .unwrap();
+    let mut buf = BytesMut::new();
+    // Frames: 3-byte length, type, flags, 4-byte stream id, payload.
+    let mut next_frame = async || -> Option<u8> {
+        loop {
+            if buf.len() >= 9 {
+                let len =
+                    usize::from(buf[0]) << 16 | usize::from(buf[1]) << 8 | usize::from(buf[2]);
+                if buf.len() >= 9 + len {
+                    let kind = buf[3];
+                    let _ = buf.split_to(9 + len);
+                    return Some(kind);
+                }
+            }
+            let read = tokio::time::timeout(Duration::from_secs(5), stream.read_buf(&mut buf))
+                .await
+                .expect("the server writes or closes within 5 s");
+            if matches!(read, Ok(0) | Err(_)) {
+                return None;
+            }
+        }
+    };
+    // The server's SETTINGS first.
+    assert_eq!(next_frame().await, Some(0x4));
+    let stopping = tokio::spawn(server.shutdown());
+    let mut kinds = Vec::new();
+    while let Some(kind) = next_frame().await {
+        kinds.push(kind);
+        if kind == 0x7 {
+            break;
+        }
+    }
+    assert!(kinds.contains(&0x7), "no GOAWAY among frames {kinds:?}");
+    drop(stream);
+    tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+/// A call answered while the server stops carries Kitex's `crrst` in its
+/// TTHeader, and the client does not pool that connection again.
+#[tokio::test]
+async fn a_reply_sent_while_stopping_tells_ttheader_clients_to_drop_the_connection() {
+    let gate = Arc::new(Notify::new());
+    let running = Arc::new(AtomicUsize::new(0));
+    let server = Server::builder(Mode::Json)
+        .idl(pool())
+        .bind(
+            "127.0.0.1:0",
+            Big {
+                gate: Some(gate.clone()),
+                running: running.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    let c = Client::builder(server.local_addr().to_string())
+        .idl(pool())
+        .transport(Transport::TTHeader)
+        .build()
+        .unwrap();
+    // Before the stop, a connection goes back to the pool.
+    let first = {
+        let c = c.clone();
+        tokio::spawn(async move { c.call_json("echo", br#"{"s": "a"}"#).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while running.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    gate.notify_one();
+    first.await.unwrap().unwrap();
+    assert_eq!(c.idle_connections(), 1);
+    let held = {
+        let c = c.clone();
+        tokio::spawn(async move { c.call_json("echo", br#"{"s": "b"}"#).await })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while running.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let addr = server.local_addr();
+    let stopping = tokio::spawn(server.shutdown());
+    // The accept loop has stopped once a new connection is refused.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if TcpStream::connect(addr).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    gate.notify_one();
+    let reply = held.await.unwrap().unwrap();
+    assert_eq!(reply, Reply::Success("\"b\"".to_owned()));
+    assert_eq!(c.idle_connections(), 0, "the connection was not pooled");
+    tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .unwrap()
+        .unwrap();
+}
