@@ -159,9 +159,20 @@ impl Budget {
         }
     }
 
+    /// Holds `n` bytes if they fit now.
+    pub(crate) fn try_hold(&self, n: usize) -> Option<OwnedSemaphorePermit> {
+        let n = u32::try_from(n.clamp(1, self.max)).unwrap_or(u32::MAX);
+        self.bytes.clone().try_acquire_many_owned(n).ok()
+    }
+
     /// Whether `n` bytes would have to wait.
     pub(crate) fn is_full_for(&self, n: usize) -> bool {
         self.bytes.available_permits() < n.clamp(1, self.max)
+    }
+
+    /// The whole budget.
+    pub(crate) fn max(&self) -> usize {
+        self.max
     }
 
     /// Bytes held now.

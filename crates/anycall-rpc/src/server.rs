@@ -38,13 +38,13 @@ use anycall_codec::{Limits, Options, Value};
 use anycall_idl::{MethodDescriptor, Pool};
 use bytes::BytesMut;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinHandle;
 use tokio::time::timeout_at;
 
 use crate::biz::BizStatus;
 use crate::client::MULTIPLEX_SEPARATOR;
-use crate::conn::{Conn, ReadError, encode_frame, frame_decoder};
+use crate::conn::{BUF_CAPACITY, BUF_KEEP, Conn, ReadError, encode_frame, frame_decoder};
 use crate::error::{Error, Result};
 use crate::limits::{Budget, listen};
 pub use crate::limits::{DEFAULT_MAX_CONNECTIONS, DEFAULT_SERVER_IDLE_TIMEOUT, ServerLimits};
@@ -744,8 +744,9 @@ async fn next_frame<H>(
     shutdown: &mut watch::Receiver<bool>,
     deadline: Instant,
     late: Closed,
+    held: &mut Option<OwnedSemaphorePermit>,
 ) -> Next {
-    let read = timeout_at(deadline.into(), conn.read_frame());
+    let read = timeout_at(deadline.into(), read_request(shared, conn, held));
     let result = tokio::select! {
         biased;
         result = read => result,
@@ -850,18 +851,24 @@ async fn serve_connection<H: Handler>(
     tracing::debug!(%peer, %transport, "connection open");
     let (mut deadline, mut late) = (first_deadline, first_late);
     loop {
-        let next = next_frame(shared, &mut conn, peer, &mut shutdown, deadline, late).await;
+        // The request's bytes are paid for in the in-flight budget as its
+        // read buffer grows; without room, nothing more is read.
+        let mut held = None;
+        let next = next_frame(
+            shared,
+            &mut conn,
+            peer,
+            &mut shutdown,
+            deadline,
+            late,
+            &mut held,
+        )
+        .await;
         let frame = match next {
             Next::Frame(frame) => frame,
             Next::Closed | Next::Stop => break,
         };
-        let size = frame.payload.len();
-        shared.metrics.bytes_in.add(size as u64);
-        // Room for the request in the in-flight budget; nothing more is
-        // read from this connection meanwhile.
-        let Some(held) = hold(shared, size, &mut shutdown).await else {
-            break;
-        };
+        shared.metrics.bytes_in.add(frame.payload.len() as u64);
         let started = Instant::now();
         let handled = handle_frame(shared, &mut conn, peer, frame).await;
         shared.metrics.observe(started.elapsed());
@@ -911,26 +918,67 @@ async fn serve_connection<H: Handler>(
     tracing::debug!(%peer, "connection closed");
 }
 
-/// Holds `size` bytes of the in-flight budget, waiting for room (`None`
-/// when the server stops meanwhile).
-async fn hold<H>(
+/// Reads the next request frame, paying in the in-flight budget (into
+/// `held`) for the room its read buffer grows to beyond the first
+/// `BUF_KEEP` bytes, before the buffer grows.
+async fn read_request<H>(
     shared: &Shared<H>,
-    size: usize,
-    shutdown: &mut watch::Receiver<bool>,
-) -> Option<tokio::sync::OwnedSemaphorePermit> {
-    if shared.budget.is_full_for(size) {
-        shared.metrics.budget_waits.inc();
+    conn: &mut Conn,
+    held: &mut Option<OwnedSemaphorePermit>,
+) -> std::result::Result<Option<Frame>, ReadError> {
+    loop {
+        if let Some(frame) = conn
+            .reader
+            .decode(&mut conn.rbuf)
+            .map_err(ReadError::Frame)?
+        {
+            return Ok(Some(frame));
+        }
+        // The decoder may have made room for the whole frame; a buffer
+        // that must grow (BytesMut at least doubles) is paid for first.
+        let (len, cap) = (conn.rbuf.len(), conn.rbuf.capacity());
+        let target = if cap - len < 1024 {
+            (cap * 2).max(len + BUF_CAPACITY)
+        } else {
+            cap
+        };
+        pay(shared, held, target.saturating_sub(BUF_KEEP)).await;
+        if target > cap {
+            conn.rbuf.reserve(target - len);
+        }
+        conn.fill().await?;
+        if conn.rbuf.is_empty() {
+            return Ok(None);
+        }
     }
-    let held = tokio::select! {
-        biased;
-        held = shared.budget.hold(size) => held,
-        _ = shutdown.wait_for(|stop| *stop) => return None,
-    };
+}
+
+/// Makes `held` hold `total` bytes of the in-flight budget, waiting for
+/// the rest.
+async fn pay<H>(shared: &Shared<H>, held: &mut Option<OwnedSemaphorePermit>, total: usize) {
+    // A request larger than the whole budget holds all of it, no more.
+    let total = total.min(shared.budget.max());
+    let have = held.as_ref().map_or(0, OwnedSemaphorePermit::num_permits);
+    if total <= have {
+        return;
+    }
+    let more = total - have;
+    if let Some(permit) = shared.budget.try_hold(more) {
+        match held {
+            Some(h) => h.merge(permit),
+            None => *held = Some(permit),
+        }
+    } else {
+        // Wait holding nothing, for all of it at once: connections that
+        // each held part and waited for the rest would wait for each other.
+        shared.metrics.budget_waits.inc();
+        *held = None;
+        *held = Some(shared.budget.hold(total).await);
+    }
     shared
         .metrics
         .in_flight_bytes
         .set(gauge(shared.budget.held()));
-    Some(held)
 }
 
 fn gauge(n: usize) -> i64 {
