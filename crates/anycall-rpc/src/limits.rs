@@ -64,7 +64,12 @@ pub struct ServerLimits {
     /// [`DEFAULT_WRITE_TIMEOUT`].
     pub write_timeout: Duration,
     /// Bytes of requests and replies held by calls in flight, over all
-    /// connections. Default [`DEFAULT_MAX_IN_FLIGHT_BYTES`].
+    /// connections. A request is paid for as its read buffer grows (past
+    /// the first 64 KiB of each connection), a call while it runs as 4
+    /// times its request (arguments decoded, result, reply encoding), and
+    /// a reply that waits for its peer as its size; the first 64 KiB of
+    /// each are free, so small calls never queue behind large ones. Default
+    /// [`DEFAULT_MAX_IN_FLIGHT_BYTES`].
     pub max_in_flight_bytes: usize,
     /// The listen backlog for [`ServerBuilder::bind`](crate::ServerBuilder::bind).
     /// Default `None`: the system's `somaxconn` ([`default_backlog`]).
@@ -166,6 +171,7 @@ impl Budget {
     }
 
     /// Whether `n` bytes would have to wait.
+    #[cfg(test)]
     pub(crate) fn is_full_for(&self, n: usize) -> bool {
         self.bytes.available_permits() < n.clamp(1, self.max)
     }

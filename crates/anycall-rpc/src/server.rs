@@ -869,10 +869,21 @@ async fn serve_connection<H: Handler>(
             Next::Closed | Next::Stop => break,
         };
         shared.metrics.bytes_in.add(frame.payload.len() as u64);
+        // A call holds more than its request while it runs: what the
+        // arguments decode to, the result, the reply being encoded. It is
+        // charged `CALL_COST` times its request until its reply is built.
+        // Requests of up to `BUF_KEEP` bytes are not charged, so small
+        // calls never queue behind large ones.
+        if frame.payload.len() > BUF_KEEP {
+            let cost = frame.payload.len().saturating_mul(CALL_COST);
+            pay(shared, &mut held, cost).await;
+        }
         let started = Instant::now();
         let handled = handle_frame(shared, &mut conn, peer, frame).await;
         shared.metrics.observe(started.elapsed());
-        drop(held);
+        // The request is gone: give its read buffer back now, not after a
+        // reply that may wait on the peer.
+        conn.shrink_read_buffer();
         if let Err(reason) = handled {
             shared.closed(Closed::BadFrame);
             shared.warn_peer(peer, "bad message", &reason);
@@ -880,18 +891,12 @@ async fn serve_connection<H: Handler>(
         }
         if !conn.wbuf.is_empty() {
             let size = conn.wbuf.len();
-            // The reply is written even while the server stops: its call
-            // is in flight.
-            if shared.budget.is_full_for(size) {
-                shared.metrics.budget_waits.inc();
-            }
-            let held = shared.budget.hold(size).await;
-            shared
-                .metrics
-                .in_flight_bytes
-                .set(gauge(shared.budget.held()));
+            // The reply keeps what the request held, and pays for more if
+            // it is larger; it is written even while the server stops (its
+            // call is in flight).
+            pay(shared, &mut held, size.saturating_sub(BUF_KEEP)).await;
             let written = tokio::time::timeout(shared.bounds.write_timeout, conn.flush()).await;
-            drop(held);
+            held = None;
             shared
                 .metrics
                 .in_flight_bytes
@@ -909,7 +914,11 @@ async fn serve_connection<H: Handler>(
                 }
             }
         }
-        conn.shrink_read_buffer();
+        drop(held);
+        shared
+            .metrics
+            .in_flight_bytes
+            .set(gauge(shared.budget.held()));
         (deadline, late) = (
             Instant::now() + shared.bounds.idle_timeout,
             Closed::IdleTimeout,
@@ -917,6 +926,10 @@ async fn serve_connection<H: Handler>(
     }
     tracing::debug!(%peer, "connection closed");
 }
+
+/// How many times its request's size a call is charged in the in-flight
+/// budget while it runs (see [`ServerLimits::max_in_flight_bytes`]).
+const CALL_COST: usize = 4;
 
 /// Reads the next request frame, paying in the in-flight budget (into
 /// `held`) for the room its read buffer grows to beyond the first

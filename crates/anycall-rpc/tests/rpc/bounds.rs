@@ -273,7 +273,7 @@ async fn the_in_flight_budget_holds_back_new_requests_until_room_is_freed() {
     while waits() == 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert_eq!(waits(), 1);
+    assert!(waits() >= 1);
     assert_eq!(running.load(Ordering::SeqCst), 1, "the second call waits");
     // Each call let through answers; then the other runs.
     for _ in 0..2 {
