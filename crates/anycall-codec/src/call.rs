@@ -259,6 +259,7 @@ pub fn decode_reply_json(
     let view = JsonView::result_field(body, protocol, result, *opts).limits(*limits);
     let mut out = Vec::with_capacity(json_capacity(body.len()));
     to_json_writer(&view, &mut out, pretty)?;
+    check_json_budget(&out, body.len(), limits)?;
     let Some(id) = view.chosen_field() else {
         return void_or_missing(method);
     };
@@ -373,6 +374,17 @@ fn read_app_exception(
     TApplicationException::read(&mut r)
 }
 
+/// JSON text decoded from `message_len` bytes, against the decoded-memory
+/// budget. JSON is at most a few times its Thrift bytes, so this backstops
+/// the budget the `Value` reader keeps as it goes.
+fn check_json_budget(text: &[u8], message_len: usize, limits: &Limits) -> Result<()> {
+    let max = limits.decoded_memory_for(message_len);
+    if text.len() > max {
+        return Err(Error::decoded_memory(message_len, max, limits));
+    }
+    Ok(())
+}
+
 /// Decodes the arguments of a CALL/ONEWAY message body (the bytes after the
 /// header) to JSON, in the shape described in the module docs.
 pub fn decode_args_json(
@@ -391,6 +403,7 @@ pub fn decode_args_json(
     .limits(*limits);
     let mut out = Vec::with_capacity(json_capacity(body.len()));
     to_json_writer(&view, &mut out, pretty)?;
+    check_json_budget(&out, body.len(), limits)?;
     if single_struct_param(method, opts).is_some() && view.chosen_field().is_none() {
         // The struct parameter was not sent: an empty struct.
         return Ok("{}".to_owned());
@@ -555,6 +568,7 @@ pub fn decode_struct_json(
     let view = JsonView::new_struct(bytes, protocol, desc, *opts).limits(*limits);
     let mut out = Vec::with_capacity(json_capacity(bytes.len()));
     to_json_writer(&view, &mut out, pretty)?;
+    check_json_budget(&out, bytes.len(), limits)?;
     let text = String::from_utf8(out).map_err(|_| Error::invalid("json output is not utf-8"))?;
     Ok((text, view.consumed()))
 }

@@ -41,6 +41,9 @@ pub enum Limit {
     MessageSize,
     /// Bytes in one transport frame.
     FrameSize,
+    /// Memory a decoded value (or JSON text) takes, against
+    /// [`Limits::decoded_memory_for`](crate::Limits::decoded_memory_for).
+    DecodedMemory,
 }
 
 /// One step of a field path such as `Echo_args.req.items["k"].id`.
@@ -111,10 +114,23 @@ impl Error {
             Limit::StringLength => "string length",
             Limit::MessageSize => "message size",
             Limit::FrameSize => "frame size",
+            Limit::DecodedMemory => "decoded memory",
         };
         Self::new(
             ErrorKind::Limit(limit),
             format!("{what} {actual} exceeds the limit of {max}"),
+        )
+    }
+
+    /// The decoded-memory budget of a `message_len`-byte message was
+    /// exceeded: `max` bytes (`limits.decoded_memory_for(message_len)`).
+    pub fn decoded_memory(message_len: usize, max: usize, limits: &crate::Limits) -> Self {
+        Self::new(
+            ErrorKind::Limit(Limit::DecodedMemory),
+            format!(
+                "decoding needs more than {max} bytes of memory, the limit for a {message_len}-byte message ({} + {} × its bytes: Limits::decoded_memory_base and decoded_memory_factor)",
+                limits.decoded_memory_base, limits.decoded_memory_factor
+            ),
         )
     }
 

@@ -42,8 +42,8 @@ mod value;
 pub use compact_str::CompactString;
 pub use error::{Error, ErrorKind, Limit, PathSegment, Result};
 pub use limits::{
-    DEFAULT_MAX_CONTAINER_LEN, DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_LEN,
-    Limits,
+    DEFAULT_DECODED_MEMORY_BASE, DEFAULT_DECODED_MEMORY_FACTOR, DEFAULT_MAX_CONTAINER_LEN,
+    DEFAULT_MAX_DEPTH, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_LEN, Limits,
 };
 pub use options::{BinaryFormat, MissingRequired, NonFinite, Options, UnknownFields};
 pub use value::{IntoFields, Name, Struct, Value};

@@ -121,6 +121,11 @@ impl Struct {
         self.fields.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// Fields room has been allocated for.
+    pub(crate) fn capacity(&self) -> usize {
+        self.fields.capacity()
+    }
+
     /// Number of fields.
     pub fn len(&self) -> usize {
         self.fields.len()

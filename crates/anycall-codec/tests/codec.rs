@@ -2,6 +2,8 @@
 
 #[path = "codec/apache.rs"]
 mod apache;
+#[path = "codec/budget.rs"]
+mod budget;
 #[path = "codec/checks.rs"]
 mod checks;
 #[path = "codec/dynamic.rs"]

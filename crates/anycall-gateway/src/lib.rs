@@ -32,7 +32,7 @@
 mod bind;
 mod error;
 mod gateway;
-pub mod metrics;
+pub use anycall_rpc::metrics;
 mod openapi;
 mod plan;
 mod render;

@@ -153,8 +153,9 @@ pub async fn serve(
     Ok(())
 }
 
-/// Serves `GET /metrics` (Prometheus text format) from `registry` on
-/// `listener` until `shutdown` resolves; other paths are 404.
+/// Serves `GET /metrics` (Prometheus text format) from `registry` and
+/// `GET /healthz` (200 `ok`) on `listener` until `shutdown` resolves; other
+/// paths are 404.
 ///
 /// # Errors
 ///
@@ -173,16 +174,20 @@ pub async fn serve_admin(
                 let svc = service_fn(move |req: http::Request<hyper::body::Incoming>| {
                     let registry = registry.clone();
                     async move {
-                        let resp = if req.uri().path() == "/metrics" {
-                            let mut r = http::Response::new(Full::new(Bytes::from(registry.render())));
-                            r.headers_mut().insert(
-                                http::header::CONTENT_TYPE,
-                                http::HeaderValue::from_static("text/plain; version=0.0.4"),
-                            );
-                            r
-                        } else {
-                            let e = HttpError::new(StatusCode::NOT_FOUND, "not_found", "try /metrics");
-                            e.into_response().map(Full::new)
+                        let resp = match req.uri().path() {
+                            "/metrics" => {
+                                let mut r = http::Response::new(Full::new(Bytes::from(registry.render())));
+                                r.headers_mut().insert(
+                                    http::header::CONTENT_TYPE,
+                                    http::HeaderValue::from_static("text/plain; version=0.0.4"),
+                                );
+                                r
+                            }
+                            "/healthz" => http::Response::new(Full::new(Bytes::from_static(b"ok\n"))),
+                            _ => {
+                                let e = HttpError::new(StatusCode::NOT_FOUND, "not_found", "try /metrics or /healthz");
+                                e.into_response().map(Full::new)
+                            }
                         };
                         Ok::<_, Infallible>(resp)
                     }

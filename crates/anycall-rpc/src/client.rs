@@ -917,10 +917,16 @@ impl Client {
         check_reply(&payload, protocol, seq, method, &config.limits)
             .map_err(|e| Error::protocol(format!("bad reply from {addr}: {e}")))?;
         pooled.conn.shrink_read_buffer();
+        // A server that is stopping says so (Kitex's `crrst`): the
+        // connection is not pooled for another call.
+        let reset = header.as_ref().is_some_and(|h| {
+            h.str_value(anycall_codec::frame::ttheader::str_key::CONNECTION_READY_TO_RESET)
+                .is_some()
+        });
         Ok(Exchange {
             reply: Some(payload),
             header,
-            conn: Some(pooled),
+            conn: (!reset).then_some(pooled),
         })
     }
 

@@ -11,10 +11,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Initial capacity of a connection's read and write buffers.
-const BUF_CAPACITY: usize = 8 * 1024;
+pub(crate) const BUF_CAPACITY: usize = 8 * 1024;
 /// Buffers that grew past this (a large message) are given back after use,
 /// so an idle pooled connection does not pin megabytes.
-const BUF_KEEP: usize = 64 * 1024;
+pub(crate) const BUF_KEEP: usize = 64 * 1024;
 
 /// A frame decoder for `transport` with frames (and Buffered messages) up to
 /// `max_frame_size`.

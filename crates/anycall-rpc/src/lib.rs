@@ -21,7 +21,8 @@
 //! - [`Server`]: detects the transport of each connection (Buffered binary
 //!   or compact, Framed, TTHeader, TTHeaderFramed), dispatches to a
 //!   [`Handler`] in one [`Mode`], several IDL services on one port,
-//!   limits, graceful shutdown, [`Stats`].
+//!   per-connection and server-wide bounds ([`limits`]), graceful
+//!   shutdown, [`Stats`] and Prometheus [`metrics`].
 //! - [`Proxy`]: binary forwarding from any inbound transport to an upstream
 //!   host list, no IDL needed.
 //! - [`Error`]: one opaque error with `is_timeout()`, `is_connect()`,
@@ -52,9 +53,13 @@ pub mod discovery;
 mod error;
 #[cfg(feature = "grpc")]
 pub mod grpc;
+pub mod limits;
+pub mod metrics;
 mod payload;
 mod proxy;
 mod server;
+mod server_metrics;
+mod warn;
 pub mod ttstream;
 
 pub use anycall_codec::Value;
@@ -69,8 +74,8 @@ pub use client::{
 pub use discovery::{Failover, Target};
 pub use error::{Error, Result};
 pub use payload::{Idl, Metainfo, Payload};
-pub use proxy::{Proxy, ProxyBuilder};
+pub use proxy::{Proxy, ProxyBuilder, UPSTREAM_TRANSPORT_FAILURE};
 pub use server::{
     Context, DEFAULT_MAX_CONNECTIONS, DEFAULT_SERVER_IDLE_TIMEOUT, Handler, HandlerError, Mode,
-    Server, ServerBuilder, ServerHandle, Stats,
+    Server, ServerBuilder, ServerHandle, ServerLimits, Stats,
 };

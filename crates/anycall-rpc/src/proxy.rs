@@ -13,7 +13,13 @@
 //! business status errors come back; transient values (`RPC_TRANSIT_*`) are
 //! for the proxy itself, one hop, as in Kitex. An upstream failure reaches
 //! the downstream caller as a `TApplicationException` INTERNAL_ERROR naming
-//! the failure.
+//! the failure: one that never reached or never heard back from an upstream
+//! (connect failure, broken connection, timeout) starts with
+//! [`UPSTREAM_TRANSPORT_FAILURE`] and is counted apart, with the `kind` label
+//! `upstream` in `anycall_server_errors_total`. A call that could not
+//! connect is tried on the next upstream (the default
+//! [`Failover::Connect`](crate::Failover::Connect)); one that was sent is not
+//! retried unless [`ProxyBuilder::failover`] says so.
 
 use std::time::Duration;
 
@@ -24,8 +30,16 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use crate::biz::BizStatus;
 use crate::client::{Client, ClientBuilder};
 use crate::error::Result;
+use crate::metrics::Registry;
 use crate::payload::{Idl, Metainfo, Payload};
-use crate::server::{Context, Handler, HandlerError, Mode, Server, ServerBuilder, ServerHandle};
+use crate::server::{
+    Context, Handler, HandlerError, Mode, Server, ServerBuilder, ServerHandle, ServerLimits,
+};
+
+/// How the message of the `TApplicationException` (INTERNAL_ERROR) a caller
+/// gets begins when the proxy could not reach, or lost, the upstream: then
+/// `: ` and the failure.
+pub const UPSTREAM_TRANSPORT_FAILURE: &str = "anycall proxy: upstream transport failure";
 
 /// Entry point: [`Proxy::builder`].
 #[derive(Debug)]
@@ -130,6 +144,21 @@ impl ProxyBuilder {
         self
     }
 
+    /// Every inbound bound at once ([`ServerBuilder::server_limits`]); the
+    /// frame size applies upstream too. Default [`ServerLimits::default`].
+    pub fn server_limits(mut self, bounds: ServerLimits) -> Self {
+        self.client = self.client.max_frame_size(bounds.max_frame_size);
+        self.server = self.server.server_limits(bounds);
+        self
+    }
+
+    /// Registers the inbound server's metrics, and the proxy's
+    /// (`anycall_proxy_*`), in `registry` ([`ServerBuilder::registry`]).
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.server = self.server.registry(registry);
+        self
+    }
+
     /// Binds `addr` and starts forwarding.
     ///
     /// # Errors
@@ -195,7 +224,13 @@ impl Handler for Forward {
             }
             Err(err) => {
                 tracing::debug!(peer = %ctx.peer(), method = %ctx.method(), error = %err, "upstream call failed");
-                Err(HandlerError::new(format!("upstream: {err:#}")))
+                if err.is_connect() || err.is_io() || err.is_timeout() {
+                    Err(HandlerError::upstream(format!(
+                        "{UPSTREAM_TRANSPORT_FAILURE}: {err:#}"
+                    )))
+                } else {
+                    Err(HandlerError::new(format!("upstream: {err:#}")))
+                }
             }
         }
     }

@@ -7,12 +7,16 @@
 //! ```text
 //! accept (max connections) -> detect from the first bytes (Buffered binary/compact,
 //!   Framed, TTHeader, Apache THeader; gRPC and TTHeader Streaming are refused) -> loop {
-//!     read a frame (idle timeout, max frame size; a bad frame closes the connection
-//!     and is logged) -> message header -> route (`Service:method`, else isn, else
-//!     unique method name) -> decode arguments -> handler -> [oneway method: no reply]
-//!     -> encode reply, echo seq ids
+//!     read a frame (header timeout for the first, idle timeout after; max frame
+//!     size; a bad frame closes the connection and is logged, rate-limited per
+//!     peer) -> hold its bytes in the in-flight budget -> message header -> route
+//!     (`Service:method`, else isn, else unique method name) -> decode arguments
+//!     -> handler -> [oneway method: no reply] -> encode reply, echo seq ids ->
+//!     hold the reply's bytes -> write it (write timeout)
 //! }
 //! ```
+//!
+//! The bounds are one [`ServerLimits`] value (module [`limits`](crate::limits)).
 //!
 //! Requests on one connection are handled one after another; replies keep
 //! their order.
@@ -22,11 +26,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anycall_codec::call::{self, Reply};
 use anycall_codec::frame::ttheader::str_key;
-use anycall_codec::frame::{DEFAULT_MAX_FRAME_SIZE, Detected, Frame, TTHeader, Transport, detect};
+use anycall_codec::frame::{Detected, Frame, TTHeader, Transport, detect};
 use anycall_codec::thrift::{
     self, MessageType, Protocol, TApplicationException, TApplicationExceptionType, protocol_of,
 };
@@ -34,20 +38,20 @@ use anycall_codec::{Limits, Options, Value};
 use anycall_idl::{MethodDescriptor, Pool};
 use bytes::BytesMut;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinHandle;
+use tokio::time::timeout_at;
 
 use crate::biz::BizStatus;
 use crate::client::MULTIPLEX_SEPARATOR;
-use crate::conn::{Conn, ReadError, encode_frame, frame_decoder};
+use crate::conn::{BUF_CAPACITY, BUF_KEEP, Conn, ReadError, encode_frame, frame_decoder};
 use crate::error::{Error, Result};
+use crate::limits::{Budget, listen};
+pub use crate::limits::{DEFAULT_MAX_CONNECTIONS, DEFAULT_SERVER_IDLE_TIMEOUT, ServerLimits};
+use crate::metrics::Registry;
 use crate::payload::{Idl, Metainfo, Payload};
-
-/// Default [`ServerBuilder::max_connections`]: 10,000.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
-/// Default [`ServerBuilder::idle_timeout`]: 10 minutes (Kitex's
-/// `MaxConnectionIdleTime`).
-pub const DEFAULT_SERVER_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+use crate::server_metrics::{Closed, ServerMetrics};
+use crate::warn::WarnLimiter;
 
 /// The form in which a server hands requests to its handler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -164,6 +168,8 @@ pub struct HandlerError {
     kind: TApplicationExceptionType,
     message: String,
     biz_status: Option<BizStatus>,
+    /// The `kind` label of `anycall_server_errors_total`.
+    metric: &'static str,
 }
 
 impl HandlerError {
@@ -173,6 +179,18 @@ impl HandlerError {
             kind: TApplicationExceptionType::INTERNAL_ERROR,
             message: message.into(),
             biz_status: None,
+            metric: "handler",
+        }
+    }
+
+    /// An INTERNAL_ERROR with `message` for a call the handler could not
+    /// pass on because a server it depends on could not be reached or
+    /// failed on the wire (a proxy's upstream); counted apart, with the
+    /// `kind` label `upstream`, in `anycall_server_errors_total`.
+    pub fn upstream(message: impl Into<String>) -> Self {
+        Self {
+            metric: "upstream",
+            ..Self::new(message)
         }
     }
 
@@ -187,6 +205,7 @@ impl HandlerError {
             kind: TApplicationExceptionType::INTERNAL_ERROR,
             message: biz.to_string(),
             biz_status: Some(biz),
+            metric: "biz_status",
         }
     }
 
@@ -299,6 +318,14 @@ pub struct Stats {
     pub bad_frames: u64,
     /// Connections refused because `max_connections` were open.
     pub rejected_connections: u64,
+    /// Connections closed because a reply was not read within the write
+    /// timeout.
+    pub write_timeouts: u64,
+    /// Connections closed because no whole first request came within the
+    /// header timeout.
+    pub header_timeouts: u64,
+    /// Connections closed by the idle timeout.
+    pub idle_timeouts: u64,
 }
 
 #[derive(Debug, Default)]
@@ -309,6 +336,9 @@ struct Counters {
     active_connections: AtomicU64,
     bad_frames: AtomicU64,
     rejected_connections: AtomicU64,
+    write_timeouts: AtomicU64,
+    header_timeouts: AtomicU64,
+    idle_timeouts: AtomicU64,
 }
 
 impl Counters {
@@ -320,6 +350,9 @@ impl Counters {
             active_connections: self.active_connections.load(Ordering::Relaxed),
             bad_frames: self.bad_frames.load(Ordering::Relaxed),
             rejected_connections: self.rejected_connections.load(Ordering::Relaxed),
+            write_timeouts: self.write_timeouts.load(Ordering::Relaxed),
+            header_timeouts: self.header_timeouts.load(Ordering::Relaxed),
+            idle_timeouts: self.idle_timeouts.load(Ordering::Relaxed),
         }
     }
 }
@@ -335,11 +368,10 @@ pub struct ServerBuilder {
     mode: Mode,
     idl: Option<Idl>,
     services: Option<Vec<String>>,
-    max_frame_size: usize,
-    max_connections: usize,
-    idle_timeout: Duration,
+    bounds: ServerLimits,
     options: Options,
     limits: Limits,
+    registry: Option<Registry>,
     #[cfg(feature = "grpc")]
     grpc: Option<crate::grpc::GrpcServer>,
     streams: Option<crate::ttstream::StreamServer>,
@@ -358,11 +390,10 @@ impl Server {
             mode,
             idl: None,
             services: None,
-            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
-            max_connections: DEFAULT_MAX_CONNECTIONS,
-            idle_timeout: DEFAULT_SERVER_IDLE_TIMEOUT,
+            bounds: ServerLimits::default(),
             options: Options::default(),
             limits: Limits::default(),
+            registry: None,
             #[cfg(feature = "grpc")]
             grpc: None,
             streams: None,
@@ -390,24 +421,72 @@ impl ServerBuilder {
         self
     }
 
+    /// Every per-connection and server-wide bound at once. Default
+    /// [`ServerLimits::default`].
+    pub fn server_limits(mut self, bounds: ServerLimits) -> Self {
+        self.bounds = bounds;
+        self
+    }
+
     /// Largest frame (or Buffered message) accepted; a larger one closes the
     /// connection. Default 16 MiB.
     pub fn max_frame_size(mut self, max: usize) -> Self {
-        self.max_frame_size = max;
+        self.bounds.max_frame_size = max;
         self
     }
 
     /// Connections served at once; more are accepted and closed at once.
     /// Default [`DEFAULT_MAX_CONNECTIONS`] (10,000).
     pub fn max_connections(mut self, max: usize) -> Self {
-        self.max_connections = max;
+        self.bounds.max_connections = max;
         self
     }
 
-    /// How long a connection may go without completing a request before it
-    /// is closed. Default [`DEFAULT_SERVER_IDLE_TIMEOUT`] (10 minutes).
+    /// How long a connection may take from the end of one reply to the end
+    /// of the next request frame (not restarted by each byte) before it is
+    /// closed. Default [`DEFAULT_SERVER_IDLE_TIMEOUT`] (10 minutes).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = timeout;
+        self.bounds.idle_timeout = timeout;
+        self
+    }
+
+    /// How long a new connection may take to send its first whole request
+    /// (transport detection included; not restarted by each byte). Default
+    /// [`DEFAULT_HEADER_TIMEOUT`](crate::limits::DEFAULT_HEADER_TIMEOUT) (10 s).
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.bounds.header_timeout = timeout;
+        self
+    }
+
+    /// How long a reply may wait for the peer to read it; past it the
+    /// connection is closed and its buffers freed. Default
+    /// [`DEFAULT_WRITE_TIMEOUT`](crate::limits::DEFAULT_WRITE_TIMEOUT) (10 s).
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.bounds.write_timeout = timeout;
+        self
+    }
+
+    /// Bytes of requests and replies that calls in flight may hold, over
+    /// all connections; when they are held, connections stop reading new
+    /// requests until some are freed. Default
+    /// [`DEFAULT_MAX_IN_FLIGHT_BYTES`](crate::limits::DEFAULT_MAX_IN_FLIGHT_BYTES)
+    /// (256 MiB).
+    pub fn max_in_flight_bytes(mut self, max: usize) -> Self {
+        self.bounds.max_in_flight_bytes = max;
+        self
+    }
+
+    /// The listen backlog of [`bind`](ServerBuilder::bind). Default the
+    /// system's `somaxconn` ([`default_backlog`](crate::limits::default_backlog)).
+    pub fn backlog(mut self, backlog: u32) -> Self {
+        self.bounds.backlog = Some(backlog);
+        self
+    }
+
+    /// Registers the server's metrics (`anycall_server_*`) in `registry`.
+    /// Default: a registry of its own ([`ServerHandle::registry`]).
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = Some(registry);
         self
     }
 
@@ -451,7 +530,7 @@ impl ServerBuilder {
         addr: impl ToSocketAddrs,
         handler: H,
     ) -> Result<ServerHandle> {
-        let listener = TcpListener::bind(addr)
+        let listener = listen(addr, self.bounds.backlog)
             .await
             .map_err(|e| Error::io("binding the server address", e))?;
         self.serve(listener, handler)
@@ -484,21 +563,26 @@ impl ServerBuilder {
             .map_err(|e| Error::io("reading the listener address", e))?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let counters = Arc::new(Counters::default());
+        let registry = self.registry.unwrap_or_default();
         let shared = Arc::new(Shared {
             handler,
             mode: self.mode,
             idl: self.idl,
             services: self.services,
-            max_frame_size: self.max_frame_size,
-            idle_timeout: self.idle_timeout,
+            max_frame_size: self.bounds.max_frame_size,
+            bounds: self.bounds,
+            budget: Budget::new(self.bounds.max_in_flight_bytes),
             options: self.options,
             limits: self.limits,
             counters: counters.clone(),
+            metrics: ServerMetrics::new(&registry),
+            warnings: WarnLimiter::default(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
             #[cfg(feature = "grpc")]
             grpc: self.grpc,
             streams: self.streams,
         });
-        let semaphore = Arc::new(Semaphore::new(self.max_connections));
+        let semaphore = Arc::new(Semaphore::new(self.bounds.max_connections));
         let task = tokio::spawn(accept_loop(listener, shared, semaphore, shutdown_rx));
         tracing::info!(%local_addr, mode = ?self.mode, "server listening");
         Ok(ServerHandle {
@@ -506,6 +590,7 @@ impl ServerBuilder {
             shutdown: shutdown_tx,
             task: Some(task),
             counters,
+            registry,
         })
     }
 }
@@ -519,6 +604,7 @@ pub struct ServerHandle {
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     counters: Arc<Counters>,
+    registry: Registry,
 }
 
 impl ServerHandle {
@@ -530,6 +616,12 @@ impl ServerHandle {
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         self.counters.snapshot()
+    }
+
+    /// The registry holding the server's metrics (the one given to
+    /// [`ServerBuilder::registry`], or the server's own).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// Graceful shutdown: stops accepting, closes idle connections, lets
@@ -554,13 +646,51 @@ struct Shared<H> {
     idl: Option<Idl>,
     services: Option<Vec<String>>,
     max_frame_size: usize,
-    idle_timeout: Duration,
+    bounds: ServerLimits,
+    budget: Budget,
     options: Options,
     limits: Limits,
     counters: Arc<Counters>,
+    metrics: ServerMetrics,
+    warnings: WarnLimiter,
+    /// Set once the server stops accepting: TTHeader replies then tell the
+    /// client not to reuse the connection.
+    stopping: std::sync::atomic::AtomicBool,
     #[cfg(feature = "grpc")]
     grpc: Option<crate::grpc::GrpcServer>,
     streams: Option<crate::ttstream::StreamServer>,
+}
+
+impl<H> Shared<H> {
+    /// Counts a connection closed by a limit or a fault.
+    fn closed(&self, why: Closed) {
+        match why {
+            Closed::MaxConnections => bump(&self.counters.rejected_connections),
+            Closed::HeaderTimeout => bump(&self.counters.header_timeouts),
+            Closed::IdleTimeout => bump(&self.counters.idle_timeouts),
+            Closed::WriteTimeout => bump(&self.counters.write_timeouts),
+            Closed::MaxFrameSize | Closed::BadFrame => bump(&self.counters.bad_frames),
+        }
+        self.metrics.closed(why);
+    }
+
+    /// Counts an error answer of `method` of this `kind`.
+    fn error(&self, method: &str, kind: &str) {
+        bump(&self.counters.errors);
+        self.metrics.error(method, kind);
+    }
+
+    /// Logs a warning about `peer`, at most a few a window per peer
+    /// address, with the count of those left out.
+    fn warn_peer(&self, peer: SocketAddr, what: &str, reason: &dyn fmt::Display) {
+        if let Some(suppressed) = self.warnings.admit(peer.ip()) {
+            if suppressed > 0 {
+                tracing::warn!(%peer, %reason, suppressed, "closing connection: {what} (similar warnings from this address left out)");
+            } else {
+                tracing::warn!(%peer, %reason, "closing connection: {what}");
+            }
+        }
+    }
 }
 
 async fn accept_loop<H: Handler>(
@@ -587,12 +717,18 @@ async fn accept_loop<H: Handler>(
             }
         };
         let Ok(permit) = semaphore.clone().try_acquire_owned() else {
-            bump(&shared.counters.rejected_connections);
-            tracing::warn!(%peer, "closing connection: max connections reached");
+            shared.closed(Closed::MaxConnections);
+            shared.warn_peer(
+                peer,
+                "max connections reached",
+                &shared.bounds.max_connections,
+            );
             drop(stream);
             continue;
         };
         bump(&shared.counters.connections);
+        shared.metrics.connections.inc();
+        shared.metrics.open_connections.add(1);
         shared
             .counters
             .active_connections
@@ -602,6 +738,7 @@ async fn accept_loop<H: Handler>(
         let alive = alive_tx.clone();
         tokio::spawn(async move {
             serve_connection(&shared, stream, peer, shutdown).await;
+            shared.metrics.open_connections.add(-1);
             shared
                 .counters
                 .active_connections
@@ -610,6 +747,7 @@ async fn accept_loop<H: Handler>(
             drop(alive);
         });
     }
+    shared.stopping.store(true, Ordering::Relaxed);
     drop(listener);
     drop(alive_tx);
     let _ = alive_rx.recv().await;
@@ -623,13 +761,18 @@ enum Next {
     Stop,
 }
 
+/// Reads the next frame by `deadline`; past it, the connection is closed
+/// as `late` says.
 async fn next_frame<H>(
     shared: &Shared<H>,
     conn: &mut Conn,
     peer: SocketAddr,
     shutdown: &mut watch::Receiver<bool>,
+    deadline: Instant,
+    late: Closed,
+    held: &mut Option<OwnedSemaphorePermit>,
 ) -> Next {
-    let read = tokio::time::timeout(shared.idle_timeout, conn.read_frame());
+    let read = timeout_at(deadline.into(), read_request(shared, conn, held));
     let result = tokio::select! {
         biased;
         result = read => result,
@@ -643,12 +786,18 @@ async fn next_frame<H>(
             Next::Closed
         }
         Ok(Err(err)) => {
-            bump(&shared.counters.bad_frames);
-            tracing::warn!(%peer, reason = %err, "closing connection: bad frame");
+            let oversize = matches!(&err, ReadError::Frame(e) if e.is_limit());
+            shared.closed(if oversize {
+                Closed::MaxFrameSize
+            } else {
+                Closed::BadFrame
+            });
+            shared.warn_peer(peer, "bad frame", &err);
             Next::Closed
         }
         Err(_) => {
-            tracing::debug!(%peer, "closing connection: idle timeout");
+            shared.closed(late);
+            tracing::debug!(%peer, reason = ?late, "closing connection: timeout");
             Next::Closed
         }
     }
@@ -664,18 +813,26 @@ async fn serve_connection<H: Handler>(
         stream,
         frame_decoder(Transport::Framed, shared.max_frame_size),
     );
+    // The first request, detection included, has one deadline from accept:
+    // the header timeout, or the idle timeout when that is shorter.
+    let (first_wait, first_late) = if shared.bounds.header_timeout <= shared.bounds.idle_timeout {
+        (shared.bounds.header_timeout, Closed::HeaderTimeout)
+    } else {
+        (shared.bounds.idle_timeout, Closed::IdleTimeout)
+    };
+    let first_deadline = Instant::now() + first_wait;
     // Detection, once per connection, on the first bytes.
     let detected = loop {
         match detect(&conn.rbuf) {
             Ok(Some(detected)) => break detected,
             Ok(None) => {}
             Err(err) => {
-                bump(&shared.counters.bad_frames);
-                tracing::warn!(%peer, reason = %err, "closing connection: bad frame");
+                shared.closed(Closed::BadFrame);
+                shared.warn_peer(peer, "bad frame", &err);
                 return;
             }
         }
-        let fill = tokio::time::timeout(shared.idle_timeout, conn.fill());
+        let fill = timeout_at(first_deadline.into(), conn.fill());
         let filled = tokio::select! {
             biased;
             filled = fill => filled,
@@ -689,7 +846,8 @@ async fn serve_connection<H: Handler>(
                 return;
             }
             Err(_) => {
-                tracing::debug!(%peer, "closing connection: idle timeout");
+                shared.closed(first_late);
+                tracing::debug!(%peer, reason = ?first_late, "closing connection: timeout");
                 return;
             }
         }
@@ -715,32 +873,163 @@ async fn serve_connection<H: Handler>(
         .transport()
         .filter(|_| detected != Detected::TTHeaderStreaming)
     else {
-        bump(&shared.counters.bad_frames);
-        tracing::warn!(%peer, protocol = ?detected, "closing connection: protocol not supported");
+        shared.closed(Closed::BadFrame);
+        shared.warn_peer(
+            peer,
+            "protocol not supported",
+            &format_args!("{detected:?}"),
+        );
         return;
     };
     conn.reader = frame_decoder(transport, shared.max_frame_size);
     tracing::debug!(%peer, %transport, "connection open");
+    let (mut deadline, mut late) = (first_deadline, first_late);
     loop {
-        let frame = match next_frame(shared, &mut conn, peer, &mut shutdown).await {
+        // The request's bytes are paid for in the in-flight budget as its
+        // read buffer grows; without room, nothing more is read.
+        let mut held = None;
+        let next = next_frame(
+            shared,
+            &mut conn,
+            peer,
+            &mut shutdown,
+            deadline,
+            late,
+            &mut held,
+        )
+        .await;
+        let frame = match next {
             Next::Frame(frame) => frame,
             Next::Closed | Next::Stop => break,
         };
-        if let Err(reason) = handle_frame(shared, &mut conn, peer, frame).await {
-            bump(&shared.counters.bad_frames);
-            tracing::warn!(%peer, %reason, "closing connection: bad message");
-            break;
+        shared.metrics.bytes_in.add(frame.payload.len() as u64);
+        // A call holds more than its request while it runs: what the
+        // arguments decode to, the result, the reply being encoded. It is
+        // charged `CALL_COST` times its request until its reply is built.
+        // Requests of up to `BUF_KEEP` bytes are not charged, so small
+        // calls never queue behind large ones.
+        if frame.payload.len() > BUF_KEEP {
+            let cost = frame.payload.len().saturating_mul(CALL_COST);
+            pay(shared, &mut held, cost).await;
         }
-        if conn.wbuf.is_empty() {
-            continue;
-        }
-        if let Err(err) = conn.flush().await {
-            tracing::debug!(%peer, error = %err, "writing a reply failed");
-            break;
-        }
+        let started = Instant::now();
+        let handled = handle_frame(shared, &mut conn, peer, frame).await;
+        shared.metrics.observe(started.elapsed());
+        // The request is gone: give its read buffer back now, not after a
+        // reply that may wait on the peer.
         conn.shrink_read_buffer();
+        if let Err(reason) = handled {
+            shared.closed(Closed::BadFrame);
+            shared.warn_peer(peer, "bad message", &reason);
+            break;
+        }
+        if !conn.wbuf.is_empty() {
+            let size = conn.wbuf.len();
+            // The reply keeps what the request held, and pays for more if
+            // it is larger; it is written even while the server stops (its
+            // call is in flight).
+            pay(shared, &mut held, size.saturating_sub(BUF_KEEP)).await;
+            let written = tokio::time::timeout(shared.bounds.write_timeout, conn.flush()).await;
+            held = None;
+            shared
+                .metrics
+                .in_flight_bytes
+                .set(gauge(shared.budget.held()));
+            match written {
+                Ok(Ok(())) => shared.metrics.bytes_out.add(size as u64),
+                Ok(Err(err)) => {
+                    tracing::debug!(%peer, error = %err, "writing a reply failed");
+                    break;
+                }
+                Err(_) => {
+                    shared.closed(Closed::WriteTimeout);
+                    tracing::debug!(%peer, bytes = size, "closing connection: write timeout");
+                    break;
+                }
+            }
+        }
+        drop(held);
+        shared
+            .metrics
+            .in_flight_bytes
+            .set(gauge(shared.budget.held()));
+        (deadline, late) = (
+            Instant::now() + shared.bounds.idle_timeout,
+            Closed::IdleTimeout,
+        );
     }
     tracing::debug!(%peer, "connection closed");
+}
+
+/// How many times its request's size a call is charged in the in-flight
+/// budget while it runs (see [`ServerLimits::max_in_flight_bytes`]).
+const CALL_COST: usize = 4;
+
+/// Reads the next request frame, paying in the in-flight budget (into
+/// `held`) for the room its read buffer grows to beyond the first
+/// `BUF_KEEP` bytes, before the buffer grows.
+async fn read_request<H>(
+    shared: &Shared<H>,
+    conn: &mut Conn,
+    held: &mut Option<OwnedSemaphorePermit>,
+) -> std::result::Result<Option<Frame>, ReadError> {
+    loop {
+        if let Some(frame) = conn
+            .reader
+            .decode(&mut conn.rbuf)
+            .map_err(ReadError::Frame)?
+        {
+            return Ok(Some(frame));
+        }
+        // The decoder may have made room for the whole frame; a buffer
+        // that must grow (BytesMut at least doubles) is paid for first.
+        let (len, cap) = (conn.rbuf.len(), conn.rbuf.capacity());
+        let target = if cap - len < 1024 {
+            (cap * 2).max(len + BUF_CAPACITY)
+        } else {
+            cap
+        };
+        pay(shared, held, target.saturating_sub(BUF_KEEP)).await;
+        if target > cap {
+            conn.rbuf.reserve(target - len);
+        }
+        conn.fill().await?;
+        if conn.rbuf.is_empty() {
+            return Ok(None);
+        }
+    }
+}
+
+/// Makes `held` hold `total` bytes of the in-flight budget, waiting for
+/// the rest.
+async fn pay<H>(shared: &Shared<H>, held: &mut Option<OwnedSemaphorePermit>, total: usize) {
+    // A request larger than the whole budget holds all of it, no more.
+    let total = total.min(shared.budget.max());
+    let have = held.as_ref().map_or(0, OwnedSemaphorePermit::num_permits);
+    if total <= have {
+        return;
+    }
+    let more = total - have;
+    if let Some(permit) = shared.budget.try_hold(more) {
+        match held {
+            Some(h) => h.merge(permit),
+            None => *held = Some(permit),
+        }
+    } else {
+        // Wait holding nothing, for all of it at once: connections that
+        // each held part and waited for the rest would wait for each other.
+        shared.metrics.budget_waits.inc();
+        *held = None;
+        *held = Some(shared.budget.hold(total).await);
+    }
+    shared
+        .metrics
+        .in_flight_bytes
+        .set(gauge(shared.budget.held()));
+}
+
+fn gauge(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Where a request goes.
@@ -860,9 +1149,14 @@ async fn handle_frame<H: Handler>(
     };
 
     // Routing and argument decoding, then the handler.
+    let label = match &ctx.service {
+        Some(service) => format!("{service}/{}", ctx.method),
+        None => ctx.method.to_string(),
+    };
+    shared.metrics.requests.inc(&label);
     let desc = match route {
         Err(ex) => {
-            bump(&shared.counters.errors);
+            shared.error(&label, "unknown_method");
             reply.exception(conn, &ctx, &ex);
             return Ok(());
         }
@@ -892,7 +1186,7 @@ async fn handle_frame<H: Handler>(
     let args = match args {
         Ok(args) => args,
         Err(err) => {
-            bump(&shared.counters.errors);
+            shared.error(&label, if err.is_limit() { "limit" } else { "protocol" });
             let ex = TApplicationException::new(
                 TApplicationExceptionType::PROTOCOL_ERROR,
                 format!("decoding the arguments of `{}`: {err}", ctx.method),
@@ -906,20 +1200,24 @@ async fn handle_frame<H: Handler>(
     let result = shared.handler.call(&mut ctx, &method, args).await;
     match result {
         Ok(Reply::Application(ex)) => {
-            bump(&shared.counters.errors);
+            shared.error(&label, "application");
             reply.exception(conn, &ctx, &ex);
         }
-        Ok(result) => reply.result(conn, &ctx, desc, result),
+        Ok(result) => {
+            if !reply.result(conn, &ctx, desc, result) {
+                shared.error(&label, "encode");
+            }
+        }
         Err(HandlerError {
             biz_status: Some(biz),
             ..
         }) if transport.has_ttheader() => {
-            bump(&shared.counters.errors);
+            shared.error(&label, "biz_status");
             ctx.biz_status = Some(biz);
             reply.empty_result(conn, &ctx);
         }
         Err(err) => {
-            bump(&shared.counters.errors);
+            shared.error(&label, err.metric);
             if oneway {
                 tracing::debug!(%peer, method = %ctx.method, error = %err, "oneway handler failed");
             }
@@ -1032,6 +1330,14 @@ impl<H> Replier<'_, H> {
             }
         }
         ctx.metainfo.write_backward(&mut header);
+        // Kitex's way of saying a connection is going away: `crrst` in a
+        // reply's header, after which its client does not reuse it.
+        if self.transport.has_ttheader() && self.shared.stopping.load(Ordering::Relaxed) {
+            header.insert_str(
+                str_key::CONNECTION_READY_TO_RESET.to_owned(),
+                "1".to_owned(),
+            );
+        }
         // Business status is Kitex's, carried by TTHeader only.
         if let Some(biz) = ctx
             .biz_status
@@ -1090,15 +1396,17 @@ impl<H> Replier<'_, H> {
         }
     }
 
+    /// Writes the result; `false` when it could not be encoded (the caller
+    /// then gets an INTERNAL_ERROR).
     fn result(
         &self,
         conn: &mut Conn,
         ctx: &Context,
         desc: Option<MethodDescriptor<'_>>,
         result: Reply<Payload>,
-    ) {
+    ) -> bool {
         if self.oneway {
-            return;
+            return true;
         }
         let shared = self.shared;
         let (protocol, seq_id) = (self.protocol, self.seq_id);
@@ -1117,10 +1425,11 @@ impl<H> Replier<'_, H> {
             (_, None) => Err("no method to encode a result for".to_owned()),
         });
         if let Err(message) = written {
-            bump(&shared.counters.errors);
             let ex = TApplicationException::new(TApplicationExceptionType::INTERNAL_ERROR, message);
             self.exception(conn, ctx, &ex);
+            return false;
         }
+        true
     }
 }
 

@@ -2,6 +2,8 @@
 
 #[path = "rpc/apache.rs"]
 mod apache;
+#[path = "rpc/bounds.rs"]
+mod bounds;
 #[path = "rpc/client.rs"]
 mod client;
 #[path = "rpc/common.rs"]

@@ -20,6 +20,8 @@ mod gateway;
 #[cfg(feature = "grpc")]
 #[path = "cli/grpc.rs"]
 mod grpc;
+#[path = "cli/hardening.rs"]
+mod hardening;
 #[path = "cli/logs.rs"]
 mod logs;
 #[path = "cli/peers.rs"]

@@ -428,12 +428,7 @@ fn sort_fields<W: Writer>(w: &mut W, body: usize) -> Result<()> {
     use crate::thrift::{ProtocolReader, Reader as _};
     let written = w.buf()[body..].to_vec();
     // These bytes were just written under the writer's own checks.
-    let limits = crate::Limits {
-        max_depth: usize::MAX,
-        max_container_len: usize::MAX,
-        max_string_len: usize::MAX,
-        max_message_size: usize::MAX,
-    };
+    let limits = crate::Limits::unlimited();
     let mut r = ProtocolReader::new(w.protocol(), &written, limits);
     // (id, type, value start, value end, bool value)
     let mut fields: Vec<(i16, TType, usize, usize, bool)> = Vec::new();

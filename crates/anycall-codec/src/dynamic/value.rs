@@ -382,34 +382,96 @@ pub(crate) fn write_absent<W: Writer>(
     Ok(written)
 }
 
-/// Reads a value of type `ty`.
+/// Reads a value of type `ty`, within the decoded-memory budget of the
+/// bytes left in `r` ([`Limits::decoded_memory_for`](crate::Limits::decoded_memory_for)).
 pub fn read_value<'a, R: Reader<'a>>(
     r: &mut R,
     ty: TypeDescriptor<'_>,
     opts: &Options,
 ) -> Result<Value> {
-    read_typed(r, ty, opts)
+    let mut budget = Budget::of(r);
+    read_kind(r, ty.kind(), opts, &mut budget)
 }
 
-/// Reads a struct of type `desc`.
+/// Reads a struct of type `desc`, within the decoded-memory budget of the
+/// bytes left in `r`.
 pub fn read_struct<'a, R: Reader<'a>>(
     r: &mut R,
     desc: StructDescriptor<'_>,
     opts: &Options,
 ) -> Result<Struct> {
-    read_struct_inner(r, desc, opts).map_err(|e| e.at(PathSegment::Root(desc.name().to_owned())))
+    let mut budget = Budget::of(r);
+    read_struct_inner(r, desc, opts, &mut budget)
+        .map_err(|e| e.at(PathSegment::Root(desc.name().to_owned())))
 }
 
+/// Bytes one `Value` takes in a container.
+const VALUE_SIZE: usize = std::mem::size_of::<Value>();
+/// Bytes one struct field takes (its name and value).
+const FIELD_SIZE: usize = std::mem::size_of::<(crate::value::Name, Value)>();
+/// Strings up to this long live inside their `Value` (`CompactString`).
+const INLINE_STRING: usize = std::mem::size_of::<CompactString>();
+/// Fields a struct is given room for before its first is read; more grow
+/// it as they come, so a struct sent empty costs little whatever the IDL.
+const STRUCT_ROOM: usize = 8;
+
+/// What a decode may still allocate.
+struct Budget {
+    left: usize,
+    max: usize,
+    message: usize,
+    limits: crate::Limits,
+}
+
+impl Budget {
+    fn of<'a, R: Reader<'a>>(r: &R) -> Self {
+        let message = r.remaining().len();
+        let limits = *r.limits();
+        let max = limits.decoded_memory_for(message);
+        Self {
+            left: max,
+            max,
+            message,
+            limits,
+        }
+    }
+
+    /// Takes `n` bytes, before they are allocated.
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<()> {
+        match self.left.checked_sub(n) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(Error::decoded_memory(self.message, self.max, &self.limits)),
+        }
+    }
+
+    /// Takes `n` elements of `size` bytes.
+    #[inline]
+    fn take_n(&mut self, n: usize, size: usize) -> Result<()> {
+        self.take(n.saturating_mul(size))
+    }
+}
+
+/// [`read_kind`] for a whole type.
 fn read_typed<'a, R: Reader<'a>>(
     r: &mut R,
     ty: TypeDescriptor<'_>,
     opts: &Options,
+    b: &mut Budget,
 ) -> Result<Value> {
-    read_kind(r, ty.kind(), opts)
+    read_kind(r, ty.kind(), opts, b)
 }
 
-/// [`read_typed`] with the type's kind already at hand.
-fn read_kind<'a, R: Reader<'a>>(r: &mut R, kind: TypeKind<'_>, opts: &Options) -> Result<Value> {
+/// Reads a value of `kind`; the `Value` itself is paid for by its container.
+fn read_kind<'a, R: Reader<'a>>(
+    r: &mut R,
+    kind: TypeKind<'_>,
+    opts: &Options,
+    b: &mut Budget,
+) -> Result<Value> {
     Ok(match kind {
         TypeKind::Bool => Value::Bool(r.read_bool()?),
         TypeKind::Byte => Value::I8(r.read_i8()?),
@@ -417,18 +479,28 @@ fn read_kind<'a, R: Reader<'a>>(r: &mut R, kind: TypeKind<'_>, opts: &Options) -
         TypeKind::I32 | TypeKind::Enum(_) => Value::I32(r.read_i32()?),
         TypeKind::I64 => Value::I64(r.read_i64()?),
         TypeKind::Double => Value::Double(r.read_double()?),
-        TypeKind::String => Value::String(r.read_string()?.into()),
-        TypeKind::Binary => Value::Binary(r.read_binary()?.to_vec()),
+        TypeKind::String => {
+            let s = r.read_string()?;
+            if s.len() > INLINE_STRING {
+                b.take(s.len())?;
+            }
+            Value::String(s.into())
+        }
+        TypeKind::Binary => {
+            let bytes = r.read_binary()?;
+            b.take(bytes.len())?;
+            Value::Binary(bytes.to_vec())
+        }
         TypeKind::Uuid => Value::Uuid(r.read_uuid()?),
         TypeKind::List(e) => {
             let (et, n) = r.read_list_begin()?;
-            let items = read_items(r, e, et, n, opts)?;
+            let items = read_items(r, e, et, n, opts, b)?;
             r.read_list_end();
             Value::List(items)
         }
         TypeKind::Set(e) => {
             let (et, n) = r.read_set_begin()?;
-            let items = read_items(r, e, et, n, opts)?;
+            let items = read_items(r, e, et, n, opts, b)?;
             r.read_set_end();
             Value::Set(items)
         }
@@ -440,17 +512,18 @@ fn read_kind<'a, R: Reader<'a>>(r: &mut R, kind: TypeKind<'_>, opts: &Options) -
             if n > 0 && vt != ttype_of(v) {
                 return Err(wire_mismatch(v, vt));
             }
+            b.take_n(n, 2 * VALUE_SIZE)?;
             let mut pairs = Vec::with_capacity(n);
             for _ in 0..n {
-                let key = read_typed(r, k, opts)?;
-                let val =
-                    read_typed(r, v, opts).map_err(|e| e.at(PathSegment::Key(key_text(&key))))?;
+                let key = read_typed(r, k, opts, b)?;
+                let val = read_typed(r, v, opts, b)
+                    .map_err(|e| e.at(PathSegment::Key(key_text(&key))))?;
                 pairs.push((key, val));
             }
             r.read_map_end();
             Value::Map(pairs)
         }
-        TypeKind::Struct(s) => Value::Struct(read_struct_inner(r, s, opts)?),
+        TypeKind::Struct(s) => Value::Struct(read_struct_inner(r, s, opts, b)?),
     })
 }
 
@@ -460,25 +533,46 @@ fn read_items<'a, R: Reader<'a>>(
     et: TType,
     n: usize,
     opts: &Options,
+    b: &mut Budget,
 ) -> Result<Vec<Value>> {
     let kind = e.kind();
     if n > 0 && et != ttype_of_kind(kind) {
         return Err(wire_mismatch(e, et));
     }
+    b.take_n(n, VALUE_SIZE)?;
     let mut items = Vec::with_capacity(n);
     for i in 0..n {
-        items.push(read_kind(r, kind, opts).map_err(|err| err.at(PathSegment::Index(i)))?);
+        items.push(read_kind(r, kind, opts, b).map_err(|err| err.at(PathSegment::Index(i)))?);
     }
     Ok(items)
+}
+
+/// Adds a field to `out` (`replace`: over an earlier one of the same
+/// name), paying for any room it grows by.
+fn push_field(out: &mut Struct, name: &str, v: Value, replace: bool, b: &mut Budget) -> Result<()> {
+    let before = out.capacity();
+    if out.len() == before {
+        // The next push grows the fields (Vec doubles): pay first.
+        b.take_n(before.max(4), FIELD_SIZE)?;
+    }
+    if replace {
+        out.insert(name, v);
+    } else {
+        out.push(name, v);
+    }
+    Ok(())
 }
 
 fn read_struct_inner<'a, R: Reader<'a>>(
     r: &mut R,
     desc: StructDescriptor<'_>,
     opts: &Options,
+    b: &mut Budget,
 ) -> Result<Struct> {
     r.read_struct_begin()?;
-    let mut out = Struct::with_capacity(desc.len());
+    let room = desc.len().min(STRUCT_ROOM);
+    b.take_n(room, FIELD_SIZE)?;
+    let mut out = Struct::with_capacity(room);
     let mut seen = Seen::new(desc.len());
     while let Some((tt, id)) = r.read_field_begin()? {
         let Some(f) = desc.field_by_id(id) else {
@@ -499,19 +593,17 @@ fn read_struct_inner<'a, R: Reader<'a>>(
             skipped_mismatch(desc, f, tt);
             continue;
         }
-        let v = read_kind(r, kind, opts).map_err(|e| e.at_field(f.json_name()))?;
-        if seen.insert(f.index()) {
-            out.insert(f.json_name(), v);
-        } else {
-            out.push(f.json_name(), v);
-        }
+        let v = read_kind(r, kind, opts, b).map_err(|e| e.at_field(f.json_name()))?;
+        let repeated = seen.insert(f.index());
+        push_field(&mut out, f.json_name(), v, repeated, b)
+            .map_err(|e| e.at_field(f.json_name()))?;
     }
     r.read_struct_end();
     check_required(desc, &seen, opts)?;
     if opts.read_defaults {
         for f in desc.fields().filter(|f| !seen.contains(f.index())) {
             if let Some(d) = f.default_value() {
-                out.push(f.json_name(), const_to_value(f.ty(), d));
+                push_field(&mut out, f.json_name(), const_to_value(f.ty(), d), false, b)?;
             }
         }
     }

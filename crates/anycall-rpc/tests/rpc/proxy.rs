@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use anycall_codec::call::Reply;
-use anycall_rpc::{Client, Mode, Payload, Protocol, Proxy, Request, Server, Transport};
+use anycall_rpc::{
+    Client, Mode, Payload, Protocol, Proxy, Request, Server, Transport, UPSTREAM_TRANSPORT_FAILURE,
+};
 
 use crate::common::{ClientMode, EchoService, echo_pool, keyed, run_script};
 
@@ -104,7 +106,13 @@ async fn proxy_reports_a_dead_upstream_as_an_application_exception() {
     let err = client.call_json("Ping", b"{}").await.unwrap_err();
     let ex = err.application().expect("application exception");
     assert_eq!(ex.kind().code(), 6);
-    assert!(ex.message().starts_with("upstream: cannot connect"), "{ex}");
+    let want = format!("{UPSTREAM_TRANSPORT_FAILURE}: cannot connect");
+    assert!(ex.message().starts_with(&want), "{ex}");
+    let text = proxy.registry().render();
+    assert!(
+        text.contains("anycall_server_errors_total{method=\"Ping\",kind=\"upstream\"} 1"),
+        "{text}"
+    );
     // Oneway calls are not answered even then.
     assert_eq!(
         client

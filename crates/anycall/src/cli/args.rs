@@ -426,13 +426,17 @@ pub(crate) struct ServeArgs {
     /// match (otherwise: values built from the IDL's defaults and zero values).
     #[arg(long)]
     pub(crate) echo: bool,
-    /// Reload the IDL when one of its files changes; a reload that fails
-    /// keeps the previous IDL and logs why. Calls in flight finish on the
-    /// IDL they started with.
+    /// Reload the IDL when one of its files changes (SIGHUP reloads it
+    /// with or without this); a reload that fails keeps the previous IDL
+    /// and logs why. Calls in flight finish on the IDL they started with.
     #[arg(long)]
     pub(crate) watch: bool,
     #[command(flatten)]
     pub(crate) drain: super::serve::DrainArgs,
+    #[command(flatten)]
+    pub(crate) limits: super::limits::LimitArgs,
+    #[command(flatten)]
+    pub(crate) admin: super::limits::AdminArgs,
     #[command(flatten)]
     pub(crate) fleet: super::fleet::RegisterArgs,
     #[command(flatten)]
@@ -468,9 +472,21 @@ pub(crate) struct ProxyArgs {
     /// A directory searched for includes of --idl (repeatable).
     #[arg(short = 'I', long = "include", value_name = "DIR", requires = "idl")]
     pub(crate) include: Vec<PathBuf>,
-    /// Reload --idl when one of its files changes (see `serve --watch`).
+    /// Reload --idl when one of its files changes (see `serve --watch`);
+    /// SIGHUP reloads it too.
     #[arg(long, requires = "idl")]
     pub(crate) watch: bool,
+    /// Idle upstream connections kept per upstream address (enough that
+    /// 256 calls at once reuse connections rather than open new ones).
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub(crate) upstream_pool: usize,
+    /// How long an idle upstream connection is kept.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub(crate) upstream_idle_timeout: Duration,
+    #[command(flatten)]
+    pub(crate) limits: super::limits::LimitArgs,
+    #[command(flatten)]
+    pub(crate) admin: super::limits::AdminArgs,
 }
 
 /// How `bench` builds each request.

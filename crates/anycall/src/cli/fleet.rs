@@ -206,6 +206,8 @@ pub(crate) enum Stop {
     Signal,
     /// SIGUSR1: print a report and go on.
     Report,
+    /// SIGHUP: reload the IDL and go on.
+    Reload,
 }
 
 /// `anycall register`.

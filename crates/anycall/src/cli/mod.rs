@@ -14,6 +14,7 @@ mod grpc;
 #[cfg(feature = "grpc")]
 mod grpc_bench;
 mod input;
+mod limits;
 mod serve;
 mod stream;
 mod watch;

@@ -6,13 +6,14 @@ use anycall_codec::call::Reply;
 use anycall_codec::dynamic::value::{from_json, to_json};
 use anycall_codec::{Options, Value};
 use anycall_idl::{MethodDescriptor, Pool};
+use anycall_rpc::metrics::Registry;
 use anycall_rpc::{
-    Context, Handler, HandlerError, Idl, Mode, Payload, Proxy, Server, ServerHandle,
+    Context, Handler, HandlerError, Idl, Mode, Payload, Proxy, Server, ServerHandle, ServerLimits,
 };
 use anyhow::{Context as _, anyhow};
 
 use super::args::{IdlArgs, ProxyArgs, ServeArgs};
-use super::describe::load;
+use super::limits::{raise_open_files, start_admin};
 use super::watch;
 use super::{CliError, fleet};
 use crate::mock::{Canned, MockBook, echo_reply_decoded, example_reply};
@@ -159,12 +160,32 @@ fn to_json_args(m: MethodDescriptor<'_>, args: &Value, opts: &Options) -> String
     rendered.unwrap_or_else(|_| serde_json::to_string(args).unwrap_or_default())
 }
 
-/// Starts a mock server.
+/// Starts a mock server with the default bounds.
 pub(crate) async fn start_mock(
     idl: impl Into<Idl>,
     answers: Answers,
     options: Options,
     listen: &str,
+) -> anyhow::Result<ServerHandle> {
+    start_mock_with(
+        idl,
+        answers,
+        options,
+        listen,
+        ServerLimits::default(),
+        Registry::new(),
+    )
+    .await
+}
+
+/// Starts a mock server with `bounds`, counting in `registry`.
+async fn start_mock_with(
+    idl: impl Into<Idl>,
+    answers: Answers,
+    options: Options,
+    listen: &str,
+    bounds: ServerLimits,
+    registry: Registry,
 ) -> anyhow::Result<ServerHandle> {
     let idl = idl.into();
     let mut builder = Server::builder(Mode::Value);
@@ -183,9 +204,18 @@ pub(crate) async fn start_mock(
         .idl(idl)
         .limits(crate::cli::args::limits_for(&options))
         .options(options)
+        .server_limits(bounds)
+        .registry(registry)
         .bind(listen, handler)
         .await
         .with_context(|| format!("cannot serve on {listen}"))
+}
+
+/// `; metrics on ADDR/metrics` for a readiness line.
+fn admin_note(admin: Option<std::net::SocketAddr>) -> String {
+    admin.map_or_else(String::new, |a| {
+        format!("; metrics on http://{a}/metrics, health on http://{a}/healthz")
+    })
 }
 
 pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
@@ -193,15 +223,10 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     if super::grpc::is_proto(&a.idl.idl) {
         return super::grpc::serve(a).await;
     }
-    let provider = if a.watch {
-        Some(watch::provider(&a.idl)?)
-    } else {
-        None
-    };
-    let pool = match &provider {
-        Some(provider) => provider.pool(),
-        None => load(&a.idl)?,
-    };
+    raise_open_files();
+    // A provider even without --watch, so that SIGHUP can reload the IDL.
+    let provider = watch::provider(&a.idl)?;
+    let pool = provider.pool();
     let book = match &a.mock {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -215,23 +240,42 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
     let answers = Answers { book, echo: a.echo };
     let methods: usize = pool.services().map(|s| s.methods().count()).sum();
     fleet::check(&a.fleet)?;
-    let handle = match provider {
-        Some(provider) => {
-            watch::spawn(provider.clone());
-            start_mock(provider, answers, a.json.options(), &a.listen).await?
-        }
-        None => start_mock(pool, answers, a.json.options(), &a.listen).await?,
-    };
+    if a.watch {
+        watch::spawn(provider.clone());
+    }
+    let registry = Registry::new();
+    let handle = start_mock_with(
+        provider.clone(),
+        answers,
+        a.json.options(),
+        &a.listen,
+        a.limits.server_limits(),
+        registry.clone(),
+    )
+    .await?;
+    let (stop_admin, admin_stopped) = tokio::sync::watch::channel(false);
+    let admin = start_admin(&a.admin, registry, admin_stopped).await?;
     let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     // Signals are caught before the readiness line, so none is lost.
     let mut signals = Signals::new()?;
     println!(
-        "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed, theader; binary and compact; ttheader streaming); Ctrl-C stops",
-        handle.local_addr()
+        "serving {methods} method(s) on {} (buffered, framed, ttheader, ttheader-framed, theader; binary and compact; ttheader streaming){}; Ctrl-C stops",
+        handle.local_addr(),
+        admin_note(admin)
     );
-    signals.next().await?;
+    loop {
+        match signals.next_event().await? {
+            fleet::Stop::Signal => break,
+            fleet::Stop::Report => {}
+            fleet::Stop::Reload => {
+                watch::reload(&provider);
+            }
+        }
+    }
     fleet::deregister(registration, a.fleet.drain).await;
-    let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
+    let stats = drain(handle, a.drain.drain_timeout, &mut signals).await;
+    stop_admin.send_replace(true);
+    let stats = stats?;
     tracing::info!(
         "stopped: {} call(s), {} error(s), {} connection(s), {} log line(s) dropped",
         stats.calls,
@@ -244,43 +288,69 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
 
 pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
     fleet::check(&a.fleet)?;
+    raise_open_files();
+    let bounds = a.limits.server_limits();
     let upstream = anycall_rpc::Client::builder(a.upstream.clone())
         .transport(a.upstream_transport.into())
         .rpc_timeout(a.timeout)
         .failover(a.failover.into())
+        .max_idle_per_host(a.upstream_pool)
+        .idle_timeout(a.upstream_idle_timeout)
+        .max_frame_size(bounds.max_frame_size)
         .build()
         .map_err(|e| CliError::usage(anyhow!(e).context("invalid --upstream")))?;
-    let mut builder = Proxy::builder(a.upstream.clone()).upstream(upstream.clone());
+    let registry = Registry::new();
+    let mut builder = Proxy::builder(a.upstream.clone())
+        .upstream(upstream.clone())
+        .server_limits(bounds)
+        .registry(registry.clone());
+    let mut provider = None;
     if let Some(path) = &a.idl {
         let idl = IdlArgs {
             idl: path.clone(),
             include: a.include.clone(),
         };
+        // A provider even without --watch, so that SIGHUP can reload it.
+        let p = watch::provider(&idl)?;
         if a.watch {
-            let provider = watch::provider(&idl)?;
-            watch::spawn(provider.clone());
-            builder = builder.idl(provider);
-        } else {
-            builder = builder.idl(load(&idl)?);
+            watch::spawn(p.clone());
         }
+        builder = builder.idl(p.clone());
+        provider = Some(p);
     }
     let handle = builder
         .bind(a.listen.as_str())
         .await
         .map_err(|e| anyhow!(e).context(format!("cannot listen on {}", a.listen)))?;
+    let (stop_admin, admin_stopped) = tokio::sync::watch::channel(false);
+    let admin = start_admin(&a.admin, registry, admin_stopped).await?;
     let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     let mut signals = Signals::new()?;
     println!(
-        "forwarding {} -> {} ({}); Ctrl-C stops",
+        "forwarding {} -> {} ({}){}; Ctrl-C stops",
         handle.local_addr(),
         a.upstream,
-        anycall_rpc::Transport::from(a.upstream_transport)
+        anycall_rpc::Transport::from(a.upstream_transport),
+        admin_note(admin)
     );
-    while let fleet::Stop::Report = signals.next_event().await? {
-        super::print_out(&(fleet::report(&handle.stats(), &upstream) + "\n"))?;
+    loop {
+        match signals.next_event().await? {
+            fleet::Stop::Signal => break,
+            fleet::Stop::Report => {
+                super::print_out(&(fleet::report(&handle.stats(), &upstream) + "\n"))?;
+            }
+            fleet::Stop::Reload => match &provider {
+                Some(p) => {
+                    watch::reload(p);
+                }
+                None => tracing::info!("SIGHUP: no --idl to reload"),
+            },
+        }
     }
     fleet::deregister(registration, a.fleet.drain).await;
-    let stats = drain(handle, a.drain.drain_timeout, &mut signals).await?;
+    let stats = drain(handle, a.drain.drain_timeout, &mut signals).await;
+    stop_admin.send_replace(true);
+    let stats = stats?;
     super::print_out(&(fleet::report(&stats, &upstream) + "\n"))?;
     tracing::info!(
         "stopped: {} call(s) forwarded, {} error(s), {} log line(s) dropped",
@@ -335,6 +405,8 @@ struct Signals {
     int: tokio::signal::unix::Signal,
     #[cfg(unix)]
     usr1: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -346,20 +418,22 @@ impl Signals {
                 term: signal(SignalKind::terminate()).context("cannot wait for SIGTERM")?,
                 int: signal(SignalKind::interrupt()).context("cannot wait for SIGINT")?,
                 usr1: signal(SignalKind::user_defined1()).context("cannot wait for SIGUSR1")?,
+                hup: signal(SignalKind::hangup()).context("cannot wait for SIGHUP")?,
             })
         }
         #[cfg(not(unix))]
         Ok(Self {})
     }
 
-    /// Waits for the next SIGTERM or SIGINT ([`fleet::Stop::Signal`]) or
-    /// SIGUSR1 ([`fleet::Stop::Report`]).
+    /// Waits for the next SIGTERM or SIGINT ([`fleet::Stop::Signal`]),
+    /// SIGUSR1 ([`fleet::Stop::Report`]) or SIGHUP ([`fleet::Stop::Reload`]).
     async fn next_event(&mut self) -> anyhow::Result<fleet::Stop> {
         #[cfg(unix)]
         tokio::select! {
             _ = self.term.recv() => Ok(fleet::Stop::Signal),
             _ = self.int.recv() => Ok(fleet::Stop::Signal),
             _ = self.usr1.recv() => Ok(fleet::Stop::Report),
+            _ = self.hup.recv() => Ok(fleet::Stop::Reload),
         }
         #[cfg(not(unix))]
         self.next().await.map(|()| fleet::Stop::Signal)

@@ -1,5 +1,5 @@
 //! `--watch` for `serve` and `proxy`: reload the IDL when one of its files
-//! changes. The IDL lives in an `anycall_idl::Provider`, which swaps the
+//! changes (SIGHUP reloads it at once, with or without `--watch`). The IDL lives in an `anycall_idl::Provider`, which swaps the
 //! pool atomically: calls in flight finish on the pool they started with,
 //! and a reload that fails keeps the old pool and logs why.
 
@@ -55,21 +55,30 @@ pub(crate) fn spawn(provider: Arc<Provider>) {
                 continue;
             }
             seen = now;
-            match provider.reload() {
-                Ok(()) => {
-                    let pool = provider.pool();
-                    for w in pool.warnings() {
-                        tracing::warn!("{w}");
-                    }
-                    let methods: usize = pool.services().map(|s| s.methods().count()).sum();
-                    // The new pool may list other files (includes added or removed).
-                    seen = fingerprint(&provider);
-                    tracing::info!(methods, "idl reloaded");
-                }
-                Err(err) => {
-                    tracing::warn!("idl reload failed, serving the previous idl:\n{err}");
-                }
+            if reload(&provider) {
+                // The new pool may list other files (includes added or removed).
+                seen = fingerprint(&provider);
             }
         }
     });
+}
+
+/// Reloads the IDL of `provider` now (a file changed, or SIGHUP), logging
+/// the outcome; `false` when the reload failed and the previous IDL stays.
+pub(crate) fn reload(provider: &Provider) -> bool {
+    match provider.reload() {
+        Ok(()) => {
+            let pool = provider.pool();
+            for w in pool.warnings() {
+                tracing::warn!("{w}");
+            }
+            let methods: usize = pool.services().map(|s| s.methods().count()).sum();
+            tracing::info!(methods, "idl reloaded");
+            true
+        }
+        Err(err) => {
+            tracing::warn!("idl reload failed, serving the previous idl:\n{err}");
+            false
+        }
+    }
 }

@@ -1,10 +1,10 @@
 //! Prometheus text-format metrics: counters, labelled counters, gauges and
-//! histograms in a [`Registry`], with a small admin server for
-//! `GET /metrics`. Nothing here knows about the gateway, so any anycall
-//! server can count with it.
+//! histograms in a [`Registry`]. The Thrift servers and the HTTP gateway
+//! count with it; `anycall_gateway::serve_admin` serves a registry at
+//! `GET /metrics`.
 //!
 //! ```
-//! use anycall_gateway::metrics::{Counter, Registry};
+//! use anycall_rpc::metrics::{Counter, Registry};
 //!
 //! let registry = Registry::new();
 //! let calls = registry.register(Counter::new("calls_total", "Calls made."));
@@ -95,6 +95,11 @@ impl Counter {
         self.value.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Adds `n`.
+    pub fn add(&self, n: u64) {
+        self.value.fetch_add(n, Ordering::Relaxed);
+    }
+
     /// The value.
     pub fn get(&self) -> u64 {
         self.value.load(Ordering::Relaxed)
@@ -131,6 +136,11 @@ impl Gauge {
         self.value.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Sets the value.
+    pub fn set(&self, n: i64) {
+        self.value.store(n, Ordering::Relaxed);
+    }
+
     /// The value.
     pub fn get(&self) -> i64 {
         self.value.load(Ordering::Relaxed)
@@ -144,54 +154,119 @@ impl Metric for Gauge {
     }
 }
 
-/// Counters by the value of one label.
+/// Counters by the values of one or more labels.
 #[derive(Debug)]
 pub struct CounterVec {
     name: &'static str,
     help: &'static str,
-    label: &'static str,
+    labels: Vec<&'static str>,
+    /// Label values joined by [`SEPARATOR`].
     values: Mutex<BTreeMap<String, u64>>,
+    max_series: usize,
+}
+
+/// Default [`CounterVec::max_series`]: 1,000.
+pub const DEFAULT_MAX_SERIES: usize = 1000;
+
+/// The label value of every series past [`CounterVec::max_series`].
+pub const OTHER: &str = "_other";
+
+/// Joins label values in a [`CounterVec`] key (a control character no
+/// label value of ours holds).
+const SEPARATOR: char = '\u{1f}';
+
+fn key(values: &[&str]) -> String {
+    let mut k = String::with_capacity(values.iter().map(|v| v.len() + 1).sum());
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            k.push(SEPARATOR);
+        }
+        k.push_str(v);
+    }
+    k
 }
 
 impl CounterVec {
     /// An empty family with label `label`.
     pub fn new(name: &'static str, help: &'static str, label: &'static str) -> Self {
+        Self::with_labels(name, help, &[label])
+    }
+
+    /// An empty family with these labels, in this order.
+    pub fn with_labels(name: &'static str, help: &'static str, labels: &[&'static str]) -> Self {
         Self {
             name,
             help,
-            label,
+            labels: labels.to_vec(),
             values: Mutex::new(BTreeMap::new()),
+            max_series: DEFAULT_MAX_SERIES,
         }
     }
 
-    /// Adds one to the counter of `value`.
+    /// Most series kept: past them, new label values are counted in one
+    /// series whose labels are all [`OTHER`], so values a peer chooses
+    /// (method names) cannot grow the family without bound. Default
+    /// [`DEFAULT_MAX_SERIES`].
+    #[must_use]
+    pub fn max_series(mut self, max: usize) -> Self {
+        self.max_series = max.max(1);
+        self
+    }
+
+    /// Adds one to the counter of `value` (a family of one label).
     pub fn inc(&self, value: &str) {
-        let mut v = self.values.lock().unwrap_or_else(|e| e.into_inner());
-        match v.get_mut(value) {
-            Some(n) => *n += 1,
-            None => {
-                v.insert(value.to_owned(), 1);
-            }
-        }
+        self.inc_by(&[value], 1);
     }
 
-    /// The counter of `value`.
+    /// Adds `n` to the counter of these label values (one per label).
+    pub fn inc_by(&self, values: &[&str], n: u64) {
+        let k = key(values);
+        let mut v = self.values.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = v.get_mut(&k) {
+            *count += n;
+            return;
+        }
+        let k = if v.len() + 1 >= self.max_series {
+            key(&vec![OTHER; self.labels.len()])
+        } else {
+            k
+        };
+        *v.entry(k).or_insert(0) += n;
+    }
+
+    /// The counter of `value` (a family of one label).
     pub fn get(&self, value: &str) -> u64 {
+        self.get_labels(&[value])
+    }
+
+    /// The counter of these label values.
+    pub fn get_labels(&self, values: &[&str]) -> u64 {
         self.values
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(value)
+            .get(&key(values))
             .copied()
             .unwrap_or(0)
     }
+}
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metric for CounterVec {
     fn render(&self, out: &mut String) {
         head(out, self.name, self.help, "counter");
         for (k, n) in self.values.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            let k = k.replace('\\', "\\\\").replace('"', "\\\"");
-            let _ = writeln!(out, "{}{{{}=\"{k}\"}} {n}", self.name, self.label);
+            let pairs: Vec<String> = self
+                .labels
+                .iter()
+                .zip(k.split(SEPARATOR))
+                .map(|(l, v)| format!("{l}=\"{}\"", escape(v)))
+                .collect();
+            let _ = writeln!(out, "{}{{{}}} {n}", self.name, pairs.join(","));
         }
     }
 }
@@ -260,5 +335,45 @@ impl Metric for Histogram {
         let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
         let _ = writeln!(out, "{}_sum {sum}", self.name);
         let _ = writeln!(out, "{}_count {count}", self.name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_family_of_two_labels_renders_each_series() {
+        let registry = Registry::new();
+        let errors = registry.register(CounterVec::with_labels(
+            "errors_total",
+            "Errors.",
+            &["method", "kind"],
+        ));
+        errors.inc_by(&["A/add", "handler"], 2);
+        errors.inc_by(&["A/add", "handler"], 1);
+        errors.inc_by(&["B/\"x\"", "protocol"], 1);
+        let text = registry.render();
+        assert!(
+            text.contains("errors_total{method=\"A/add\",kind=\"handler\"} 3\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("errors_total{method=\"B/\\\"x\\\"\",kind=\"protocol\"} 1\n"),
+            "{text}"
+        );
+        assert_eq!(errors.get_labels(&["A/add", "handler"]), 3);
+    }
+
+    #[test]
+    fn series_past_the_maximum_are_counted_as_other() {
+        let calls = CounterVec::new("calls_total", "Calls.", "method").max_series(3);
+        for m in ["a", "b", "c", "d", "a"] {
+            calls.inc(m);
+        }
+        assert_eq!(calls.get("a"), 2);
+        assert_eq!(calls.get("b"), 1);
+        assert_eq!(calls.get("c"), 0);
+        assert_eq!(calls.get(OTHER), 2);
     }
 }
