@@ -215,6 +215,7 @@ impl HandlerError {
             kind,
             message: message.into(),
             biz_status: None,
+            metric: "handler",
         }
     }
 
