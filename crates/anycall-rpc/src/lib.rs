@@ -59,8 +59,8 @@ mod payload;
 mod proxy;
 mod server;
 mod server_metrics;
-mod warn;
 pub mod ttstream;
+mod warn;
 
 pub use anycall_codec::Value;
 pub use anycall_codec::call::Reply;
