@@ -541,15 +541,30 @@ async fn run_call(
     peer: SocketAddr,
     deadline: Option<Instant>,
 ) -> Result<tonic::Response<ByteStream>, Status> {
-    let (metadata, _, incoming) = request.into_parts();
+    let (metadata, _, mut incoming) = request.into_parts();
     let input = descriptor.input();
     let (mode, options) = (shared.mode, shared.options);
-    let requests: MessageStream = Box::pin(incoming.map(move |r| {
+    let decode = move |r: Result<Bytes, Status>| {
         r.and_then(|bytes| {
             bytes_to_payload(bytes, mode, Some(&input), &options)
                 .map_err(|s| Status::invalid_argument(s.message().to_owned()))
         })
-    }));
+    };
+    let requests: MessageStream = if descriptor.is_client_streaming() {
+        Box::pin(incoming.map(decode))
+    } else {
+        // One request: read the body to its end before the handler runs. A
+        // reply sent while the request stream is still open makes h2 reset
+        // the stream, and h2 ends the connection after 1024 such resets.
+        let first = incoming.next().await;
+        if matches!(first, Some(Ok(_))) && matches!(incoming.next().await, Some(Ok(_))) {
+            return Err(Status::invalid_argument(format!(
+                "{} takes one request message",
+                descriptor.full_name()
+            )));
+        }
+        Box::pin(stream::iter(first.map(decode)))
+    };
     let call = GrpcCall {
         service: descriptor.parent_service().full_name().to_owned(),
         method: descriptor.name().to_owned(),
