@@ -46,6 +46,9 @@ pub struct HttpLimits {
     /// Time to receive the request line and headers
     /// ([`DEFAULT_HEADER_READ_TIMEOUT`]).
     pub header_read_timeout: Duration,
+    /// Connections served at once; more are accepted and closed at once
+    /// ([`anycall_rpc::DEFAULT_MAX_CONNECTIONS`]).
+    pub max_connections: usize,
 }
 
 impl Default for HttpLimits {
@@ -55,6 +58,7 @@ impl Default for HttpLimits {
             max_headers: DEFAULT_MAX_HEADERS,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: anycall_rpc::DEFAULT_MAX_CONNECTIONS,
         }
     }
 }

@@ -115,17 +115,22 @@ pub async fn serve(
         .header_read_timeout(limits.header_read_timeout)
         .max_headers(limits.max_headers);
     let graceful = GracefulShutdown::new();
+    let open = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(x) => x,
                     Err(e) => {
                         tracing::warn!(error = %e, "accept failed");
                         tokio::time::sleep(Duration::from_millis(10)).await;
                         continue;
                     }
+                };
+                let Ok(permit) = open.clone().try_acquire_owned() else {
+                    tracing::debug!(%peer, "closing connection: max connections reached");
+                    continue;
                 };
                 let _ = stream.set_nodelay(true);
                 let gw = gateway.clone();
@@ -138,6 +143,7 @@ pub async fn serve(
                     if let Err(e) = conn.await {
                         tracing::debug!(error = %e, "http connection ended with an error");
                     }
+                    drop(permit);
                 });
             }
             () = &mut shutdown => break,

@@ -64,12 +64,13 @@ pub struct ServerLimits {
     /// [`DEFAULT_WRITE_TIMEOUT`].
     pub write_timeout: Duration,
     /// Bytes of requests and replies held by calls in flight, over all
-    /// connections. A request is paid for as its read buffer grows (past
-    /// the first 64 KiB of each connection), a call while it runs as 4
-    /// times its request (arguments decoded, result, reply encoding), and
-    /// a reply that waits for its peer as its size; the first 64 KiB of
-    /// each are free, so small calls never queue behind large ones. Default
-    /// [`DEFAULT_MAX_IN_FLIGHT_BYTES`].
+    /// connections. A request is paid for before its read buffer grows past
+    /// the first 64 KiB of its connection, at 4 times the buffer (the call
+    /// it becomes also holds its decoded arguments, result and reply), and
+    /// holds that until its reply is written (a larger reply pays the
+    /// rest). A connection waiting for room holds none and reads nothing;
+    /// small calls are never charged, so they never queue behind large
+    /// ones. Default [`DEFAULT_MAX_IN_FLIGHT_BYTES`].
     pub max_in_flight_bytes: usize,
     /// The listen backlog for [`ServerBuilder::bind`](crate::ServerBuilder::bind).
     /// Default `None`: the system's `somaxconn` ([`default_backlog`]).

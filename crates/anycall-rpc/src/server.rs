@@ -822,6 +822,9 @@ async fn serve_connection<H: Handler>(
         (shared.bounds.idle_timeout, Closed::IdleTimeout)
     };
     let first_deadline = Instant::now() + first_wait;
+    // What the first request's bytes hold of the in-flight budget, from
+    // detection on.
+    let mut first_held = None;
     // Detection, once per connection, on the first bytes.
     let detected = loop {
         match detect(&conn.rbuf) {
@@ -833,7 +836,10 @@ async fn serve_connection<H: Handler>(
                 return;
             }
         }
-        let fill = timeout_at(first_deadline.into(), conn.fill());
+        let fill = timeout_at(
+            first_deadline.into(),
+            fill_paid(shared, &mut conn, &mut first_held),
+        );
         let filled = tokio::select! {
             biased;
             filled = fill => filled,
@@ -888,7 +894,7 @@ async fn serve_connection<H: Handler>(
     loop {
         // The request's bytes are paid for in the in-flight budget as its
         // read buffer grows; without room, nothing more is read.
-        let mut held = None;
+        let mut held = first_held.take();
         let next = next_frame(
             shared,
             &mut conn,
@@ -904,15 +910,6 @@ async fn serve_connection<H: Handler>(
             Next::Closed | Next::Stop => break,
         };
         shared.metrics.bytes_in.add(frame.payload.len() as u64);
-        // A call holds more than its request while it runs: what the
-        // arguments decode to, the result, the reply being encoded. It is
-        // charged `CALL_COST` times its request until its reply is built.
-        // Requests of up to `BUF_KEEP` bytes are not charged, so small
-        // calls never queue behind large ones.
-        if frame.payload.len() > BUF_KEEP {
-            let cost = frame.payload.len().saturating_mul(CALL_COST);
-            pay(shared, &mut held, cost).await;
-        }
         let started = Instant::now();
         let handled = handle_frame(shared, &mut conn, peer, frame).await;
         shared.metrics.observe(started.elapsed());
@@ -982,23 +979,35 @@ async fn read_request<H>(
         {
             return Ok(Some(frame));
         }
-        // The decoder may have made room for the whole frame; a buffer
-        // that must grow (BytesMut at least doubles) is paid for first.
-        let (len, cap) = (conn.rbuf.len(), conn.rbuf.capacity());
-        let target = if cap - len < 1024 {
-            (cap * 2).max(len + BUF_CAPACITY)
-        } else {
-            cap
-        };
-        pay(shared, held, target.saturating_sub(BUF_KEEP)).await;
-        if target > cap {
-            conn.rbuf.reserve(target - len);
-        }
-        conn.fill().await?;
+        fill_paid(shared, conn, held).await?;
         if conn.rbuf.is_empty() {
             return Ok(None);
         }
     }
+}
+
+/// Reads more bytes into the read buffer, paying first for the room it
+/// has (the decoder may have made room for a whole frame) or grows to
+/// (BytesMut at least doubles) beyond the first `BUF_KEEP` bytes.
+async fn fill_paid<H>(
+    shared: &Shared<H>,
+    conn: &mut Conn,
+    held: &mut Option<OwnedSemaphorePermit>,
+) -> std::result::Result<(), ReadError> {
+    let (len, cap) = (conn.rbuf.len(), conn.rbuf.capacity());
+    let target = if cap - len < 1024 {
+        (cap * 2).max(len + BUF_CAPACITY)
+    } else {
+        cap
+    };
+    // The call the request becomes holds more than its bytes (arguments
+    // decoded, result, reply): it pays `CALL_COST` times them, up front.
+    let cost = target.saturating_sub(BUF_KEEP).saturating_mul(CALL_COST);
+    pay(shared, held, cost).await;
+    if target > cap {
+        conn.rbuf.reserve(target - len);
+    }
+    conn.fill().await
 }
 
 /// Makes `held` hold `total` bytes of the in-flight budget, waiting for

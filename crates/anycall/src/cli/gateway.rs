@@ -70,6 +70,16 @@ pub(crate) struct GatewayArgs {
     /// Time to receive a request body (408 beyond).
     #[arg(long, value_parser = parse_duration, default_value = "30s")]
     pub(crate) request_timeout: Duration,
+    /// Time to receive a request's line and headers (the connection is
+    /// closed beyond).
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub(crate) header_timeout: Duration,
+    /// Connections served at once; more are accepted and closed at once.
+    #[arg(long, value_name = "N", default_value_t = anycall_rpc::DEFAULT_MAX_CONNECTIONS)]
+    pub(crate) max_connections: usize,
+    /// The listen backlog [default: the system's somaxconn].
+    #[arg(long, value_name = "N")]
+    pub(crate) backlog: Option<u32>,
     /// Time allowed for requests in flight to finish on SIGTERM or Ctrl-C.
     #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub(crate) drain_timeout: Duration,
@@ -214,7 +224,8 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
             max_body: a.max_body,
             max_headers: a.max_headers,
             request_timeout: a.request_timeout,
-            ..HttpLimits::default()
+            header_read_timeout: a.header_timeout,
+            max_connections: a.max_connections,
         })
         .registry(registry.clone());
     for b in backends {
@@ -245,7 +256,8 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
         return Ok(());
     }
     fleet::check(&a.fleet)?;
-    let listener = tokio::net::TcpListener::bind(&a.listen)
+    super::limits::raise_open_files();
+    let listener = anycall_rpc::limits::listen(&a.listen, a.backlog)
         .await
         .with_context(|| format!("cannot listen on {}", a.listen))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -316,6 +328,9 @@ fn spec_args(a: &GatewayArgs) -> GatewayArgs {
         max_body: a.max_body,
         max_headers: a.max_headers,
         request_timeout: a.request_timeout,
+        header_timeout: a.header_timeout,
+        max_connections: a.max_connections,
+        backlog: a.backlog,
         drain_timeout: a.drain_timeout,
         fleet: a.fleet.clone(),
         routes: false,
