@@ -67,11 +67,12 @@ const usage = `usage:
       prints one JSON line {"pass": [...], "fail": [...]}, exits 1 on any failure.
   kitex-peer kitexpb-server [--addr HOST:PORT]
       Kitex generated code serving testdata/kitexpb/kitex_interop.proto over Kitex
-      Protobuf (Framed, TTHeaderFramed); prints ` + "`listening HOST:PORT`" + `, exits when
-      stdin closes.
-  kitex-peer kitexpb-client --addr HOST:PORT
-      Calls Echo and Fail with Kitex's generated Kitex Protobuf client
-      (TTHeaderFramed); one JSON line per case.
+      Protobuf (Framed, TTHeaderFramed) and gRPC on one port; prints
+      ` + "`listening HOST:PORT`" + `, exits when stdin closes.
+  kitex-peer kitexpb-client --addr HOST:PORT [--transport ttheader-framed|grpc]
+      Calls Echo and Fail with Kitex's generated client for that proto over Kitex
+      Protobuf (TTHeaderFramed, the default) or Kitex's gRPC transport; one JSON
+      line per case.
   T is one of ttheader, ttheader-framed, framed, buffered (Binary protocol throughout).
 ` + streamUsage
 
@@ -243,7 +244,15 @@ func run(a *args) (bool, error) {
 		if err := need(a.addr != "", "--addr"); err != nil {
 			return false, err
 		}
-		return kitexpbpeer.RunClient(a.addr)
+		var grpc bool
+		switch a.transport {
+		case "ttheader", "ttheader-framed":
+		case "grpc":
+			grpc = true
+		default:
+			return false, usageError{fmt.Sprintf("kitexpb-client: unsupported transport %q (ttheader-framed or grpc)", a.transport)}
+		}
+		return kitexpbpeer.RunClient(a.addr, grpc)
 	case "codec":
 		if err := need(a.mode == "json", "--mode json"); err != nil {
 			return false, err

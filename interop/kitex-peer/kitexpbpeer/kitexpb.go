@@ -64,8 +64,8 @@ func (*handler) Fail(_ context.Context, req *kitexpb.Item) (*kitexpb.Item, error
 	return nil, errors.New(FailPrefix + req.GetName())
 }
 
-// RunServer serves KitexInterop over Kitex Protobuf (Framed and TTHeaderFramed,
-// detected per connection) on addr, prints `listening HOST:PORT` and stops when
+// RunServer serves KitexInterop over Kitex Protobuf (Framed and TTHeaderFramed)
+// and gRPC (HTTP/2), detected per connection, on addr, prints `listening HOST:PORT` and stops when
 // stdin reaches end of file.
 func RunServer(addr string) error {
 	ln, err := net.Listen("tcp", addr)
@@ -90,15 +90,25 @@ type line struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// RunClient calls addr with Kitex's generated client (TTHeaderFramed, the one
-// transport Kitex's client uses for Kitex Protobuf) and prints one JSON line per
-// case; it returns false when any case failed.
-func RunClient(addr string) (bool, error) {
-	cli, err := kitexinterop.NewClient("KitexInterop",
+// RunClient calls addr with Kitex's generated client and prints one JSON line
+// per case; it returns false when any case failed. grpc selects Kitex's gRPC
+// transport (HTTP/2, transport.GRPC); otherwise the client speaks Kitex Protobuf
+// over TTHeaderFramed, the one transport Kitex's client uses for Kitex Protobuf.
+func RunClient(addr string, grpc bool) (bool, error) {
+	opts := []client.Option{
 		client.WithHostPorts(addr),
-		client.WithTransportProtocol(transport.TTHeaderFramed),
-		client.WithMetaHandler(transmeta.ClientTTHeaderHandler),
-		client.WithRPCTimeout(10*time.Second))
+		client.WithRPCTimeout(10 * time.Second),
+	}
+	if grpc {
+		opts = append(opts,
+			client.WithTransportProtocol(transport.GRPC),
+			client.WithMetaHandler(transmeta.ClientHTTP2Handler))
+	} else {
+		opts = append(opts,
+			client.WithTransportProtocol(transport.TTHeaderFramed),
+			client.WithMetaHandler(transmeta.ClientTTHeaderHandler))
+	}
+	cli, err := kitexinterop.NewClient("KitexInterop", opts...)
 	if err != nil {
 		return false, err
 	}

@@ -1,6 +1,8 @@
 //! Kitex Protobuf (non-gRPC, spec wire-format §5): anycall's client and the
 //! Thrift server's port against Kitex's generated protobuf server and client
-//! (`kitex-peer kitexpb-server|kitexpb-client`), and against each other.
+//! (`kitex-peer kitexpb-server|kitexpb-client`), and against each other. Also
+//! Kitex's gRPC transport for the same proto against anycall's gRPC client and
+//! server.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -11,7 +13,8 @@ use anycall_codec::thrift::exception::{TApplicationException, TApplicationExcept
 use anycall_idl::proto::{DescriptorPool, ProtoLoader};
 use anycall_rpc::grpc::kitexpb::KitexPbClient;
 use anycall_rpc::grpc::{
-    GrpcCall, GrpcHandler, GrpcMode, GrpcReply, GrpcServer, MessageStream, Status,
+    Code, GrpcCall, GrpcClient, GrpcHandler, GrpcMode, GrpcReply, GrpcServer, MessageStream,
+    MetadataMap, Status,
 };
 use anycall_rpc::{Mode, Payload, Server};
 use anycall_test_support::testdata;
@@ -227,5 +230,134 @@ async fn kitex_protobuf_thrift_and_grpc_share_the_port() {
     );
     // Streaming methods and other transports are refused by the client.
     assert!(KitexPbClient::new(addr.as_str(), Transport::Buffered).is_err());
+    server.shutdown().await;
+}
+
+const GRPC_SERVICE: &str = "/anycall.kitexpb.v1.KitexInterop";
+
+/// `value` as a request payload of `mode`.
+fn grpc_payload(mode: GrpcMode, value: &serde_json::Value) -> Payload {
+    match mode {
+        GrpcMode::Json => Payload::Json(value.to_string()),
+        GrpcMode::Binary => Payload::Binary(encode(value).into()),
+        GrpcMode::Dynamic => {
+            let desc = pool()
+                .get_message_by_name("anycall.kitexpb.v1.Item")
+                .expect("Item");
+            Payload::Proto(
+                anycall_codec::proto::json_to_message(
+                    &desc,
+                    value.to_string().as_bytes(),
+                    &ProtoOptions::default(),
+                )
+                .expect("parses"),
+            )
+        }
+    }
+}
+
+/// A reply payload as JSON, whatever its mode.
+fn grpc_reply_json(payload: &Payload) -> serde_json::Value {
+    match payload {
+        Payload::Json(text) => serde_json::from_str(text).expect("JSON"),
+        Payload::Binary(bytes) => decode(bytes),
+        Payload::Proto(m) => serde_json::from_str(
+            &anycall_codec::proto::message_to_json(m, &ProtoOptions::default()).expect("renders"),
+        )
+        .expect("JSON"),
+        Payload::Value(_) => panic!("a Thrift value from a gRPC call"),
+    }
+}
+
+#[tokio::test]
+async fn interop_anycall_grpc_client_to_kitex_protobuf_server() {
+    let peer = start_peer(kitex_peer(), "kitexpb-server", &[]).await;
+    for mode in [GrpcMode::Json, GrpcMode::Binary, GrpcMode::Dynamic] {
+        let cell = format!("anycall gRPC {mode:?} -> Kitex gRPC");
+        let client = GrpcClient::builder(peer.addr.clone())
+            .idl(pool())
+            .mode(mode)
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("grpc client");
+        let echo = format!("{GRPC_SERVICE}/Echo");
+        let want = item_json();
+        let (reply, _) = client
+            .unary(&echo, MetadataMap::new(), grpc_payload(mode, &want))
+            .await
+            .unwrap_or_else(|e| panic!("{cell}: Echo: {e}"));
+        assert_eq!(grpc_reply_json(&reply), want, "{cell}: Echo");
+        let empty = serde_json::json!({});
+        let (reply, _) = client
+            .unary(&echo, MetadataMap::new(), grpc_payload(mode, &empty))
+            .await
+            .unwrap_or_else(|e| panic!("{cell}: empty Echo: {e}"));
+        assert_eq!(grpc_reply_json(&reply), empty, "{cell}: empty Echo");
+        let err = client
+            .unary(
+                &format!("{GRPC_SERVICE}/Fail"),
+                MetadataMap::new(),
+                grpc_payload(mode, &serde_json::json!({"name": "boom"})),
+            )
+            .await
+            .expect_err("Fail fails");
+        // Kitex's gRPC server sends a handler's plain error as INTERNAL with
+        // its biz-error mark appended.
+        assert_eq!(
+            (err.code(), err.message()),
+            (Code::Internal, "requested failure: boom [biz error]"),
+            "{cell}: Fail"
+        );
+        // The connection stays usable after a failed call.
+        let (reply, _) = client
+            .unary(&echo, MetadataMap::new(), grpc_payload(mode, &want))
+            .await
+            .unwrap_or_else(|e| panic!("{cell}: Echo after Fail: {e}"));
+        assert_eq!(grpc_reply_json(&reply), want, "{cell}: Echo after Fail");
+    }
+}
+
+#[tokio::test]
+async fn interop_kitex_protobuf_grpc_client_to_anycall_grpc_server() {
+    for mode in [GrpcMode::Json, GrpcMode::Binary, GrpcMode::Dynamic] {
+        let server = GrpcServer::builder(pool())
+            .mode(mode)
+            .build(KitexInterop)
+            .expect("grpc")
+            .bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let cell = format!("Kitex gRPC client -> anycall gRPC {mode:?}");
+        let lines = run_peer_client(
+            kitex_peer(),
+            "kitexpb-client",
+            &[
+                "--addr",
+                &server.local_addr().to_string(),
+                "--transport",
+                "grpc",
+            ],
+            &cell,
+        )
+        .await;
+        assert_eq!(cases_of(&lines), ["Echo", "Echo empty", "Fail"], "{cell}");
+        server.shutdown().await;
+    }
+    // The same client on the Thrift server's port, where gRPC is detected.
+    let server = start_anycall(GrpcMode::Dynamic).await;
+    let cell = "Kitex gRPC client -> anycall shared port";
+    let lines = run_peer_client(
+        kitex_peer(),
+        "kitexpb-client",
+        &[
+            "--addr",
+            &server.local_addr().to_string(),
+            "--transport",
+            "grpc",
+        ],
+        cell,
+    )
+    .await;
+    assert_eq!(cases_of(&lines), ["Echo", "Echo empty", "Fail"], "{cell}");
     server.shutdown().await;
 }
