@@ -441,42 +441,6 @@ fn print_metadata(title: &str, md: &MetadataMap) {
     }
 }
 
-/// Sends `-d`'s JSON values as they are read: inline text at once, `@FILE`
-/// and `@-` (and stdin without `-d`) from a reader thread.
-fn request_stream(
-    data: Option<&str>,
-    desc: MessageDescriptor,
-    options: ProtoOptions,
-) -> Result<tokio::sync::mpsc::Receiver<anyhow::Result<DynamicMessage>>, CliError> {
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let reader: Box<dyn std::io::Read + Send> = match data {
-        Some("@-") | None => Box::new(std::io::stdin()),
-        Some(d) => match d.strip_prefix('@') {
-            Some(path) => {
-                Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?)
-            }
-            None => Box::new(std::io::Cursor::new(d.as_bytes().to_vec())),
-        },
-    };
-    std::thread::spawn(move || {
-        let values = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader))
-            .into_iter::<serde_json::Value>();
-        for (i, value) in values.enumerate() {
-            let item = value
-                .with_context(|| format!("request #{} is not JSON", i + 1))
-                .and_then(|v| {
-                    json_to_message(&desc, v.to_string().as_bytes(), &options)
-                        .with_context(|| format!("request #{}", i + 1))
-                });
-            let stop = item.is_err();
-            if tx.blocking_send(item).is_err() || stop {
-                break;
-            }
-        }
-    });
-    Ok(rx)
-}
-
 /// `anycall call` over gRPC.
 pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
     let (addr, target) = match a.positional.as_slice() {
@@ -522,7 +486,10 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
         .connect_timeout(a.client.connect_timeout)
         .build()
         .context("invalid client settings")?;
-    let mut requests = request_stream(a.data.as_deref(), desc.input(), options)?;
+    let input = desc.input();
+    let mut requests = super::input::json_values(a.data.as_deref(), move |text, i| {
+        json_to_message(&input, text.as_bytes(), &options).with_context(|| format!("request #{i}"))
+    })?;
     if a.kitex_protobuf {
         return kitex_protobuf_call(a, &addr, &desc, options, pretty, &mut requests).await;
     }

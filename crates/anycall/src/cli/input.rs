@@ -111,6 +111,39 @@ pub(crate) fn from_hex(text: &[u8]) -> anyhow::Result<Vec<u8>> {
         .collect()
 }
 
+/// `-d`'s JSON values as they are read — inline text, `@FILE`, `@-` (and
+/// stdin without `-d`) — from a reader thread, each made into a request by
+/// `convert(value text, 1-based index)`; the first bad one ends the stream.
+pub(crate) fn json_values<T: Send + 'static>(
+    data: Option<&str>,
+    convert: impl Fn(String, usize) -> anyhow::Result<T> + Send + 'static,
+) -> Result<tokio::sync::mpsc::Receiver<anyhow::Result<T>>, CliError> {
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let reader: Box<dyn Read + Send> = match data {
+        Some("@-") | None => Box::new(std::io::stdin()),
+        Some(d) => match d.strip_prefix('@') {
+            Some(path) => {
+                Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?)
+            }
+            None => Box::new(std::io::Cursor::new(d.as_bytes().to_vec())),
+        },
+    };
+    std::thread::spawn(move || {
+        let values = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader))
+            .into_iter::<serde_json::Value>();
+        for (i, value) in values.enumerate() {
+            let item = value
+                .with_context(|| format!("request #{} is not JSON", i + 1))
+                .and_then(|v| convert(v.to_string(), i + 1));
+            let stop = item.is_err();
+            if tx.blocking_send(item).is_err() || stop {
+                break;
+            }
+        }
+    });
+    Ok(rx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

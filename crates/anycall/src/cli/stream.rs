@@ -27,37 +27,6 @@ pub(crate) fn is_stream_call(_a: &CallArgs, pool: &Pool, service: &str, method: 
         .is_some_and(|m| m.streaming().is_streaming())
 }
 
-/// `-d`'s JSON values as they are read: inline text, `@FILE`, `@-` (and
-/// stdin without `-d`) from a reader thread.
-fn values(
-    data: Option<&str>,
-) -> Result<tokio::sync::mpsc::Receiver<anyhow::Result<String>>, CliError> {
-    let (tx, rx) = tokio::sync::mpsc::channel(16);
-    let reader: Box<dyn std::io::Read + Send> = match data {
-        Some("@-") | None => Box::new(std::io::stdin()),
-        Some(d) => match d.strip_prefix('@') {
-            Some(path) => {
-                Box::new(std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?)
-            }
-            None => Box::new(std::io::Cursor::new(d.as_bytes().to_vec())),
-        },
-    };
-    std::thread::spawn(move || {
-        let values = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader))
-            .into_iter::<serde_json::Value>();
-        for (i, value) in values.enumerate() {
-            let item = value
-                .map(|v| v.to_string())
-                .with_context(|| format!("request #{} is not JSON", i + 1));
-            let stop = item.is_err();
-            if tx.blocking_send(item).is_err() || stop {
-                break;
-            }
-        }
-    });
-    Ok(rx)
-}
-
 fn print(json: &str, pretty: bool) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     if pretty {
@@ -118,7 +87,7 @@ pub(crate) async fn call(
         builder = builder.header(format!("{}{}", metainfo::PREFIX_PERSISTENT, kv.0), &kv.1);
     }
     let client = builder.connect().await.map_err(|e| call_failed(e, addr))?;
-    let mut input = values(a.data.as_deref())?;
+    let mut input = super::input::json_values(a.data.as_deref(), |text, _| Ok(text))?;
     let fail = |e| call_failed(e, addr);
     let mut sent = 0usize;
     let mut replies = 0usize;
