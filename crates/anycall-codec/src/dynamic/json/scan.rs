@@ -314,16 +314,7 @@ impl<'j, 'o> Scanner<'j, 'o> {
         if self.peek() != b'"' {
             return self.key_string();
         }
-        let start = self.pos + 1;
-        let i = find_special(self.bytes, start);
-        match self.bytes.get(i) {
-            Some(b'"') => {
-                self.pos = i + 1;
-                let text = self.text;
-                Ok(Text::Borrowed(&text[start..i]))
-            }
-            _ => self.string_slow(start, i, true),
-        }
+        self.quoted(true)
     }
 
     /// An object key; the current byte must be `"`.
@@ -366,6 +357,13 @@ impl<'j, 'o> Scanner<'j, 'o> {
     /// A string; the current byte is its opening quote.
     #[inline]
     fn string(&mut self) -> Result<Text<'j>> {
+        self.quoted(false)
+    }
+
+    /// A string from its opening quote (the current byte): borrowed when
+    /// it has no escape; `ctl_ok` lets control characters through.
+    #[inline(always)]
+    fn quoted(&mut self, ctl_ok: bool) -> Result<Text<'j>> {
         let start = self.pos + 1;
         let i = find_special(self.bytes, start);
         match self.bytes.get(i) {
@@ -374,7 +372,7 @@ impl<'j, 'o> Scanner<'j, 'o> {
                 let text = self.text;
                 Ok(Text::Borrowed(&text[start..i]))
             }
-            _ => self.string_slow(start, i, false),
+            _ => self.string_slow(start, i, ctl_ok),
         }
     }
 
