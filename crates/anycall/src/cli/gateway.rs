@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anycall_gateway::{Backend, Gateway, HttpLimits, metrics::Registry};
 use anycall_idl::{Loader, Provider};
@@ -16,9 +16,6 @@ use super::CliError;
 use super::args::{ProtocolArg, TransportArg, parse_duration};
 use super::fleet;
 use super::serve::wait_for_signal;
-
-/// How often `--watch` looks at the IDL and config files.
-const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Args)]
 pub(crate) struct GatewayArgs {
@@ -277,12 +274,7 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
         ));
     }
     if a.watch {
-        tokio::spawn(watch(
-            gw.clone(),
-            a.config.clone(),
-            spec_args(a),
-            stop_rx.clone(),
-        ));
+        watch(gw.clone(), a.config.clone(), spec_args(a));
     }
     let registration = fleet::register(&a.fleet, listener.local_addr()?).await?;
     println!(
@@ -338,61 +330,44 @@ fn spec_args(a: &GatewayArgs) -> GatewayArgs {
     }
 }
 
-fn mtime(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-/// Polls the IDL files and the config file; reloads on change.
-async fn watch(
-    gw: Gateway,
-    config: Option<PathBuf>,
-    args: GatewayArgs,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let stamps = |gw: &Gateway| -> Vec<(String, Option<SystemTime>)> {
-        gw.idl_files()
-            .into_iter()
-            .map(|f| {
-                let t = mtime(Path::new(&f));
-                (f, t)
-            })
-            .collect()
-    };
-    let mut idls = stamps(&gw);
-    let mut conf = config.as_deref().and_then(mtime);
-    loop {
-        tokio::select! {
-            () = tokio::time::sleep(WATCH_INTERVAL) => {}
-            _ = stop.wait_for(|s| *s) => return,
+/// `--watch`: reloads the routes when the config file changes, and the IDL
+/// when one of its files does.
+fn watch(gw: Gateway, config: Option<PathBuf>, args: GatewayArgs) {
+    let conf_print = move || super::watch::fingerprint(config.iter());
+    let mut conf = conf_print();
+    let files = {
+        let gw = gw.clone();
+        let conf_print = conf_print.clone();
+        move || {
+            let idls = super::watch::fingerprint(gw.idl_files());
+            idls ^ conf_print().rotate_left(1)
         }
-        let now_conf = config.as_deref().and_then(mtime);
-        if config.is_some() && now_conf != conf {
-            conf = now_conf;
-            match specs(&args).and_then(|s| backends(&s)) {
-                Ok(b) => match gw.set_backends(&b) {
-                    Ok(()) => tracing::info!(routes = gw.routes().len(), "config reloaded"),
-                    Err(e) => {
-                        tracing::error!(error = %e, "config reload failed; keeping the old routes")
-                    }
-                },
+    };
+    super::watch::poll(files, move || {
+        let now = conf_print();
+        if now != conf {
+            conf = now;
+            let reloaded = specs(&args)
+                .and_then(|s| backends(&s))
+                .and_then(|b| gw.set_backends(&b).map_err(Into::into));
+            match reloaded {
+                Ok(()) => tracing::info!(routes = gw.routes().len(), "config reloaded"),
                 Err(e) => tracing::error!(
                     error = format!("{e:#}"),
                     "config reload failed; keeping the old routes"
                 ),
             }
-            idls = stamps(&gw);
-            continue;
+            return true;
         }
-        let now = stamps(&gw);
-        let changed = now.len() != idls.len()
-            || now.iter().zip(&idls).any(|(a, b)| a != b)
-            || idls.iter().any(|(f, t)| mtime(Path::new(f)) != *t);
-        if changed {
-            match gw.reload() {
-                Ok(()) => tracing::info!(routes = gw.routes().len(), "idl reloaded"),
-                Err(e) => tracing::error!(error = %e, "idl reload failed; keeping the old routes"),
+        match gw.reload() {
+            Ok(()) => {
+                tracing::info!(routes = gw.routes().len(), "idl reloaded");
+                true
             }
-            idls = stamps(&gw);
+            Err(e) => {
+                tracing::error!(error = %e, "idl reload failed; keeping the old routes");
+                false
+            }
         }
-    }
+    });
 }

@@ -867,48 +867,35 @@ fn proto_dirs(main: &Path, include: &[PathBuf]) -> Vec<PathBuf> {
     dirs
 }
 
-/// A fingerprint of the files of `pool` found in `dirs` (their contents; the
-/// built-in well-known types have no file and count as absent).
-fn proto_fingerprint(pool: &DescriptorPool, dirs: &[PathBuf]) -> u64 {
-    use std::hash::{Hash as _, Hasher as _};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for file in pool.files() {
-        let found = dirs
-            .iter()
-            .map(|d| d.join(file.name()))
-            .find_map(|p| std::fs::read(&p).ok().map(|bytes| (p, bytes)));
-        file.name().hash(&mut hasher);
-        found.hash(&mut hasher);
-    }
-    hasher.finish()
+/// The files of `pool` found in `dirs` (the built-in well-known types have
+/// no file).
+fn proto_files(pool: &DescriptorPool, dirs: &[PathBuf]) -> Vec<PathBuf> {
+    pool.files()
+        .filter_map(|file| {
+            dirs.iter()
+                .map(|d| d.join(file.name()))
+                .find(|p| p.is_file())
+        })
+        .collect()
 }
 
 /// `serve --idl x.proto --watch`: recompiles the `.proto` whenever one of its
 /// files changes; calls and reflection then use the new pool, and a reload
 /// that fails keeps the old one and logs why.
 fn spawn_proto_watch(provider: Arc<ProtoProvider>, dirs: Vec<PathBuf>) {
-    tokio::spawn(async move {
-        let mut seen = proto_fingerprint(&provider.pool(), &dirs);
-        let mut tick = tokio::time::interval(super::watch::WATCH_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let now = proto_fingerprint(&provider.pool(), &dirs);
-            if now == seen {
-                continue;
-            }
-            seen = now;
-            match provider.reload() {
-                Ok(()) => {
-                    let pool = provider.pool();
-                    let methods: usize = pool.services().map(|s| s.methods().len()).sum();
-                    seen = proto_fingerprint(&pool, &dirs);
-                    tracing::info!(methods, "proto reloaded");
-                }
-                Err(err) => {
-                    tracing::warn!("proto reload failed, serving the previous one:\n{err}");
-                }
-            }
+    let files = {
+        let provider = provider.clone();
+        move || super::watch::fingerprint(proto_files(&provider.pool(), &dirs))
+    };
+    super::watch::poll(files, move || match provider.reload() {
+        Ok(()) => {
+            let methods: usize = provider.pool().services().map(|s| s.methods().len()).sum();
+            tracing::info!(methods, "proto reloaded");
+            true
+        }
+        Err(err) => {
+            tracing::warn!("proto reload failed, serving the previous one:\n{err}");
+            false
         }
     });
 }

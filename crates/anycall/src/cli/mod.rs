@@ -200,11 +200,11 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             serve::proxy(&a).await
         }
         Command::Gateway(a) => {
-            init_logs("info");
+            let _logs = init_logs("info");
             gateway::gateway(&a).await
         }
         Command::Register(a) => {
-            init_logs("warn");
+            let _logs = init_logs("warn");
             fleet::register_cmd(&a).await
         }
         Command::Completions(a) => {
@@ -214,7 +214,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Demo(a) => demo::run(&a).await,
         Command::Dapr(a) => {
-            init_logs("info");
+            let _logs = init_logs("info");
             dapr::dapr(&a).await
         }
         Command::Bench(a) => {

@@ -28,39 +28,51 @@ pub(crate) fn provider(idl: &IdlArgs) -> Result<Arc<Provider>, CliError> {
     Ok(Arc::new(provider))
 }
 
-/// A fingerprint of the files of the provider's current pool (their
-/// contents, or their absence).
-fn fingerprint(provider: &Provider) -> u64 {
-    let pool = provider.pool();
+/// A fingerprint of the files at `paths` (their contents, or their absence).
+pub(crate) fn fingerprint<P: AsRef<std::path::Path>>(paths: impl IntoIterator<Item = P>) -> u64 {
     let mut hasher = DefaultHasher::new();
-    for file in pool.files() {
-        let path = PathBuf::from(file.path());
+    for path in paths {
+        let path = path.as_ref();
         path.hash(&mut hasher);
-        std::fs::read(&path).ok().hash(&mut hasher);
+        std::fs::read(path).ok().hash(&mut hasher);
     }
     hasher.finish()
 }
 
-/// Spawns the task that reloads `provider` whenever its files change; it
-/// runs until the process ends.
-pub(crate) fn spawn(provider: Arc<Provider>) {
+/// Polls `fingerprint` every [`WATCH_INTERVAL`] and calls `reload` when it
+/// changes; `reload` answers whether it took the new files. The first
+/// fingerprint is taken before this returns, so a change made as soon as
+/// the server reports ready is still seen. Runs until the process ends.
+pub(crate) fn poll(
+    fingerprint: impl Fn() -> u64 + Send + 'static,
+    mut reload: impl FnMut() -> bool + Send + 'static,
+) {
+    let mut seen = fingerprint();
     tokio::spawn(async move {
-        let mut seen = fingerprint(&provider);
         let mut tick = tokio::time::interval(WATCH_INTERVAL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let now = fingerprint(&provider);
+            let now = fingerprint();
             if now == seen {
                 continue;
             }
             seen = now;
-            if reload(&provider) {
-                // The new pool may list other files (includes added or removed).
-                seen = fingerprint(&provider);
+            if reload() {
+                // The new files may differ (includes added or removed).
+                seen = fingerprint();
             }
         }
     });
+}
+
+/// Spawns the task that reloads `provider` whenever its files change.
+pub(crate) fn spawn(provider: Arc<Provider>) {
+    let files = {
+        let provider = provider.clone();
+        move || fingerprint(provider.pool().files().map(|f| PathBuf::from(f.path())))
+    };
+    poll(files, move || reload(&provider));
 }
 
 /// Reloads the IDL of `provider` now (a file changed, or SIGHUP), logging

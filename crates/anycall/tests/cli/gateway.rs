@@ -1,7 +1,7 @@
 //! `anycall gateway` in front of `anycall serve`: the seed's request over
 //! HTTP, /metrics, --routes, --watch and shutdown on SIGTERM.
 
-use std::io::{Read, Write};
+use std::io::{BufRead as _, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -183,6 +183,98 @@ fn gateway_watch_reloads_the_idl() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn gateway_watch_reloads_the_config() {
+    let dir = std::env::temp_dir().join(format!("anycall-cli-gw-conf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let a = dir.join("a.thrift");
+    let b = dir.join("b.thrift");
+    std::fs::write(
+        &a,
+        "struct R { 1: optional string s }\nservice A {\n R Get(1: R r) (api.get = '/a')\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "struct R { 1: optional string s }\nservice B {\n R Get(1: R r) (api.get = '/b')\n}\n",
+    )
+    .unwrap();
+    let up_a = Background::anycall(&[
+        "serve",
+        "--idl",
+        a.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let up_b = Background::anycall(&[
+        "serve",
+        "--idl",
+        b.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let backend = |idl: &std::path::Path, up: &str| {
+        format!(
+            "[[backend]]\nidl = {:?}\nupstream = {up:?}\n",
+            idl.to_str().unwrap()
+        )
+    };
+    let config = dir.join("gw.toml");
+    std::fs::write(&config, backend(&a, &up_a.addr)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anycall"))
+        .args(["gateway", "--listen", "127.0.0.1:0", "--watch", "--config"])
+        .arg(&config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let line = first_line(&mut child, "the gateway", Duration::from_secs(30));
+    let gw = addr_after(&line, "listening on ").to_owned();
+    assert_eq!(http(&gw, "GET", "/a", "", "").0, 200);
+    assert_eq!(http(&gw, "GET", "/b", "", "").0, 404);
+    std::fs::write(
+        &config,
+        format!("{}{}", backend(&a, &up_a.addr), backend(&b, &up_b.addr)),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while http(&gw, "GET", "/b", "", "").0 == 404 {
+        assert!(
+            Instant::now() < deadline,
+            "the new backend appears within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(http(&gw, "GET", "/b", "", "").0, 200);
+    // A config that does not parse is refused and the routes stay.
+    std::fs::write(&config, "[[backend]\n").unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx
+            .recv_timeout(left)
+            .expect("the failed reload is logged within 20 s");
+        if line.contains("config reload failed") {
+            break;
+        }
+    }
+    assert_eq!(http(&gw, "GET", "/a", "", "").0, 200);
+    assert_eq!(http(&gw, "GET", "/b", "", "").0, 200);
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
