@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anycall_codec::call::encode_call_json;
 use anycall_codec::{Options, PathSegment, UnknownFields};
 use anycall_idl::{MethodId, Pool};
+use anycall_rpc::limits::Budget;
 use anycall_rpc::{Client, Idl, Protocol};
 use arc_swap::ArcSwap;
 use bytes::{Bytes, BytesMut};
@@ -49,7 +50,29 @@ pub struct HttpLimits {
     /// Connections served at once; more are accepted and closed at once
     /// ([`anycall_rpc::DEFAULT_MAX_CONNECTIONS`]).
     pub max_connections: usize,
+    /// How long a response may wait for the client to read it; then the
+    /// connection is closed and its buffers freed
+    /// ([`anycall_rpc::limits::DEFAULT_WRITE_TIMEOUT`]).
+    pub write_timeout: Duration,
+    /// How long a connection may go without a byte read or written
+    /// ([`anycall_rpc::limits::DEFAULT_SERVER_IDLE_TIMEOUT`]). hyper also
+    /// closes a keep-alive connection whose next request's headers do not
+    /// arrive within `header_read_timeout`.
+    pub idle_timeout: Duration,
+    /// Bytes that request and response bodies in flight may hold, over all
+    /// connections ([`anycall_rpc::limits::DEFAULT_MAX_IN_FLIGHT_BYTES`]).
+    /// A body over [`FREE_BODY`] pays 4 times its size before it is
+    /// decoded (its JSON, Thrift request, reply and response are all held
+    /// at once) and a response over it pays its size until it is written;
+    /// when the budget is spent a request waits (reading nothing more)
+    /// until others finish.
+    pub max_in_flight_bytes: usize,
 }
+
+/// Bodies up to this size (64 KiB) are never charged to
+/// [`HttpLimits::max_in_flight_bytes`], so small calls never queue behind
+/// large ones.
+pub const FREE_BODY: usize = 64 << 10;
 
 impl Default for HttpLimits {
     fn default() -> Self {
@@ -59,6 +82,9 @@ impl Default for HttpLimits {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: anycall_rpc::DEFAULT_MAX_CONNECTIONS,
+            write_timeout: anycall_rpc::limits::DEFAULT_WRITE_TIMEOUT,
+            idle_timeout: anycall_rpc::limits::DEFAULT_SERVER_IDLE_TIMEOUT,
+            max_in_flight_bytes: anycall_rpc::limits::DEFAULT_MAX_IN_FLIGHT_BYTES,
         }
     }
 }
@@ -184,6 +210,7 @@ impl GatewayBuilder {
                 table: ArcSwap::from_pointee(table),
                 rules,
                 limits: self.limits,
+                budget: Budget::new(self.limits.max_in_flight_bytes),
                 options: self.options.unwrap_or(Options {
                     unknown_fields: UnknownFields::Ignore,
                     ..Options::default()
@@ -197,13 +224,16 @@ impl GatewayBuilder {
 
 /// The gateway's own metrics.
 #[derive(Debug)]
-struct GatewayMetrics {
+pub(crate) struct GatewayMetrics {
     requests: Arc<Counter>,
     responses: Arc<CounterVec>,
     in_flight: Arc<Gauge>,
     latency: Arc<Histogram>,
     upstream: Arc<Histogram>,
     reloads: Arc<CounterVec>,
+    pub(crate) in_flight_bytes: Arc<Gauge>,
+    pub(crate) budget_waits: Arc<Counter>,
+    pub(crate) closed: Arc<CounterVec>,
 }
 
 impl GatewayMetrics {
@@ -234,6 +264,19 @@ impl GatewayMetrics {
                 "anycall_gateway_reloads_total",
                 "Route table reloads by result.",
                 "result",
+            )),
+            in_flight_bytes: r.register(Gauge::new(
+                "anycall_gateway_in_flight_bytes",
+                "Bytes of the in-flight budget held by request and response bodies.",
+            )),
+            budget_waits: r.register(Counter::new(
+                "anycall_gateway_budget_waits_total",
+                "Requests that waited for room in the in-flight budget.",
+            )),
+            closed: r.register(CounterVec::new(
+                "anycall_gateway_connections_closed_total",
+                "Connections closed by a limit, by limit.",
+                "limit",
             )),
         }
     }
@@ -369,6 +412,7 @@ struct Inner {
     table: ArcSwap<Table>,
     rules: Arc<Vec<Rule>>,
     limits: HttpLimits,
+    budget: Budget,
     options: Options,
     metrics: GatewayMetrics,
     registry: Registry,
@@ -396,6 +440,16 @@ impl Gateway {
     /// The limits.
     pub fn limits(&self) -> &HttpLimits {
         &self.inner.limits
+    }
+
+    /// The in-flight budget ([`HttpLimits::max_in_flight_bytes`]).
+    pub(crate) fn budget(&self) -> &Budget {
+        &self.inner.budget
+    }
+
+    /// The gateway's metrics.
+    pub(crate) fn metrics(&self) -> &GatewayMetrics {
+        &self.inner.metrics
     }
 
     /// The registry holding the gateway's metrics.

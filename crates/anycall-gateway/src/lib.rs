@@ -42,7 +42,8 @@ mod server;
 pub use error::{Error, HttpError};
 pub use gateway::{
     Backend, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_HEADERS,
-    DEFAULT_REQUEST_TIMEOUT, Gateway, GatewayBuilder, HttpLimits, PreparedCall, RouteInfo,
+    DEFAULT_REQUEST_TIMEOUT, FREE_BODY, Gateway, GatewayBuilder, HttpLimits, PreparedCall,
+    RouteInfo,
 };
 pub use plan::Mapping;
-pub use server::{serve, serve_admin};
+pub use server::{Health, ResponseBody, serve, serve_admin};

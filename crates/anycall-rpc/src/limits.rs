@@ -18,12 +18,16 @@
 //!   │  }
 //! ```
 
+use std::future::Future as _;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use anycall_codec::frame::DEFAULT_MAX_FRAME_SIZE;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpSocket, ToSocketAddrs};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -138,15 +142,26 @@ fn listen_one(addr: SocketAddr, backlog: u32) -> io::Result<TcpListener> {
 }
 
 /// The server-wide budget of bytes held by calls in flight: a semaphore
-/// whose permits are bytes.
+/// whose permits are bytes. Clones share the budget.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let budget = anycall_rpc::limits::Budget::new(100);
+/// let held = budget.hold(80).await;
+/// assert!(budget.try_hold(30).is_none()); // would wait
+/// drop(held);
+/// assert_eq!(budget.held(), 0);
+/// # }
+/// ```
 #[derive(Debug, Clone)]
-pub(crate) struct Budget {
+pub struct Budget {
     bytes: Arc<Semaphore>,
     max: usize,
 }
 
 impl Budget {
-    pub(crate) fn new(max: usize) -> Self {
+    /// A budget of `max` bytes (at least 1).
+    pub fn new(max: usize) -> Self {
         let max = max.clamp(1, Semaphore::MAX_PERMITS);
         Self {
             bytes: Arc::new(Semaphore::new(max)),
@@ -156,7 +171,7 @@ impl Budget {
 
     /// Waits until `n` bytes fit (a request or reply larger than the whole
     /// budget waits for all of it), then holds them until the permit drops.
-    pub(crate) async fn hold(&self, n: usize) -> OwnedSemaphorePermit {
+    pub async fn hold(&self, n: usize) -> OwnedSemaphorePermit {
         let n = u32::try_from(n.clamp(1, self.max)).unwrap_or(u32::MAX);
         match self.bytes.clone().acquire_many_owned(n).await {
             Ok(p) => p,
@@ -166,7 +181,7 @@ impl Budget {
     }
 
     /// Holds `n` bytes if they fit now.
-    pub(crate) fn try_hold(&self, n: usize) -> Option<OwnedSemaphorePermit> {
+    pub fn try_hold(&self, n: usize) -> Option<OwnedSemaphorePermit> {
         let n = u32::try_from(n.clamp(1, self.max)).unwrap_or(u32::MAX);
         self.bytes.clone().try_acquire_many_owned(n).ok()
     }
@@ -178,19 +193,277 @@ impl Budget {
     }
 
     /// The whole budget.
-    pub(crate) fn max(&self) -> usize {
+    pub fn max(&self) -> usize {
         self.max
     }
 
     /// Bytes held now.
-    pub(crate) fn held(&self) -> usize {
+    pub fn held(&self) -> usize {
         self.max - self.bytes.available_permits()
+    }
+}
+
+/// Why a [`TimedIo`] failed a read or write: its `io::Error` has kind
+/// `TimedOut` and this as its inner error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stalled {
+    /// A write (or flush) made no progress within the write timeout: the
+    /// peer does not read.
+    Write,
+    /// Nothing was read or written within the idle timeout.
+    Idle,
+}
+
+impl std::fmt::Display for Stalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Write => "write timeout: the peer did not read",
+            Self::Idle => "idle timeout",
+        })
+    }
+}
+
+impl std::error::Error for Stalled {}
+
+impl Stalled {
+    /// The [`Stalled`] an error of a [`TimedIo`] carries, if any.
+    pub fn of(error: &(dyn std::error::Error + 'static)) -> Option<Self> {
+        let mut e = Some(error);
+        while let Some(err) = e {
+            if let Some(s) = err.downcast_ref::<Self>() {
+                return Some(*s);
+            }
+            if let Some(s) = err
+                .downcast_ref::<io::Error>()
+                .and_then(io::Error::get_ref)
+                .and_then(|i| i.downcast_ref::<Self>())
+            {
+                return Some(*s);
+            }
+            e = err.source();
+        }
+        None
+    }
+}
+
+/// A connection with a write timeout and an idle timeout, for servers
+/// whose protocol library has neither (the HTTP gateway's hyper, gRPC's
+/// h2): a write that stays pending past `write_timeout`, or a connection
+/// with no byte read or written for `idle_timeout`, fails with
+/// [`io::ErrorKind::TimedOut`] (inner error [`Stalled`]), and the library
+/// then closes the connection and frees its buffers.
+pub struct TimedIo<S> {
+    inner: S,
+    /// Told once when a timeout fires.
+    on_stall: Option<Box<dyn Fn(Stalled) + Send + Sync>>,
+    write_timeout: Duration,
+    idle_timeout: Duration,
+    /// Armed while a write is pending.
+    write_deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Fires at or after `last + idle_timeout`; re-armed lazily.
+    idle: Pin<Box<tokio::time::Sleep>>,
+    last: tokio::time::Instant,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for TimedIo<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TimedIo")
+            .field("inner", &self.inner)
+            .field("write_timeout", &self.write_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> TimedIo<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S, write_timeout: Duration, idle_timeout: Duration) -> Self {
+        let now = tokio::time::Instant::now();
+        Self {
+            inner,
+            on_stall: None,
+            write_timeout,
+            idle_timeout,
+            write_deadline: None,
+            idle: Box::pin(tokio::time::sleep_until(now + idle_timeout)),
+            last: now,
+        }
+    }
+
+    /// Calls `f` when a timeout fires (for metrics: the protocol library
+    /// may close an idle connection without reporting the error).
+    #[must_use]
+    pub fn on_stall(mut self, f: impl Fn(Stalled) + Send + Sync + 'static) -> Self {
+        self.on_stall = Some(Box::new(f));
+        self
+    }
+
+    /// The wrapped connection.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    fn stalled(&mut self, why: Stalled) -> io::Error {
+        if let Some(f) = self.on_stall.take() {
+            f(why);
+        }
+        io::Error::new(io::ErrorKind::TimedOut, why)
+    }
+
+    fn progressed(&mut self) {
+        self.last = tokio::time::Instant::now();
+    }
+
+    /// Whether the idle timeout has passed (registering a wake-up if not).
+    /// A connection with a write pending is not idle: the write timeout
+    /// governs it.
+    fn idle_expired(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.write_deadline.is_some() {
+            return false;
+        }
+        loop {
+            if self.idle.as_mut().poll(cx).is_pending() {
+                return false;
+            }
+            let due = self.last + self.idle_timeout;
+            if due <= tokio::time::Instant::now() {
+                return true;
+            }
+            self.idle.as_mut().reset(due);
+        }
+    }
+
+    /// Whether a write pending now has been pending past the write timeout.
+    fn write_expired(&mut self, cx: &mut Context<'_>) -> bool {
+        let timeout = self.write_timeout;
+        let deadline = self
+            .write_deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        deadline.as_mut().poll(cx).is_ready()
+    }
+
+    fn on_write<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match polled {
+            Poll::Ready(r) => {
+                self.write_deadline = None;
+                self.progressed();
+                Poll::Ready(r)
+            }
+            Poll::Pending if self.write_expired(cx) => {
+                Poll::Ready(Err(self.stalled(Stalled::Write)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for TimedIo<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                this.progressed();
+                Poll::Ready(r)
+            }
+            Poll::Pending if this.idle_expired(cx) => Poll::Ready(Err(this.stalled(Stalled::Idle))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for TimedIo<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.on_write(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.on_write(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_flush(cx);
+        this.on_write(cx, polled)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_shutdown(cx);
+        this.on_write(cx, polled)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_write_the_peer_never_reads_times_out() {
+        use tokio::io::AsyncWriteExt as _;
+        let (a, _b) = tokio::io::duplex(64);
+        let mut io = TimedIo::new(a, Duration::from_millis(50), Duration::from_secs(600));
+        let outcome = tokio::time::timeout(Duration::from_secs(10), io.write_all(&[7; 4096]))
+            .await
+            .expect("the write fails before the test's own deadline");
+        let err = outcome.expect_err("nobody reads");
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(Stalled::of(&err), Some(Stalled::Write));
+    }
+
+    #[tokio::test]
+    async fn a_write_the_peer_reads_slowly_completes() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (a, mut b) = tokio::io::duplex(64);
+        let mut io = TimedIo::new(a, Duration::from_secs(5), Duration::from_secs(600));
+        let reader = tokio::spawn(async move {
+            let mut all = Vec::new();
+            b.read_to_end(&mut all).await.map(|_| all.len())
+        });
+        io.write_all(&[7; 256 << 10]).await.expect("the peer reads");
+        io.shutdown().await.unwrap();
+        assert_eq!(reader.await.unwrap().unwrap(), 256 << 10);
+    }
+
+    #[tokio::test]
+    async fn a_silent_connection_times_out_as_idle() {
+        use tokio::io::AsyncReadExt as _;
+        let (a, _b) = tokio::io::duplex(64);
+        let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let t = told.clone();
+        let mut io = TimedIo::new(a, Duration::from_secs(600), Duration::from_millis(50))
+            .on_stall(move |s| t.lock().unwrap().push(s));
+        let mut buf = [0; 8];
+        let err = tokio::time::timeout(Duration::from_secs(10), io.read(&mut buf))
+            .await
+            .expect("the read fails before the test's own deadline")
+            .expect_err("nothing was sent");
+        assert_eq!(Stalled::of(&err), Some(Stalled::Idle));
+        assert_eq!(*told.lock().unwrap(), [Stalled::Idle]);
+    }
 
     #[test]
     fn the_default_backlog_is_positive() {

@@ -15,7 +15,9 @@ use serde::Deserialize;
 use super::CliError;
 use super::args::{ProtocolArg, TransportArg, parse_duration};
 use super::fleet;
+use super::limits::{AdminArgs, LimitArgs, start_admin};
 use super::serve::wait_for_signal;
+use anycall_gateway::Health;
 
 #[derive(Debug, Args)]
 pub(crate) struct GatewayArgs {
@@ -55,28 +57,23 @@ pub(crate) struct GatewayArgs {
     /// keeps the old routes and logs why).
     #[arg(long)]
     pub(crate) watch: bool,
-    /// Serve Prometheus metrics on this address at GET /metrics.
-    #[arg(long, value_name = "ADDR")]
-    pub(crate) admin: Option<String>,
-    /// Largest request body in bytes (413 beyond).
-    #[arg(long, default_value_t = anycall_gateway::DEFAULT_MAX_BODY)]
-    pub(crate) max_body: usize,
+    /// `--admin ADDR`: GET /metrics and /healthz.
+    #[command(flatten)]
+    pub(crate) admin: AdminArgs,
+    /// Largest request body in bytes (413 beyond); `--max-frame-size` is
+    /// the same bound.
+    #[arg(long, conflicts_with = "max_frame_size")]
+    pub(crate) max_body: Option<usize>,
     /// Most request headers (431 beyond).
     #[arg(long, default_value_t = anycall_gateway::DEFAULT_MAX_HEADERS)]
     pub(crate) max_headers: usize,
     /// Time to receive a request body (408 beyond).
     #[arg(long, value_parser = parse_duration, default_value = "30s")]
     pub(crate) request_timeout: Duration,
-    /// Time to receive a request's line and headers (the connection is
-    /// closed beyond).
-    #[arg(long, value_parser = parse_duration, default_value = "10s")]
-    pub(crate) header_timeout: Duration,
-    /// Connections served at once; more are accepted and closed at once.
-    #[arg(long, value_name = "N", default_value_t = anycall_rpc::DEFAULT_MAX_CONNECTIONS)]
-    pub(crate) max_connections: usize,
-    /// The listen backlog [default: the system's somaxconn].
-    #[arg(long, value_name = "N")]
-    pub(crate) backlog: Option<u32>,
+    /// Per-connection and server-wide bounds (`--header-timeout` is the
+    /// time to receive a request's line and headers, for every request).
+    #[command(flatten)]
+    pub(crate) limits: LimitArgs,
     /// Time allowed for requests in flight to finish on SIGTERM or Ctrl-C.
     #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub(crate) drain_timeout: Duration,
@@ -218,11 +215,17 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
     let registry = Registry::new();
     let mut builder = Gateway::builder()
         .limits(HttpLimits {
-            max_body: a.max_body,
+            max_body: a
+                .max_body
+                .or(a.limits.max_frame_size)
+                .unwrap_or(anycall_gateway::DEFAULT_MAX_BODY),
             max_headers: a.max_headers,
             request_timeout: a.request_timeout,
-            header_read_timeout: a.header_timeout,
-            max_connections: a.max_connections,
+            header_read_timeout: a.limits.header_timeout,
+            max_connections: a.limits.max_connections,
+            write_timeout: a.limits.write_timeout,
+            idle_timeout: a.limits.idle_timeout,
+            max_in_flight_bytes: a.limits.max_in_flight,
         })
         .registry(registry.clone());
     for b in backends {
@@ -254,25 +257,15 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
     }
     fleet::check(&a.fleet)?;
     super::limits::raise_open_files();
-    let listener = anycall_rpc::limits::listen(&a.listen, a.backlog)
+    let listener = anycall_rpc::limits::listen(&a.listen, a.limits.backlog)
         .await
         .with_context(|| format!("cannot listen on {}", a.listen))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut admin_note = String::new();
-    if let Some(admin) = &a.admin {
-        let l = tokio::net::TcpListener::bind(admin)
-            .await
-            .with_context(|| format!("cannot listen on {admin}"))?;
-        admin_note = format!("; metrics on {}/metrics", l.local_addr()?);
-        let mut rx = stop_rx.clone();
-        tokio::spawn(anycall_gateway::serve_admin(
-            registry.clone(),
-            l,
-            async move {
-                let _ = rx.wait_for(|s| *s).await;
-            },
-        ));
-    }
+    let (health, health_rx) = tokio::sync::watch::channel(Health::Serving);
+    let admin = start_admin(&a.admin, registry.clone(), health_rx).await?;
+    let admin_note = admin.map_or_else(String::new, |a| {
+        format!("; metrics on http://{a}/metrics, health on http://{a}/healthz")
+    });
     if a.watch {
         watch(gw.clone(), a.config.clone(), spec_args(a));
     }
@@ -292,6 +285,7 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
         a.drain_timeout,
     ));
     wait_for_signal().await?;
+    health.send_replace(Health::Draining);
     fleet::deregister(registration, a.fleet.drain).await;
     tracing::info!("shutting down: draining requests in flight");
     let _ = stop_tx.send(true);
@@ -299,6 +293,7 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
         r = server => { r.context("the server task failed")??; }
         r = wait_for_signal() => { r?; eprintln!("second signal: exiting now"); }
     }
+    health.send_replace(Health::Stopped);
     Ok(())
 }
 
@@ -316,13 +311,11 @@ fn spec_args(a: &GatewayArgs) -> GatewayArgs {
         failover: a.failover,
         config: a.config.clone(),
         watch: a.watch,
-        admin: None,
+        admin: AdminArgs { admin: None },
         max_body: a.max_body,
         max_headers: a.max_headers,
         request_timeout: a.request_timeout,
-        header_timeout: a.header_timeout,
-        max_connections: a.max_connections,
-        backlog: a.backlog,
+        limits: a.limits.clone(),
         drain_timeout: a.drain_timeout,
         fleet: a.fleet.clone(),
         routes: false,

@@ -89,12 +89,13 @@ pub(crate) struct AdminArgs {
     pub(crate) admin: Option<String>,
 }
 
-/// Starts the admin server of `args` on `registry` until `stop` turns
-/// true; the address bound, for the readiness line.
+/// Starts the admin server of `args` on `registry`, its `/healthz` telling
+/// `health`, until that turns `Stopped`; the address bound, for the
+/// readiness line.
 pub(crate) async fn start_admin(
     args: &AdminArgs,
     registry: Registry,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    health: tokio::sync::watch::Receiver<anycall_gateway::Health>,
 ) -> anyhow::Result<Option<std::net::SocketAddr>> {
     let Some(addr) = &args.admin else {
         return Ok(None);
@@ -103,13 +104,7 @@ pub(crate) async fn start_admin(
         .await
         .with_context(|| format!("cannot listen on {addr} (--admin)"))?;
     let bound = listener.local_addr()?;
-    tokio::spawn(anycall_gateway::serve_admin(
-        registry,
-        listener,
-        async move {
-            let _ = stop.wait_for(|s| *s).await;
-        },
-    ));
+    tokio::spawn(anycall_gateway::serve_admin(registry, listener, health));
     Ok(Some(bound))
 }
 

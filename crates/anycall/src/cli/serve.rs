@@ -17,6 +17,7 @@ use super::limits::{raise_open_files, start_admin};
 use super::watch;
 use super::{CliError, fleet};
 use crate::mock::{Canned, MockBook, echo_reply_decoded, example_reply};
+use anycall_gateway::Health;
 
 /// How the mock server answers: canned replies first, then echo or values
 /// built from the IDL.
@@ -253,8 +254,8 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
         registry.clone(),
     )
     .await?;
-    let (stop_admin, admin_stopped) = tokio::sync::watch::channel(false);
-    let admin = start_admin(&a.admin, registry, admin_stopped).await?;
+    let (health, health_rx) = tokio::sync::watch::channel(Health::Serving);
+    let admin = start_admin(&a.admin, registry, health_rx).await?;
     let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     // Signals are caught before the readiness line, so none is lost.
     let mut signals = Signals::new()?;
@@ -272,9 +273,10 @@ pub(crate) async fn serve(a: &ServeArgs) -> Result<(), CliError> {
             }
         }
     }
+    health.send_replace(Health::Draining);
     fleet::deregister(registration, a.fleet.drain).await;
     let stats = drain(handle, a.drain.drain_timeout, &mut signals).await;
-    stop_admin.send_replace(true);
+    health.send_replace(Health::Stopped);
     let stats = stats?;
     tracing::info!(
         "stopped: {} call(s), {} error(s), {} connection(s), {} log line(s) dropped",
@@ -322,8 +324,8 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
         .bind(a.listen.as_str())
         .await
         .map_err(|e| anyhow!(e).context(format!("cannot listen on {}", a.listen)))?;
-    let (stop_admin, admin_stopped) = tokio::sync::watch::channel(false);
-    let admin = start_admin(&a.admin, registry, admin_stopped).await?;
+    let (health, health_rx) = tokio::sync::watch::channel(Health::Serving);
+    let admin = start_admin(&a.admin, registry, health_rx).await?;
     let registration = fleet::register(&a.fleet, handle.local_addr()).await?;
     let mut signals = Signals::new()?;
     println!(
@@ -347,9 +349,10 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
             },
         }
     }
+    health.send_replace(Health::Draining);
     fleet::deregister(registration, a.fleet.drain).await;
     let stats = drain(handle, a.drain.drain_timeout, &mut signals).await;
-    stop_admin.send_replace(true);
+    health.send_replace(Health::Stopped);
     let stats = stats?;
     super::print_out(&(fleet::report(&stats, &upstream) + "\n"))?;
     tracing::info!(

@@ -34,7 +34,8 @@ fn addr_after<'a>(line: &'a str, marker: &str) -> &'a str {
         .nth(1)
         .and_then(|r| r.split_whitespace().next())
         .unwrap_or_else(|| panic!("no {marker:?} in {line:?}"))
-        .trim_end_matches(['/', ';'])
+        .trim_start_matches("http://")
+        .trim_end_matches([',', ';'])
         .trim_end_matches("/metrics")
 }
 

@@ -247,3 +247,194 @@ async fn the_proxy_names_an_unreachable_upstream_and_counts_it() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// An IDL whose one method the gateway routes at `POST /echo`.
+const ECHO_HTTP: &str = "struct Msg { 1: optional string s }\nservice E {\n    Msg Echo(1: Msg m) (api.post = \"/echo\"),\n}\n";
+
+/// The value of the sample `series` (name and labels, as printed) in the
+/// admin server's `/metrics`, 0 when absent.
+fn metric(admin: &str, series: &str) -> f64 {
+    let (_, body) = get(admin, "/metrics");
+    body.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Waits until `series` reads `want` on `admin`.
+fn wait_metric(admin: &str, series: &str, want: f64) {
+    let started = Instant::now();
+    loop {
+        let now = metric(admin, series);
+        if now == want {
+            return;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "{series} is {now}, not {want}, after {DEADLINE:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `POST /echo` with `{"s": "x…"}` of `n` bytes of string; the status.
+fn post_echo(addr: &str, n: usize) -> u16 {
+    let body = format!("{{\"s\":\"{}\"}}", "x".repeat(n));
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(DEADLINE)).unwrap();
+    write!(
+        s,
+        "POST /echo HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `serve --echo` of [`ECHO_HTTP`] and a gateway in front of it with
+/// `flags`.
+fn echo_gateway(name: &str, flags: &[&str]) -> (Running, Running, PathBuf) {
+    let dir = temp_dir(name);
+    let idl = dir.join("echo.thrift");
+    std::fs::write(&idl, ECHO_HTTP).unwrap();
+    let idl = idl.to_str().unwrap().to_owned();
+    let upstream = Running::start(
+        &["serve", "--idl", &idl, "--echo", "--listen", "127.0.0.1:0"],
+        dir.join("serve.log"),
+    );
+    let up = upstream.addr();
+    let mut args = vec![
+        "gateway",
+        "--idl",
+        &idl,
+        "--upstream",
+        &up,
+        "--listen",
+        "127.0.0.1:0",
+        "--admin",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(flags);
+    let gateway = Running::start(&args, dir.join("gateway.log"));
+    (upstream, gateway, dir)
+}
+
+#[test]
+fn gateway_budget_holds_large_bodies_back_and_healthz_says_draining() {
+    let (_upstream, mut gw, dir) = echo_gateway(
+        "gw-budget",
+        &["--max-in-flight", "1MiB", "--drain-timeout", "20s"],
+    );
+    let (addr, admin) = (gw.addr(), gw.admin());
+    assert_eq!(get(&admin, "/healthz").0, "HTTP/1.1 200 OK");
+    // A 2 MB body that never finishes arriving holds the whole budget.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    write!(
+        slow,
+        "POST /echo HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 2000000\r\n\r\n{{\"s\":\"xxxx"
+    )
+    .unwrap();
+    wait_metric(&admin, "anycall_gateway_in_flight_bytes", 1048576.0);
+    // A 100 KB body waits for room; a small one is never charged.
+    let large = {
+        let addr = addr.clone();
+        std::thread::spawn(move || post_echo(&addr, 100_000))
+    };
+    wait_metric(&admin, "anycall_gateway_budget_waits_total", 1.0);
+    assert_eq!(post_echo(&addr, 10), 200);
+    assert!(!large.is_finished(), "the large body waits for the budget");
+    // Draining: /healthz turns 503 while the two requests are open.
+    gw.signal("TERM");
+    let started = Instant::now();
+    while get(&admin, "/healthz").0 != "HTTP/1.1 503 Service Unavailable" {
+        assert!(started.elapsed() < DEADLINE, "healthz reports the drain");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!large.is_finished());
+    // The stalled body goes away: its budget passes to the waiting request.
+    drop(slow);
+    assert_eq!(large.join().unwrap(), 200);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = gw.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the gateway exits once drained"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A connection to `addr` with a 4 KiB receive buffer (which also turns
+/// off the kernel's window growth).
+fn small_window(addr: &str) -> TcpStream {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(addr.parse().unwrap()).await.unwrap();
+        let std = stream.into_std().unwrap();
+        std.set_nonblocking(false).unwrap();
+        std
+    })
+}
+
+#[test]
+fn gateway_closes_connections_that_never_read_or_stay_silent() {
+    let (_upstream, gw, dir) = echo_gateway(
+        "gw-timeouts",
+        &[
+            "--write-timeout",
+            "300ms",
+            "--idle-timeout",
+            "300ms",
+            "--header-timeout",
+            "60s",
+            "--max-body",
+            "33554432",
+        ],
+    );
+    let (addr, admin) = (gw.addr(), gw.admin());
+    // Silent: closed by the idle timeout, long before the header timeout.
+    let mut silent = TcpStream::connect(&addr).unwrap();
+    silent.set_read_timeout(Some(DEADLINE)).unwrap();
+    let mut byte = [0u8; 1];
+    let read = silent.read(&mut byte);
+    assert!(matches!(read, Ok(0)) || read.is_err(), "{read:?}");
+    wait_metric(
+        &admin,
+        "anycall_gateway_connections_closed_total{limit=\"idle_timeout\"}",
+        1.0,
+    );
+    // Never reading a 12 MiB reply (with a small receive window, so that
+    // the kernel cannot take it all): closed by the write timeout, while a
+    // good client is served.
+    let mut stalled = small_window(&addr);
+    let body = format!("{{\"s\":\"{}\"}}", "x".repeat(12 << 20));
+    write!(
+        stalled,
+        "POST /echo HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    wait_metric(
+        &admin,
+        "anycall_gateway_connections_closed_total{limit=\"write_timeout\"}",
+        1.0,
+    );
+    assert_eq!(post_echo(&addr, 10), 200);
+    wait_metric(&admin, "anycall_gateway_in_flight_bytes", 0.0);
+    drop(stalled);
+    let _ = std::fs::remove_dir_all(dir);
+}
