@@ -121,4 +121,14 @@ fn issue15_json_text_is_held_to_the_same_budget() {
         err.kind(),
         anycall_codec::ErrorKind::Limit(Limit::DecodedMemory)
     );
+    // The writer stops as the text passes the budget (about 200 KB of
+    // text, some 40,000 bools in), not after building all of it.
+    let text = err.to_string();
+    let at: usize = text
+        .split('[')
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no list index in {text:?}"));
+    assert!((30_000..50_000).contains(&at), "{text}");
 }

@@ -195,10 +195,17 @@ pub fn to_json_writer(view: &JsonView<'_, '_>, out: &mut Vec<u8>, pretty: bool) 
 impl<'a> JsonView<'a, '_> {
     /// The direct writer's run over reader `r`.
     fn write<R: Reader<'a>>(&self, mut r: R, out: &mut Vec<u8>) -> Result<()> {
+        let message_len = self.bytes.len();
+        let max_len = out
+            .len()
+            .saturating_add(self.limits.decoded_memory_for(message_len));
         let mut j = super::write::Json {
             r: &mut r,
             opts: &self.opts,
             out,
+            max_len,
+            limits: &self.limits,
+            message_len,
         };
         let res = match self.target {
             Target::Type(ty) => j.value(ty.kind()),

@@ -13,6 +13,7 @@ use base64::Engine as _;
 use crate::dynamic::value::root;
 use crate::dynamic::{Seen, check_required, ttype_of, ttype_of_kind, wire_mismatch};
 use crate::error::{Error, ErrorKind, PathSegment, Result};
+use crate::limits::Limits;
 use crate::options::{BinaryFormat, NonFinite, Options};
 use crate::thrift::{Reader, TType};
 use crate::value::format_uuid;
@@ -24,9 +25,32 @@ pub(super) struct Json<'x, 'o, R> {
     pub(super) r: &'x mut R,
     pub(super) opts: &'o Options,
     pub(super) out: &'x mut Vec<u8>,
+    /// The decoded-memory budget: `out` may not grow past `max_len`
+    /// ([`Limits::decoded_memory_for`] the message, from where it started).
+    pub(super) max_len: usize,
+    /// For the budget's error.
+    pub(super) limits: &'o Limits,
+    pub(super) message_len: usize,
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl<R> Json<'_, '_, R> {
+    /// The decoded-memory budget, checked as the text grows (after each
+    /// struct and container element), so over-budget text is never built
+    /// whole.
+    #[inline]
+    fn within_budget(&self) -> Result<()> {
+        if self.out.len() > self.max_len {
+            return Err(Error::decoded_memory(
+                self.message_len,
+                self.limits.decoded_memory_for(self.message_len),
+                self.limits,
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Appends `s`, a Thrift string's bytes, as a JSON string; an error when
 /// they are not UTF-8 (as `Reader::read_string` words it). ASCII text is
@@ -244,7 +268,7 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
                         self.map_key(kk)?;
                         let key_end = self.out.len();
                         self.out.push(b':');
-                        if let Err(e) = self.value(vk) {
+                        if let Err(e) = self.value(vk).and_then(|()| self.within_budget()) {
                             return Err(e.at(self.key_path(key_at, key_end)));
                         }
                     }
@@ -258,7 +282,8 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
                         self.out.push(b'[');
                         let r = self.value(kk).and_then(|()| {
                             self.out.push(b',');
-                            self.value(vk)
+                            self.value(vk)?;
+                            self.within_budget()
                         });
                         if let Err(e) = r {
                             return Err(e.at(PathSegment::Index(i)));
@@ -284,7 +309,7 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
             if i > 0 {
                 self.out.push(b',');
             }
-            if let Err(err) = self.value(kind) {
+            if let Err(err) = self.value(kind).and_then(|()| self.within_budget()) {
                 return Err(err.at(PathSegment::Index(i)));
             }
         }
@@ -419,7 +444,7 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
             }
         }
         self.out.push(b'}');
-        Ok(())
+        self.within_budget().map_err(with_root)
     }
 
     /// The value of the first known field set in a result struct, or `null`;
