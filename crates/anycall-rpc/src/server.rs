@@ -46,7 +46,7 @@ use crate::biz::BizStatus;
 use crate::client::MULTIPLEX_SEPARATOR;
 use crate::conn::{BUF_CAPACITY, BUF_KEEP, Conn, ReadError, encode_frame, frame_decoder};
 use crate::error::{Error, Result};
-use crate::limits::{Budget, listen};
+use crate::limits::{Budget, Stalled, TimedIo, listen};
 pub use crate::limits::{DEFAULT_MAX_CONNECTIONS, DEFAULT_SERVER_IDLE_TIMEOUT, ServerLimits};
 use crate::metrics::Registry;
 use crate::payload::{Idl, Metainfo, Payload};
@@ -804,6 +804,31 @@ async fn next_frame<H>(
     }
 }
 
+/// A connection handed to the gRPC or TTHeader Streaming server, which
+/// have no write or idle timeout of their own: [`TimedIo`] gives it
+/// `write_timeout` and `idle_timeout`, counted as the ping-pong loop counts
+/// them.
+fn timed<H>(stream: TcpStream, shared: &Shared<H>) -> TimedIo<TcpStream> {
+    let counters = shared.counters.clone();
+    let metrics = shared.metrics.clone();
+    TimedIo::new(
+        stream,
+        shared.bounds.write_timeout,
+        shared.bounds.idle_timeout,
+    )
+    .on_stall(move |why| {
+        let why = match why {
+            Stalled::Write => Closed::WriteTimeout,
+            Stalled::Idle => Closed::IdleTimeout,
+        };
+        bump(match why {
+            Closed::WriteTimeout => &counters.write_timeouts,
+            _ => &counters.idle_timeouts,
+        });
+        metrics.closed(why);
+    })
+}
+
 async fn serve_connection<H: Handler>(
     shared: &Shared<H>,
     stream: TcpStream,
@@ -864,6 +889,7 @@ async fn serve_connection<H: Handler>(
         && let Some(grpc) = &shared.grpc
     {
         let Conn { stream, rbuf, .. } = conn;
+        let stream = timed(stream, shared);
         grpc.serve_connection(stream, rbuf, peer, shutdown).await;
         return;
     }
@@ -871,6 +897,7 @@ async fn serve_connection<H: Handler>(
         && let Some(streams) = &shared.streams
     {
         let Conn { stream, rbuf, .. } = conn;
+        let stream = timed(stream, shared);
         streams.serve_connection(stream, rbuf, peer, shutdown).await;
         return;
     }

@@ -28,6 +28,7 @@ use super::{
 };
 use crate::Payload;
 use crate::error::{Error, Result};
+use crate::limits::TimedIo;
 
 /// How long a shutdown waits for open calls and streams of a connection.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -423,6 +424,11 @@ impl GrpcServer {
                 };
                 let server = self.clone();
                 let shutdown = rx.clone();
+                let stream = TimedIo::new(
+                    stream,
+                    crate::limits::DEFAULT_WRITE_TIMEOUT,
+                    crate::limits::DEFAULT_SERVER_IDLE_TIMEOUT,
+                );
                 conns.spawn(async move {
                     server
                         .serve_connection(stream, BytesMut::new(), peer, shutdown)
@@ -442,12 +448,12 @@ impl GrpcServer {
     /// read from `stream`, until it closes or `shutdown` turns true.
     pub(crate) async fn serve_connection(
         &self,
-        stream: TcpStream,
+        stream: TimedIo<TcpStream>,
         read: BytesMut,
         peer: SocketAddr,
         mut shutdown: watch::Receiver<bool>,
     ) {
-        let _ = stream.set_nodelay(true);
+        let _ = stream.get_ref().set_nodelay(true);
         let io = Rewind {
             prefix: read.freeze(),
             inner: stream,
@@ -642,7 +648,7 @@ fn one_message(inner: ByteStream) -> impl futures_util::Stream<Item = Result<Byt
 /// first.
 struct Rewind {
     prefix: Bytes,
-    inner: TcpStream,
+    inner: TimedIo<TcpStream>,
 }
 
 impl AsyncRead for Rewind {

@@ -35,7 +35,6 @@ use anycall_codec::{Limits, Options, Value};
 use anycall_idl::{MethodDescriptor, Pool, StreamingMode, StructId};
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::mpsc;
 
 use crate::error::{Error, Kind};
@@ -212,8 +211,8 @@ pub(crate) fn find_method<'p>(
 
 /// Writes queued frames to the socket, gathering what is queued into one
 /// write. Ends when every sender is gone or the socket fails.
-pub(crate) fn spawn_writer(
-    mut sock: OwnedWriteHalf,
+pub(crate) fn spawn_writer<W: tokio::io::AsyncWrite + Unpin + Send + 'static>(
+    mut sock: W,
     max_message_size: usize,
 ) -> mpsc::Sender<StreamFrame> {
     let (tx, mut rx) = mpsc::channel::<StreamFrame>(WRITE_QUEUE);

@@ -26,6 +26,7 @@ use super::{
     STREAM_BUFFER, spawn_writer,
 };
 use crate::error::{Error, Kind};
+use crate::limits::TimedIo;
 use crate::payload::{Idl, Payload};
 use crate::server::{HandlerError, Mode};
 
@@ -269,14 +270,14 @@ impl StreamServer {
     /// with a trailer (exception 12006, "server is shutting down").
     pub(crate) async fn serve_connection(
         &self,
-        stream: TcpStream,
+        stream: TimedIo<TcpStream>,
         mut rbuf: BytesMut,
         peer: SocketAddr,
         mut shutdown: watch::Receiver<bool>,
     ) {
         let cfg = &self.inner;
-        let _ = stream.set_nodelay(true);
-        let (mut r, w) = stream.into_split();
+        let _ = stream.get_ref().set_nodelay(true);
+        let (mut r, w) = tokio::io::split(stream);
         let tx = spawn_writer(w, cfg.max_message_size);
         let streams: Streams = Arc::new(Mutex::new(HashMap::new()));
         let limits = ConnLimits {

@@ -497,3 +497,56 @@ async fn unary_methods_stay_ping_pong() {
         json!({"msg":"u","num":7,"items":[3],"seq":0})
     );
 }
+
+#[tokio::test]
+async fn a_client_that_never_reads_is_closed_by_the_write_timeout() {
+    use anycall_codec::frame::{FrameType, StreamEncoder, StreamFrame};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let streams = StreamServer::builder(Mode::Json, streaming_pool(), serve_stream).build();
+    let server = Server::builder(Mode::Json)
+        .idl(streaming_pool())
+        .streams(streams)
+        .write_timeout(Duration::from_millis(200))
+        .bind("127.0.0.1:0", Unary)
+        .await
+        .expect("server binds");
+    // Count with num = 10,000,000: far more replies than the socket
+    // buffers hold, with a 4 KiB receive window the client never reads.
+    let mut req = vec![0x0b, 0, 1, 0, 0, 0, 1, b'x', 0x0a, 0, 2];
+    req.extend_from_slice(&10_000_000i64.to_be_bytes());
+    req.push(0);
+    let enc = StreamEncoder::new();
+    let mut out = bytes::BytesMut::new();
+    for frame in [
+        StreamFrame::new(FrameType::Header, 1, "Count"),
+        StreamFrame::data(1, "Count", req.into()),
+        StreamFrame::new(FrameType::Trailer, 1, "Count"),
+    ] {
+        enc.encode(&frame, &mut out).unwrap();
+    }
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut conn = socket.connect(server.local_addr()).await.unwrap();
+    conn.write_all(&out).await.unwrap();
+    let started = Instant::now();
+    while server.stats().write_timeouts == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the stalled stream connection is closed by the write timeout"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(server.stats().write_timeouts, 1);
+    // The server closed it: reading drains what was buffered, then ends.
+    let mut sink = vec![0; 1 << 16];
+    let drained = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match conn.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(drained.is_ok(), "the connection ends");
+}
