@@ -534,9 +534,8 @@ pub(crate) fn status_error(status: Status) -> Error {
     }
     let code = status.code();
     let message = format!(
-        "grpc-status {} ({}): {}",
+        "grpc-status {} ({code:?}): {}",
         code as i32,
-        code.description(),
         status.message()
     );
     match code {

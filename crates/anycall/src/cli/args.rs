@@ -318,6 +318,9 @@ pub(crate) enum TransportArg {
     /// Kitex TTHeader Streaming for streaming methods (`streaming.mode`);
     /// other methods go ping-pong over TTHeader.
     TtheaderStreaming,
+    /// Thrift over gRPC (`application/grpc+thrift`, Kitex's
+    /// `transport.GRPC`) for every method (call and bench).
+    Grpc,
 }
 
 impl From<TransportArg> for anycall_rpc::Transport {
@@ -327,9 +330,23 @@ impl From<TransportArg> for anycall_rpc::Transport {
             TransportArg::Buffered => Self::Buffered,
             // Ping-pong methods under ttheader-streaming go over TTHeader.
             TransportArg::Ttheader | TransportArg::TtheaderStreaming => Self::TTHeader,
+            // Thrift over gRPC has its own client; a ping-pong transport is
+            // only asked for by commands that refuse it first.
+            TransportArg::Grpc => Self::Framed,
             TransportArg::TtheaderFramed => Self::TTHeaderFramed,
             TransportArg::Theader => Self::THeader,
         }
+    }
+}
+
+impl TransportArg {
+    /// Refuses `grpc` where only the ping-pong transports apply, with
+    /// `why` as the error.
+    pub(crate) fn ping_pong(self, why: &str) -> anyhow::Result<Self> {
+        if self == Self::Grpc {
+            anyhow::bail!("{why}");
+        }
+        Ok(self)
     }
 }
 
