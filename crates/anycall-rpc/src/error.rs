@@ -49,6 +49,7 @@ pub(crate) enum Kind {
     /// An invalid builder setting or argument.
     Config,
     /// The peer ended a gRPC call with a non-OK status.
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
     Status,
 }
 
@@ -111,6 +112,7 @@ impl Error {
     }
 
     /// A gRPC call that ended with a non-OK status `code` (spec §6.4).
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
     pub(crate) fn from_grpc_status(code: i32, message: impl Into<String>) -> Self {
         let mut err = Self::new(Kind::Status, message);
         err.grpc_status = Some(code);

@@ -518,6 +518,10 @@ fn timed_out(method: &str, after: Duration) -> Error {
 /// A call's non-OK status as this crate's error: `biz-status` trailers are
 /// a business status, `DEADLINE_EXCEEDED` a timeout, a failed connect a
 /// connect error, anything else [`Error::grpc_status`].
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "a map_err function over the Status results"
+)]
 pub(crate) fn status_error(status: Status) -> Error {
     let md = status.metadata();
     if let Some(code) = md.get("biz-status").and_then(|v| v.to_str().ok()) {
@@ -648,7 +652,9 @@ impl GrpcBidiStreaming {
     ///
     /// # Errors
     ///
-    /// The call's non-OK status ([`status_error`] mapping), decoding
+    /// The call's non-OK status (a `biz-status` trailer as
+    /// [`Error::biz_status`], `DEADLINE_EXCEEDED` as a timeout, others as
+    /// [`Error::grpc_status`]), decoding
     /// errors, the deadline.
     pub async fn recv(&mut self) -> crate::Result<Option<Payload>> {
         self.0.recv().await
@@ -825,7 +831,14 @@ pub(crate) async fn handle(
             let method = method.clone();
             async move {
                 let streams = thrift.streams.as_ref().expect("checked above");
-                run_stream(streams, service, &method, request, peer, deadline)
+                run_stream(
+                    streams,
+                    service.as_deref(),
+                    &method,
+                    request,
+                    peer,
+                    deadline,
+                )
             }
         });
         grpc.streaming(svc, req).await
@@ -873,7 +886,7 @@ fn handler_status(err: &HandlerError) -> Status {
 
 fn run_stream(
     streams: &StreamServer,
-    service: Option<String>,
+    service: Option<&str>,
     method: &str,
     request: tonic::Request<Streaming<Bytes>>,
     peer: SocketAddr,
@@ -886,7 +899,7 @@ fn run_stream(
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
     let opened = streams
-        .open(service.as_deref(), method, headers, peer, 0)
+        .open(service, method, headers, peer, 0)
         .map_err(|e| Status::unimplemented(e.to_string()))?;
     let requests = opened.requests;
     let abort = opened.done.abort_handle();

@@ -111,6 +111,7 @@ enum Sink {
         method: Arc<str>,
         header_sent: Arc<AtomicBool>,
     },
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
     Messages(mpsc::Sender<Bytes>),
 }
 
@@ -503,12 +504,14 @@ impl StreamServer {
 /// One stream's handler started for another transport (Thrift over gRPC):
 /// requests go in through `requests`, replies come out of `replies`, and
 /// `done` is the handler's result (`None`: the stream timeout passed).
+#[cfg_attr(not(feature = "grpc"), allow(dead_code))]
 pub(crate) struct Opened {
     pub(crate) requests: mpsc::Sender<Bytes>,
     pub(crate) replies: mpsc::Receiver<Bytes>,
     pub(crate) done: tokio::task::JoinHandle<Option<Result<(), HandlerError>>>,
 }
 
+#[cfg_attr(not(feature = "grpc"), allow(dead_code))]
 impl StreamServer {
     /// Whether `service.method` (any service when `None`) is a streaming
     /// method of the server's IDL.

@@ -326,13 +326,12 @@ pub(crate) enum TransportArg {
 impl From<TransportArg> for anycall_rpc::Transport {
     fn from(t: TransportArg) -> Self {
         match t {
-            TransportArg::Framed => Self::Framed,
+            // Thrift over gRPC has its own client; a ping-pong transport is
+            // only asked of it by commands that refuse it first.
+            TransportArg::Framed | TransportArg::Grpc => Self::Framed,
             TransportArg::Buffered => Self::Buffered,
             // Ping-pong methods under ttheader-streaming go over TTHeader.
             TransportArg::Ttheader | TransportArg::TtheaderStreaming => Self::TTHeader,
-            // Thrift over gRPC has its own client; a ping-pong transport is
-            // only asked for by commands that refuse it first.
-            TransportArg::Grpc => Self::Framed,
             TransportArg::TtheaderFramed => Self::TTHeaderFramed,
             TransportArg::Theader => Self::THeader,
         }

@@ -14,7 +14,9 @@ use anycall_rpc::{Mode, Payload};
 use anyhow::anyhow;
 
 use super::CliError;
-use super::args::{CallArgs, KeyValue};
+#[cfg(feature = "grpc")]
+use super::args::CallArgs;
+use super::args::KeyValue;
 use super::call::call_failed;
 
 /// What a streaming call needs to reach a server.
@@ -108,17 +110,17 @@ impl Streams {
 
     pub(crate) async fn bidi(&self, method: &str) -> anycall_rpc::Result<Bidi> {
         Ok(match self {
-            Self::TtStream(c) => Bidi::TtStream(c.bidi(method).await?),
+            Self::TtStream(c) => Bidi::TtStream(Box::new(c.bidi(method).await?)),
             #[cfg(feature = "grpc")]
-            Self::Grpc(c) => Bidi::Grpc(c.bidi(method).await?),
+            Self::Grpc(c) => Bidi::Grpc(Box::new(c.bidi(method).await?)),
         })
     }
 
     pub(crate) async fn client_streaming(&self, method: &str) -> anycall_rpc::Result<Client> {
         Ok(match self {
-            Self::TtStream(c) => Client::TtStream(c.client_streaming(method).await?),
+            Self::TtStream(c) => Client::TtStream(Box::new(c.client_streaming(method).await?)),
             #[cfg(feature = "grpc")]
-            Self::Grpc(c) => Client::Grpc(c.client_streaming(method).await?),
+            Self::Grpc(c) => Client::Grpc(Box::new(c.client_streaming(method).await?)),
         })
     }
 
@@ -128,18 +130,20 @@ impl Streams {
         request: Payload,
     ) -> anycall_rpc::Result<Server> {
         Ok(match self {
-            Self::TtStream(c) => Server::TtStream(c.server_streaming(method, request).await?),
+            Self::TtStream(c) => {
+                Server::TtStream(Box::new(c.server_streaming(method, request).await?))
+            }
             #[cfg(feature = "grpc")]
-            Self::Grpc(c) => Server::Grpc(c.server_streaming(method, request).await?),
+            Self::Grpc(c) => Server::Grpc(Box::new(c.server_streaming(method, request).await?)),
         })
     }
 }
 
 /// A bidirectional stream of either transport.
 pub(crate) enum Bidi {
-    TtStream(BidiStreaming),
+    TtStream(Box<BidiStreaming>),
     #[cfg(feature = "grpc")]
-    Grpc(GrpcBidiStreaming),
+    Grpc(Box<GrpcBidiStreaming>),
 }
 
 impl Bidi {
@@ -170,9 +174,9 @@ impl Bidi {
 
 /// A client stream of either transport.
 pub(crate) enum Client {
-    TtStream(ClientStreaming),
+    TtStream(Box<ClientStreaming>),
     #[cfg(feature = "grpc")]
-    Grpc(GrpcClientStreaming),
+    Grpc(Box<GrpcClientStreaming>),
 }
 
 impl Client {
@@ -195,9 +199,9 @@ impl Client {
 
 /// A server stream of either transport.
 pub(crate) enum Server {
-    TtStream(ServerStreaming),
+    TtStream(Box<ServerStreaming>),
     #[cfg(feature = "grpc")]
-    Grpc(GrpcServerStreaming),
+    Grpc(Box<GrpcServerStreaming>),
 }
 
 impl Server {
