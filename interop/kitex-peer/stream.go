@@ -36,7 +36,11 @@ const streamUsage = `  kitex-peer stream-server [--addr HOST:PORT] [--keep-stdin
                            [--mode codegen|map|json]
       Runs the streaming script (all four kinds, errors, timeout, cancellation, a
       10,000-message stream, 100 concurrent streams) and prints one JSON line per
-      case; exits 0 only when every case gave the expected outcome.
+      case; exits 0 only when every case gave the expected outcome. --transport grpc
+      is Kitex's transport.GRPC (Thrift over gRPC, application/grpc+thrift): the
+      codegen client sends /streams.StreamService/<Method>, the generic clients
+      /StreamService/<Method>, and the unary case is unary Thrift over gRPC (the
+      Unary_args / Unary_result structs as the one message each way).
   kitex-peer stream-bench --addr HOST:PORT [--transport ttstream|grpc] [--size BYTES]
                           [--concurrency C] [--messages N]
       Bidirectional Echo load: C streams each sending and receiving N messages of

@@ -22,6 +22,7 @@ pub struct Error {
     source: Option<Source>,
     application: Option<TApplicationException>,
     biz_status: Option<Box<BizStatus>>,
+    grpc_status: Option<i32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,9 @@ pub(crate) enum Kind {
     NotFound,
     /// An invalid builder setting or argument.
     Config,
+    /// The peer ended a gRPC call with a non-OK status.
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
+    Status,
 }
 
 impl Error {
@@ -57,6 +61,7 @@ impl Error {
             source: None,
             application: None,
             biz_status: None,
+            grpc_status: None,
         }
     }
 
@@ -103,6 +108,14 @@ impl Error {
     pub(crate) fn from_biz_status(biz: BizStatus) -> Self {
         let mut err = Self::new(Kind::BizStatus, "server returned a business status error");
         err.biz_status = Some(Box::new(biz));
+        err
+    }
+
+    /// A gRPC call that ended with a non-OK status `code` (spec §6.4).
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
+    pub(crate) fn from_grpc_status(code: i32, message: impl Into<String>) -> Self {
+        let mut err = Self::new(Kind::Status, message);
+        err.grpc_status = Some(code);
         err
     }
 
@@ -170,6 +183,12 @@ impl Error {
     pub fn application(&self) -> Option<&TApplicationException> {
         self.application.as_ref()
     }
+
+    /// The gRPC status code a Thrift-over-gRPC call ended with, when it was
+    /// not OK (a timeout is [`is_timeout`](Error::is_timeout) instead).
+    pub fn grpc_status(&self) -> Option<i32> {
+        self.grpc_status
+    }
 }
 
 impl fmt::Debug for Error {
@@ -181,6 +200,9 @@ impl fmt::Debug for Error {
         }
         if let Some(biz) = &self.biz_status {
             d.field("biz_status", biz);
+        }
+        if let Some(code) = self.grpc_status {
+            d.field("grpc_status", &code);
         }
         if let Some(source) = &self.source {
             d.field("source", source);

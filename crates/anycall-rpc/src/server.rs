@@ -830,7 +830,7 @@ fn timed<H>(stream: TcpStream, shared: &Shared<H>) -> TimedIo<TcpStream> {
 }
 
 async fn serve_connection<H: Handler>(
-    shared: &Shared<H>,
+    shared: &Arc<Shared<H>>,
     stream: TcpStream,
     peer: SocketAddr,
     mut shutdown: watch::Receiver<bool>,
@@ -884,13 +884,25 @@ async fn serve_connection<H: Handler>(
             }
         }
     };
+    // HTTP/2: protobuf gRPC for the gRPC server's `.proto`, Thrift over gRPC
+    // (`application/grpc+thrift`) for this server's IDL.
     #[cfg(feature = "grpc")]
-    if detected == Detected::Grpc
-        && let Some(grpc) = &shared.grpc
-    {
+    if detected == Detected::Grpc {
         let Conn { stream, rbuf, .. } = conn;
-        let stream = timed(stream, shared);
-        grpc.serve_connection(stream, rbuf, peer, shutdown).await;
+        let thrift = crate::grpc::thrift::ThriftH2::new(
+            shared.idl.clone(),
+            shared.streams.clone(),
+            shared.clone(),
+        );
+        crate::grpc::serve_h2(
+            shared.grpc.as_ref(),
+            Some(thrift),
+            timed(stream, &shared),
+            rbuf,
+            peer,
+            shutdown,
+        )
+        .await;
         return;
     }
     if detected == Detected::TTHeaderStreaming
@@ -938,7 +950,7 @@ async fn serve_connection<H: Handler>(
         };
         shared.metrics.bytes_in.add(frame.payload.len() as u64);
         let started = Instant::now();
-        let handled = handle_frame(shared, &mut conn, peer, frame).await;
+        let handled = handle_frame(shared, &mut conn.wbuf, peer, frame).await;
         shared.metrics.observe(started.elapsed());
         // The request is gone: give its read buffer back now, not after a
         // reply that may wait on the peer.
@@ -1075,11 +1087,11 @@ struct Route<'p> {
     method: Option<MethodDescriptor<'p>>,
 }
 
-/// Handles one request frame, leaving any reply frame in `conn.wbuf`.
+/// Handles one request frame, leaving any reply frame in `wbuf`.
 /// `Err` means the frame holds no usable message: close the connection.
 async fn handle_frame<H: Handler>(
     shared: &Shared<H>,
-    conn: &mut Conn,
+    wbuf: &mut BytesMut,
     peer: SocketAddr,
     frame: Frame,
 ) -> std::result::Result<(), String> {
@@ -1095,7 +1107,7 @@ async fn handle_frame<H: Handler>(
         let grpc = shared.grpc.as_ref();
         let max = shared.max_frame_size;
         return crate::grpc::kitexpb::serve_frame(
-            grpc, conn, peer, transport, header, &payload, max,
+            grpc, wbuf, peer, transport, header, &payload, max,
         )
         .await;
     }
@@ -1194,7 +1206,7 @@ async fn handle_frame<H: Handler>(
     let desc = match route {
         Err(ex) => {
             shared.error(&label, "unknown_method");
-            reply.exception(conn, &ctx, &ex);
+            reply.exception(wbuf, &ctx, &ex);
             return Ok(());
         }
         Ok(desc) => desc,
@@ -1228,7 +1240,7 @@ async fn handle_frame<H: Handler>(
                 TApplicationExceptionType::PROTOCOL_ERROR,
                 format!("decoding the arguments of `{}`: {err}", ctx.method),
             );
-            reply.exception(conn, &ctx, &ex);
+            reply.exception(wbuf, &ctx, &ex);
             return Ok(());
         }
     };
@@ -1238,10 +1250,10 @@ async fn handle_frame<H: Handler>(
     match result {
         Ok(Reply::Application(ex)) => {
             shared.error(&label, "application");
-            reply.exception(conn, &ctx, &ex);
+            reply.exception(wbuf, &ctx, &ex);
         }
         Ok(result) => {
-            if !reply.result(conn, &ctx, desc, result) {
+            if !reply.result(wbuf, &ctx, desc, result) {
                 shared.error(&label, "encode");
             }
         }
@@ -1251,7 +1263,7 @@ async fn handle_frame<H: Handler>(
         }) if transport.has_ttheader() => {
             shared.error(&label, "biz_status");
             ctx.biz_status = Some(biz);
-            reply.empty_result(conn, &ctx);
+            reply.empty_result(wbuf, &ctx);
         }
         Err(err) => {
             shared.error(&label, err.metric);
@@ -1259,10 +1271,33 @@ async fn handle_frame<H: Handler>(
                 tracing::debug!(%peer, method = %ctx.method, error = %err, "oneway handler failed");
             }
             let ex = TApplicationException::new(err.kind, err.message);
-            reply.exception(conn, &ctx, &ex);
+            reply.exception(wbuf, &ctx, &ex);
         }
     }
     Ok(())
+}
+
+/// Unary Thrift over gRPC: the call message built from the gRPC request goes
+/// through the same routing, decoding and handler as a Buffered one.
+#[cfg(feature = "grpc")]
+impl<H: Handler> crate::grpc::thrift::PingPong for Shared<H> {
+    fn call_message(
+        &self,
+        peer: SocketAddr,
+        message: bytes::Bytes,
+    ) -> std::pin::Pin<Box<dyn Future<Output = std::result::Result<BytesMut, String>> + Send + '_>>
+    {
+        Box::pin(async move {
+            let mut wbuf = BytesMut::new();
+            let frame = Frame {
+                transport: Transport::Buffered,
+                header: None,
+                payload: message,
+            };
+            handle_frame(self, &mut wbuf, peer, frame).await?;
+            Ok(wbuf)
+        })
+    }
 }
 
 /// Picks the service and method: by `isn` when it names a served service,
@@ -1388,7 +1423,7 @@ impl<H> Replier<'_, H> {
 
     fn write(
         &self,
-        conn: &mut Conn,
+        wbuf: &mut BytesMut,
         ctx: &Context,
         message: impl FnOnce(&mut BytesMut) -> std::result::Result<(), String>,
     ) -> std::result::Result<(), String> {
@@ -1397,7 +1432,7 @@ impl<H> Replier<'_, H> {
             self.transport,
             self.shared.max_frame_size,
             header.as_ref(),
-            &mut conn.wbuf,
+            wbuf,
             message,
         ) {
             Ok(result) => result,
@@ -1405,11 +1440,11 @@ impl<H> Replier<'_, H> {
         }
     }
 
-    fn exception(&self, conn: &mut Conn, ctx: &Context, ex: &TApplicationException) {
+    fn exception(&self, wbuf: &mut BytesMut, ctx: &Context, ex: &TApplicationException) {
         if self.oneway {
             return;
         }
-        let written = self.write(conn, ctx, |dst| {
+        let written = self.write(wbuf, ctx, |dst| {
             ex.write_message(self.protocol, &ctx.method, self.seq_id, dst)
                 .map_err(|e| e.to_string())
         });
@@ -1420,11 +1455,11 @@ impl<H> Replier<'_, H> {
 
     /// A REPLY whose result struct is empty: the answer that goes with a
     /// business status error.
-    fn empty_result(&self, conn: &mut Conn, ctx: &Context) {
+    fn empty_result(&self, wbuf: &mut BytesMut, ctx: &Context) {
         if self.oneway {
             return;
         }
-        let written = self.write(conn, ctx, |dst| {
+        let written = self.write(wbuf, ctx, |dst| {
             call::encode_empty_reply(&ctx.method, self.seq_id, self.protocol, dst)
                 .map_err(|e| e.to_string())
         });
@@ -1437,7 +1472,7 @@ impl<H> Replier<'_, H> {
     /// then gets an INTERNAL_ERROR).
     fn result(
         &self,
-        conn: &mut Conn,
+        wbuf: &mut BytesMut,
         ctx: &Context,
         desc: Option<MethodDescriptor<'_>>,
         result: Reply<Payload>,
@@ -1447,7 +1482,7 @@ impl<H> Replier<'_, H> {
         }
         let shared = self.shared;
         let (protocol, seq_id) = (self.protocol, self.seq_id);
-        let written = self.write(conn, ctx, |dst| match (shared.mode, desc) {
+        let written = self.write(wbuf, ctx, |dst| match (shared.mode, desc) {
             (Mode::Binary, _) => write_binary_reply(result, protocol, seq_id, dst),
             (Mode::Json, Some(desc)) => {
                 let reply = json_reply(&result)?;
@@ -1463,7 +1498,7 @@ impl<H> Replier<'_, H> {
         });
         if let Err(message) = written {
             let ex = TApplicationException::new(TApplicationExceptionType::INTERNAL_ERROR, message);
-            self.exception(conn, ctx, &ex);
+            self.exception(wbuf, ctx, &ex);
             return false;
         }
         true

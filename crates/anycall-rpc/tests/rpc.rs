@@ -32,5 +32,8 @@ mod peers;
 mod proxy;
 #[path = "rpc/scripted.rs"]
 mod scripted;
+#[cfg(feature = "grpc")]
+#[path = "rpc/thrift_grpc.rs"]
+mod thrift_grpc;
 #[path = "rpc/ttstream.rs"]
 mod ttstream;

@@ -30,5 +30,8 @@ mod peers;
 mod streaming;
 #[path = "cli/support.rs"]
 mod support;
+#[cfg(feature = "grpc")]
+#[path = "cli/thrift_grpc.rs"]
+mod thrift_grpc;
 #[path = "cli/watch.rs"]
 mod watch;

@@ -142,13 +142,76 @@ pub struct GrpcClient {
     gzip: bool,
 }
 
+/// The reply side of a call of encoded messages: the call runs on its own
+/// task until the reply headers, then messages are read from the stream.
+/// Dropping it cancels the call (the HTTP/2 stream is reset).
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    started: Option<tokio::task::JoinHandle<Result<tonic::Response<Streaming<Bytes>>, Status>>>,
+    headers: MetadataMap,
+    messages: Option<Streaming<Bytes>>,
+}
+
+impl RawResponse {
+    /// Waits for the reply headers.
+    pub(crate) async fn start(&mut self) -> Result<&mut Streaming<Bytes>, Status> {
+        if let Some(started) = self.started.as_mut() {
+            let response = started
+                .await
+                .map_err(|e| Status::internal(format!("the call task failed: {e}")));
+            self.started = None;
+            let (headers, messages, _) = response?.map_err(deadline_status)?.into_parts();
+            self.headers = headers;
+            self.messages = Some(messages);
+        }
+        self.messages
+            .as_mut()
+            .ok_or_else(|| Status::internal("the call failed before its reply headers"))
+    }
+
+    /// Cancels the call: the HTTP/2 stream is reset.
+    pub(crate) fn cancel(&mut self) {
+        if let Some(started) = self.started.take() {
+            started.abort();
+        }
+        self.messages = None;
+    }
+
+    /// The reply headers (empty before [`start`](Self::start)).
+    pub(crate) fn headers(&self) -> &MetadataMap {
+        &self.headers
+    }
+
+    /// The next encoded message; `None` after the last (status OK).
+    pub(crate) async fn message(&mut self) -> Result<Option<Bytes>, Status> {
+        self.start().await?.message().await.map_err(deadline_status)
+    }
+
+    /// The trailers, once every message was read.
+    pub(crate) async fn trailers(&mut self) -> Result<MetadataMap, Status> {
+        Ok(self
+            .start()
+            .await?
+            .trailers()
+            .await
+            .map_err(deadline_status)?
+            .unwrap_or_default())
+    }
+}
+
+impl Drop for RawResponse {
+    fn drop(&mut self) {
+        if let Some(started) = self.started.take() {
+            started.abort();
+        }
+    }
+}
+
 /// The reply side of a call: headers, then messages as they arrive, then
 /// trailers.
 #[derive(Debug)]
 pub struct GrpcResponse {
-    started: Option<tokio::task::JoinHandle<Result<tonic::Response<Streaming<Bytes>>, Status>>>,
-    headers: MetadataMap,
-    messages: Option<Streaming<Bytes>>,
+    raw: RawResponse,
     method: Option<MethodDescriptor>,
     mode: GrpcMode,
     options: ProtoOptions,
@@ -157,28 +220,21 @@ pub struct GrpcResponse {
 }
 
 impl GrpcResponse {
+    fn send_error(&self) -> Option<Status> {
+        self.send_error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+
     /// Waits for the reply headers (the call is under way meanwhile: requests
     /// are sent as the request stream yields them).
-    async fn start(&mut self) -> Result<&mut Streaming<Bytes>, Status> {
-        if let Some(started) = self.started.take() {
-            let response = started
-                .await
-                .map_err(|e| Status::internal(format!("the call task failed: {e}")))?;
-            if let Some(status) = self
-                .send_error
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-            {
-                return Err(status);
-            }
-            let (headers, messages, _) = response.map_err(deadline_status)?.into_parts();
-            self.headers = headers;
-            self.messages = Some(messages);
+    async fn start(&mut self) -> Result<(), Status> {
+        let started = self.raw.start().await.map(|_| ());
+        if let Some(status) = self.send_error() {
+            return Err(status);
         }
-        self.messages
-            .as_mut()
-            .ok_or_else(|| Status::internal("the call failed before its reply headers"))
+        started
     }
 
     /// The reply headers (custom metadata), once they arrived.
@@ -188,7 +244,7 @@ impl GrpcResponse {
     /// The status of a call that failed before its reply headers.
     pub async fn headers(&mut self) -> Result<&MetadataMap, Status> {
         self.start().await?;
-        Ok(&self.headers)
+        Ok(self.raw.headers())
     }
 
     /// The next reply message; `None` after the last one (the call ended
@@ -199,31 +255,19 @@ impl GrpcResponse {
     /// The non-OK status the call ended with, or a local problem sending or
     /// decoding messages.
     pub async fn message(&mut self) -> Result<Option<Payload>, Status> {
-        if let Some(status) = self
-            .send_error
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
+        if let Some(status) = self.send_error() {
             return Err(status);
         }
-        match self.start().await?.message().await {
-            Ok(Some(bytes)) => {
+        self.start().await?;
+        match self.raw.message().await? {
+            Some(bytes) => {
                 let desc = self.method.as_ref().map(MethodDescriptor::output);
                 bytes_to_payload(bytes, self.mode, desc.as_ref(), &self.options).map(Some)
             }
-            Ok(None) => {
-                if let Some(status) = self
-                    .send_error
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .take()
-                {
-                    return Err(status);
-                }
-                Ok(None)
-            }
-            Err(status) => Err(deadline_status(status)),
+            None => match self.send_error() {
+                Some(status) => Err(status),
+                None => Ok(None),
+            },
         }
     }
 
@@ -236,13 +280,8 @@ impl GrpcResponse {
         if let Some(t) = self.trailers.take() {
             return Ok(t);
         }
-        Ok(self
-            .start()
-            .await?
-            .trailers()
-            .await
-            .map_err(deadline_status)?
-            .unwrap_or_default())
+        self.start().await?;
+        self.raw.trailers().await
     }
 }
 
@@ -299,10 +338,6 @@ impl GrpcClient {
                 "the JSON and dynamic modes need descriptors (a .proto or reflection)",
             ));
         }
-        let path = path.strip_prefix('/').unwrap_or(path);
-        let path: PathAndQuery = format!("/{path}")
-            .parse()
-            .map_err(|e| Status::invalid_argument(format!("bad method path: {e}")))?;
         let input = method.as_ref().map(MethodDescriptor::input);
         let options = self.options;
         let send_error = Arc::new(Mutex::new(None::<Status>));
@@ -320,12 +355,50 @@ impl GrpcClient {
                 std::future::ready(ok)
             })
             .filter_map(|r| std::future::ready(r.ok()));
-        let mut request = tonic::Request::new(encoded);
+        let raw = self.call_raw(path, metadata, encoded, None)?;
+        Ok(GrpcResponse {
+            raw,
+            method,
+            mode: self.mode,
+            options: self.options,
+            send_error,
+            trailers: None,
+        })
+    }
+
+    /// Starts a call of encoded messages on the client's connections, with
+    /// `content_type` instead of `application/grpc` when given (Thrift over
+    /// gRPC sends `application/grpc+thrift`).
+    pub(crate) fn call_raw<S>(
+        &self,
+        path: &str,
+        metadata: MetadataMap,
+        requests: S,
+        content_type: Option<http::HeaderValue>,
+    ) -> Result<RawResponse, Status>
+    where
+        S: Stream<Item = Bytes> + Send + 'static,
+    {
+        let path = path.strip_prefix('/').unwrap_or(path);
+        let path: PathAndQuery = format!("/{path}")
+            .parse()
+            .map_err(|e| Status::invalid_argument(format!("bad method path: {e}")))?;
+        let mut request = tonic::Request::new(requests);
         *request.metadata_mut() = metadata;
         if let Some(timeout) = self.timeout {
             request.set_timeout(timeout);
         }
-        let mut grpc = tonic::client::Grpc::new(self.channel.clone())
+        let channel = tower::ServiceExt::map_request(
+            self.channel.clone(),
+            move |mut req: http::Request<tonic::body::Body>| {
+                if let Some(ct) = &content_type {
+                    req.headers_mut()
+                        .insert(http::header::CONTENT_TYPE, ct.clone());
+                }
+                req
+            },
+        );
+        let mut grpc = tonic::client::Grpc::new(channel)
             .accept_compressed(CompressionEncoding::Gzip)
             .max_decoding_message_size(self.max_message_size)
             .max_encoding_message_size(self.max_message_size);
@@ -340,15 +413,10 @@ impl GrpcClient {
                 .map_err(|e| Status::unavailable(format!("connecting failed: {e}")))?;
             grpc.streaming(request, path, BytesCodec).await
         });
-        Ok(GrpcResponse {
+        Ok(RawResponse {
             started: Some(started),
             headers: MetadataMap::new(),
             messages: None,
-            method,
-            mode: self.mode,
-            options: self.options,
-            send_error,
-            trailers: None,
         })
     }
 
@@ -390,7 +458,7 @@ impl GrpcClient {
 
 /// tonic's channel ends a call whose deadline passed as `CANCELLED` with
 /// "Timeout expired"; gRPC calls that `DEADLINE_EXCEEDED`.
-fn deadline_status(status: Status) -> Status {
+pub(crate) fn deadline_status(status: Status) -> Status {
     if status.code() == tonic::Code::Cancelled && status.message() == "Timeout expired" {
         Status::deadline_exceeded("deadline exceeded (client side)")
     } else {

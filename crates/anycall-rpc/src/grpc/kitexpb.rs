@@ -165,11 +165,11 @@ fn exception_of(status: &Status) -> TApplicationException {
 }
 
 /// Answers one Kitex Protobuf frame on a Thrift server's connection, leaving
-/// the reply frame (same transport) in `conn.wbuf`. `Err` means the frame
+/// the reply frame (same transport) in `wbuf`. `Err` means the frame
 /// holds no usable message: close the connection.
 pub(crate) async fn serve_frame(
     grpc: Option<&GrpcServer>,
-    conn: &mut Conn,
+    wbuf: &mut BytesMut,
     peer: SocketAddr,
     transport: Transport,
     header: Option<TTHeader>,
@@ -211,7 +211,7 @@ pub(crate) async fn serve_frame(
         transport,
         max_frame_size,
         reply_header.as_ref(),
-        &mut conn.wbuf,
+        wbuf,
         |dst| {
             write_message(message_type, msg.method, msg.seq_id, &body, dst);
             Ok::<(), String>(())

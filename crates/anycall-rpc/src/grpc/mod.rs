@@ -33,6 +33,7 @@ mod codec;
 pub mod kitexpb;
 pub mod reflection;
 mod server;
+pub mod thrift;
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -43,9 +44,14 @@ use futures_util::Stream;
 use prost_reflect::{DescriptorPool, MessageDescriptor, MethodDescriptor};
 
 pub use client::{GrpcClient, GrpcClientBuilder, GrpcResponse};
+pub(crate) use server::serve_h2;
 pub use server::{
     DRAIN_TIMEOUT, GrpcCall, GrpcHandler, GrpcReply, GrpcServer, GrpcServerBuilder,
-    GrpcServerHandle,
+    GrpcServerHandle, H2_CONNECTION_WINDOW, H2_STREAM_WINDOW,
+};
+pub use thrift::{
+    GrpcBidiStreaming, GrpcClientStreaming, GrpcServerStreaming, ThriftGrpcClient,
+    ThriftGrpcClientBuilder, kitex_package,
 };
 pub use tonic::metadata::MetadataMap;
 pub use tonic::{Code, Status};

@@ -33,6 +33,12 @@ use crate::limits::TimedIo;
 /// How long a shutdown waits for open calls and streams of a connection.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The HTTP/2 receive window of each stream a server accepts (256 KiB).
+pub const H2_STREAM_WINDOW: u32 = 256 << 10;
+/// The HTTP/2 receive window of each connection a server accepts (16 MiB):
+/// what one connection may have buffered unread.
+pub const H2_CONNECTION_WINDOW: u32 = 16 << 20;
+
 /// One incoming call, as a handler sees it.
 #[derive(Debug, Clone)]
 pub struct GrpcCall {
@@ -451,37 +457,78 @@ impl GrpcServer {
         stream: TimedIo<TcpStream>,
         read: BytesMut,
         peer: SocketAddr,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: watch::Receiver<bool>,
     ) {
-        let _ = stream.get_ref().set_nodelay(true);
-        let io = Rewind {
-            prefix: read.freeze(),
-            inner: stream,
-        };
-        let shared = self.shared.clone();
-        let svc = hyper::service::service_fn(move |req| {
-            let shared = shared.clone();
-            async move { Ok::<_, Infallible>(handle(shared, req, peer).await) }
-        });
-        let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-            .serve_connection(TokioIo::new(io), svc);
-        tokio::pin!(conn);
-        tokio::select! {
-            result = conn.as_mut() => {
-                if let Err(err) = result {
-                    tracing::debug!(%peer, error = %err, "grpc connection failed");
+        serve_h2(Some(self), None, stream, read, peer, shutdown).await;
+    }
+}
+
+/// Serves one HTTP/2 connection whose first bytes (`read`) were already read
+/// from `stream`, until it closes or `shutdown` turns true: protobuf gRPC
+/// with `proto`, Thrift over gRPC (`application/grpc+thrift`) with `thrift`.
+pub(crate) async fn serve_h2(
+    proto: Option<&GrpcServer>,
+    thrift: Option<super::thrift::ThriftH2>,
+    stream: TimedIo<TcpStream>,
+    read: BytesMut,
+    peer: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let _ = stream.get_ref().set_nodelay(true);
+    let io = Rewind {
+        prefix: read.freeze(),
+        inner: stream,
+    };
+    let proto = proto.map(|p| p.shared.clone());
+    let thrift = thrift.map(Arc::new);
+    let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+        let proto = proto.clone();
+        let thrift = thrift.clone();
+        async move {
+            let is_thrift = req
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(super::thrift::is_thrift_content_type);
+            let response = match (is_thrift, thrift, proto) {
+                (true, Some(thrift), _) => super::thrift::handle(thrift, req, peer).await,
+                (false, _, Some(proto)) => handle(proto, req, peer).await,
+                (true, None, _) => Status::unimplemented(
+                    "this server has no Thrift IDL for application/grpc+thrift",
+                )
+                .into_http(),
+                (false, _, None) => {
+                    Status::unimplemented("this server has no .proto for protobuf gRPC").into_http()
                 }
-            }
-            () = async { let _ = shutdown.wait_for(|s| *s).await; } => {
-                conn.as_mut().graceful_shutdown();
-                // Streams may never end on their own: drain with a deadline.
-                if tokio::time::timeout(DRAIN_TIMEOUT, conn).await.is_err() {
-                    tracing::debug!(%peer, "grpc connection closed with streams open");
-                }
+            };
+            Ok::<_, Infallible>(response)
+        }
+    });
+    // h2 closes a connection (ENHANCE_YOUR_CALM) when the small DATA frames
+    // it holds unread cost more than half the connection window. A stream
+    // window well under that half keeps a client that sends many small
+    // messages faster than a handler reads them (Kitex sends one frame per
+    // message) within it, back-pressured instead.
+    let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        .initial_stream_window_size(H2_STREAM_WINDOW)
+        .initial_connection_window_size(H2_CONNECTION_WINDOW)
+        .serve_connection(TokioIo::new(io), svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(err) = result {
+                tracing::debug!(%peer, error = %err, "grpc connection failed");
             }
         }
-        tracing::debug!(%peer, "grpc connection closed");
+        () = async { let _ = shutdown.wait_for(|s| *s).await; } => {
+            conn.as_mut().graceful_shutdown();
+            // Streams may never end on their own: drain with a deadline.
+            if tokio::time::timeout(DRAIN_TIMEOUT, conn).await.is_err() {
+                tracing::debug!(%peer, "grpc connection closed with streams open");
+            }
+        }
     }
+    tracing::debug!(%peer, "grpc connection closed");
 }
 
 async fn handle(
@@ -538,7 +585,8 @@ async fn handle(
     grpc.streaming(svc, req).await
 }
 
-type ByteStream = Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, Status>> + Send>>;
+pub(crate) type ByteStream =
+    Pin<Box<dyn futures_util::Stream<Item = Result<Bytes, Status>> + Send>>;
 
 async fn run_call(
     shared: Arc<Shared>,
@@ -607,7 +655,7 @@ async fn run_call(
 }
 
 /// Ends a stream with `DEADLINE_EXCEEDED` once `at` passes.
-fn with_deadline(inner: ByteStream, at: Instant) -> ByteStream {
+pub(crate) fn with_deadline(inner: ByteStream, at: Instant) -> ByteStream {
     Box::pin(stream::unfold(Some(inner), move |state| async move {
         let mut inner = state?;
         match tokio::time::timeout_at(at, inner.next()).await {

@@ -97,16 +97,28 @@ impl Requests {
 /// Where a handler sends its reply messages.
 #[derive(Debug)]
 pub struct Replies {
-    tx: mpsc::Sender<StreamFrame>,
-    id: i32,
-    method: Arc<str>,
+    sink: Sink,
     codec: MessageCodec,
-    header_sent: Arc<AtomicBool>,
     max_message_size: usize,
 }
 
+/// Where reply messages go: ttstream frames on a connection, or the
+/// messages of one gRPC stream.
+#[derive(Debug)]
+enum Sink {
+    Frames {
+        tx: mpsc::Sender<StreamFrame>,
+        id: i32,
+        method: Arc<str>,
+        header_sent: Arc<AtomicBool>,
+    },
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
+    Messages(mpsc::Sender<Bytes>),
+}
+
 impl Replies {
-    /// Sends one reply message (the Header frame goes first, once).
+    /// Sends one reply message (over TTHeader Streaming, the Header frame
+    /// goes first, once).
     ///
     /// # Errors
     ///
@@ -121,16 +133,24 @@ impl Replies {
             )));
         }
         let closed = || Error::new(Kind::Io, "the stream connection is closed");
-        if !self.header_sent.swap(true, Ordering::Relaxed) {
-            self.tx
-                .send(StreamFrame::new(FrameType::Header, self.id, &*self.method))
-                .await
-                .map_err(|_| closed())?;
+        match &self.sink {
+            Sink::Frames {
+                tx,
+                id,
+                method,
+                header_sent,
+            } => {
+                if !header_sent.swap(true, Ordering::Relaxed) {
+                    tx.send(StreamFrame::new(FrameType::Header, *id, &**method))
+                        .await
+                        .map_err(|_| closed())?;
+                }
+                tx.send(StreamFrame::data(*id, &**method, bytes))
+                    .await
+                    .map_err(|_| closed())
+            }
+            Sink::Messages(tx) => tx.send(bytes).await.map_err(|_| closed()),
         }
-        self.tx
-            .send(StreamFrame::data(self.id, &*self.method, bytes))
-            .await
-            .map_err(|_| closed())
     }
 }
 
@@ -421,11 +441,13 @@ impl StreamServer {
             codec: codec.clone(),
         };
         let replies = Replies {
-            tx: tx.clone(),
-            id,
-            method: method.clone(),
+            sink: Sink::Frames {
+                tx: tx.clone(),
+                id,
+                method: method.clone(),
+                header_sent: header_sent.clone(),
+            },
             codec,
-            header_sent: header_sent.clone(),
             max_message_size: cfg.max_message_size,
         };
         // Registered before the task runs, so its end finds the entry.
@@ -477,6 +499,84 @@ impl StreamServer {
         if let Some(e) = lock(streams).get_mut(&id) {
             e.task = Some(task.abort_handle());
         }
+    }
+}
+
+/// One stream's handler started for another transport (Thrift over gRPC):
+/// requests go in through `requests`, replies come out of `replies`, and
+/// `done` is the handler's result (`None`: the stream timeout passed).
+#[cfg_attr(not(feature = "grpc"), allow(dead_code))]
+pub(crate) struct Opened {
+    pub(crate) requests: mpsc::Sender<Bytes>,
+    pub(crate) replies: mpsc::Receiver<Bytes>,
+    pub(crate) done: tokio::task::JoinHandle<Option<Result<(), HandlerError>>>,
+}
+
+#[cfg_attr(not(feature = "grpc"), allow(dead_code))]
+impl StreamServer {
+    /// Whether `service.method` (any service when `None`) is a streaming
+    /// method of the server's IDL.
+    pub(crate) fn is_streaming(&self, service: Option<&str>, method: &str) -> bool {
+        super::find_method(&self.inner.idl.pool(), service, method).is_ok()
+    }
+
+    /// The largest message the server accepts or sends.
+    pub(crate) fn max_message_size(&self) -> usize {
+        self.inner.max_message_size
+    }
+
+    /// Starts the handler for one stream of `service.method` carried by
+    /// another transport; `stream_id` and `headers` are what the handler's
+    /// [`StreamCall`] reports.
+    pub(crate) fn open(
+        &self,
+        service: Option<&str>,
+        method: &str,
+        headers: BTreeMap<String, String>,
+        peer: SocketAddr,
+        stream_id: i32,
+    ) -> crate::Result<Opened> {
+        let cfg = &self.inner;
+        let codec = MessageCodec::new(
+            cfg.idl.pool(),
+            service,
+            method,
+            cfg.mode,
+            cfg.options,
+            cfg.limits,
+        )?;
+        let (req_tx, req_rx) = mpsc::channel(STREAM_BUFFER);
+        let (rep_tx, rep_rx) = mpsc::channel(STREAM_BUFFER);
+        let call = StreamCall {
+            service: codec.service().to_owned(),
+            method: method.to_owned(),
+            kind: codec.kind(),
+            headers,
+            peer,
+            stream_id,
+        };
+        let requests = Requests {
+            rx: req_rx,
+            codec: codec.clone(),
+        };
+        let replies = Replies {
+            sink: Sink::Messages(rep_tx),
+            codec,
+            max_message_size: cfg.max_message_size,
+        };
+        let fut = cfg.handler.serve(call, requests, replies);
+        let timeout = cfg.stream_timeout;
+        let done = tokio::spawn(async move {
+            match timeout {
+                Some(t) => tokio::time::timeout(t, fut).await.ok(),
+                None => Some(fut.await),
+            }
+        });
+        Ok(Opened {
+            requests: req_tx,
+            replies: rep_rx,
+            done,
+        })
     }
 }
 

@@ -457,9 +457,8 @@ async fn graceful_shutdown_ends_open_streams_with_a_trailer() {
     stop.await.unwrap();
 }
 
-/// Kitex's clients against anycall's server: codegen over TTHeader
-/// Streaming, codegen over gRPC is not served here (see README), map and
-/// JSON generic over TTHeader Streaming.
+/// Kitex's clients against anycall's server over TTHeader Streaming:
+/// codegen, map and JSON generic (over gRPC: `thrift_grpc`).
 #[tokio::test]
 async fn kitex_clients_against_anycall_server() {
     let server = start_server(None).await;

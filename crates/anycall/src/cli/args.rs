@@ -318,18 +318,34 @@ pub(crate) enum TransportArg {
     /// Kitex TTHeader Streaming for streaming methods (`streaming.mode`);
     /// other methods go ping-pong over TTHeader.
     TtheaderStreaming,
+    /// Thrift over gRPC (`application/grpc+thrift`, Kitex's
+    /// `transport.GRPC`) for every method (call and bench).
+    Grpc,
 }
 
 impl From<TransportArg> for anycall_rpc::Transport {
     fn from(t: TransportArg) -> Self {
         match t {
-            TransportArg::Framed => Self::Framed,
+            // Thrift over gRPC has its own client; a ping-pong transport is
+            // only asked of it by commands that refuse it first.
+            TransportArg::Framed | TransportArg::Grpc => Self::Framed,
             TransportArg::Buffered => Self::Buffered,
             // Ping-pong methods under ttheader-streaming go over TTHeader.
             TransportArg::Ttheader | TransportArg::TtheaderStreaming => Self::TTHeader,
             TransportArg::TtheaderFramed => Self::TTHeaderFramed,
             TransportArg::Theader => Self::THeader,
         }
+    }
+}
+
+impl TransportArg {
+    /// Refuses `grpc` where only the ping-pong transports apply, with
+    /// `why` as the error.
+    pub(crate) fn ping_pong(self, why: &str) -> anyhow::Result<Self> {
+        if self == Self::Grpc {
+            anyhow::bail!("{why}");
+        }
+        Ok(self)
     }
 }
 

@@ -465,6 +465,10 @@ pub(crate) async fn bench(a: &BenchArgs) -> Result<(), CliError> {
         let service = svc.full_name();
         return super::stream::bench(a, &addr, &pool, &service, &method).await;
     }
+    a.client
+        .transport
+        .ping_pong("bench --transport grpc measures streaming methods only (streaming.mode)")
+        .map_err(CliError::usage)?;
     let plan = plan(a)?;
     let client = a
         .client

@@ -74,11 +74,23 @@ pub(crate) async fn call(a: &CallArgs) -> Result<(), CliError> {
         return super::grpc::call(a).await;
     }
     let plan = plan(a)?;
+    #[cfg(feature = "grpc")]
+    if let (Some(pool), Some(service), Some(method)) = (&plan.pool, &plan.service, &plan.method)
+        && a.client.transport == super::args::TransportArg::Grpc
+        && !super::stream::is_stream_call(a, pool, service, method)
+    {
+        return super::thrift_grpc::unary(a, &plan.addr, pool, service, method, plan.pretty).await;
+    }
     if let (Some(pool), Some(service), Some(method)) = (&plan.pool, &plan.service, &plan.method)
         && super::stream::is_stream_call(a, pool, service, method)
     {
         return super::stream::call(a, &plan.addr, pool, service, method, plan.pretty).await;
     }
+    // Thrift over gRPC takes an IDL (not --raw).
+    a.client
+        .transport
+        .ping_pong("--raw takes a ping-pong transport, not grpc")
+        .map_err(CliError::usage)?;
     let mut builder = a.client.builder(&plan.addr, &a.json);
     if let (Some(pool), Some(service)) = (&plan.pool, &plan.service) {
         builder = builder.idl(pool.clone()).service(service.clone());
@@ -221,10 +233,16 @@ async fn one(
             eprintln!("< backward {k}: {v}");
         }
     }
+    print_reply(resp.reply, plan.pretty)
+}
+
+/// Prints a JSON reply: the result, `null` for void, or the declared
+/// exception (then exits with [`Exit::Declared`]).
+pub(crate) fn print_reply(reply: Reply<Payload>, pretty: bool) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    match resp.reply {
+    match reply {
         Reply::Success(Payload::Json(json)) => {
-            writeln!(out, "{}", render(&json, plan.pretty)?)?;
+            writeln!(out, "{}", render(&json, pretty)?)?;
             Ok(())
         }
         Reply::Void => {
@@ -237,7 +255,7 @@ async fn one(
         } => {
             let value: serde_json::Value = serde_json::from_str(&json)?;
             let doc = serde_json::json!({"exception": name, "value": value});
-            writeln!(out, "{}", render(&doc.to_string(), plan.pretty)?)?;
+            writeln!(out, "{}", render(&doc.to_string(), pretty)?)?;
             Err(CliError::exit(Exit::Declared, None))
         }
         other => Err(anyhow!("unexpected reply {other:?}").into()),

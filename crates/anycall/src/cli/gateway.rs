@@ -132,7 +132,10 @@ fn specs(a: &GatewayArgs) -> anyhow::Result<Vec<Spec>> {
             include: a.include.clone(),
             service: a.service.clone(),
             upstream: a.upstream.clone(),
-            transport: a.transport.into(),
+            transport: a
+                .transport
+                .ping_pong("--transport grpc: the gateway calls ping-pong Thrift transports only")?
+                .into(),
             protocol: a.protocol.into(),
             timeout: a.timeout,
             failover: a.failover,

@@ -17,6 +17,7 @@ mod input;
 mod limits;
 mod serve;
 mod stream;
+mod thrift_grpc;
 mod watch;
 
 use std::process::ExitCode;

@@ -293,7 +293,7 @@ pub(crate) async fn proxy(a: &ProxyArgs) -> Result<(), CliError> {
     raise_open_files();
     let bounds = a.limits.server_limits();
     let upstream = anycall_rpc::Client::builder(a.upstream.clone())
-        .transport(a.upstream_transport.into())
+        .transport(a.upstream_transport.ping_pong("--upstream-transport grpc: the proxy forwards ping-pong Thrift transports only")?.into())
         .rpc_timeout(a.timeout)
         .failover(a.failover.into())
         .max_idle_per_host(a.upstream_pool)

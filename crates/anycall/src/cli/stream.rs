@@ -1,5 +1,5 @@
 //! `anycall call` on streaming Thrift methods (`streaming.mode`): Kitex
-//! TTHeader Streaming, several `-d` JSON values sent as they are read, one
+//! TTHeader Streaming or Thrift over gRPC (`--transport grpc`), several `-d` JSON values sent as they are read, one
 //! JSON line per reply; and the stream side of `anycall serve`.
 
 use std::io::Write as _;
@@ -7,15 +7,15 @@ use std::io::Write as _;
 use anycall_codec::Options;
 use anycall_codec::call::Reply;
 use anycall_codec::dynamic::value::{example_value, to_json};
-use anycall_codec::frame::ttheader::metainfo;
 use anycall_idl::{Pool, StreamingMode};
-use anycall_rpc::ttstream::{Replies, Requests, StreamCall, StreamClient, StreamServer};
+use anycall_rpc::ttstream::{Replies, Requests, StreamCall, StreamServer};
 use anycall_rpc::{HandlerError, Idl, Mode, Payload, TApplicationExceptionType};
 use anyhow::{Context as _, anyhow};
 
 use super::CliError;
 use super::args::{CallArgs, TransportArg};
 use super::call::call_failed;
+use super::thrift_grpc::{Dial, Streams};
 use crate::mock::{Canned, MockBook};
 
 /// Whether `service.method` is called as a stream: it is a client, server
@@ -62,31 +62,35 @@ pub(crate) async fn call(
 ) -> Result<(), CliError> {
     if !matches!(
         a.client.transport,
-        TransportArg::TtheaderStreaming | TransportArg::Framed | TransportArg::Ttheader
+        TransportArg::TtheaderStreaming
+            | TransportArg::Framed
+            | TransportArg::Ttheader
+            | TransportArg::Grpc
     ) {
         return Err(CliError::usage(anyhow!(
-            "`{method}` is a streaming method: use --transport ttheader-streaming"
+            "`{method}` is a streaming method: use --transport ttheader-streaming or grpc"
         )));
     }
     let kind = pool
         .service(service)
         .and_then(|s| s.method(method))
         .map_or(StreamingMode::None, |m| m.streaming());
-    let mut builder = StreamClient::builder(addr)
-        .idl(pool.clone())
-        .service(service)
-        .mode(Mode::Json)
-        .options(a.json.options())
-        .limits(a.json.limits())
-        .connect_timeout(a.client.connect_timeout)
-        .stream_timeout(a.client.timeout);
-    for kv in &a.meta {
-        builder = builder.header(format!("{}{}", metainfo::PREFIX_TRANSIENT, kv.0), &kv.1);
-    }
-    for kv in &a.meta_persistent {
-        builder = builder.header(format!("{}{}", metainfo::PREFIX_PERSISTENT, kv.0), &kv.1);
-    }
-    let client = builder.connect().await.map_err(|e| call_failed(e, addr))?;
+    let client = Streams::connect(
+        Dial {
+            addr,
+            pool,
+            service,
+            mode: Mode::Json,
+            options: a.json.options(),
+            limits: a.json.limits(),
+            connect_timeout: a.client.connect_timeout,
+            timeout: Some(a.client.timeout),
+            meta: &a.meta,
+            meta_persistent: &a.meta_persistent,
+        },
+        a.client.transport == TransportArg::Grpc,
+    )
+    .await?;
     let mut input = super::input::json_values(a.data.as_deref(), |text, _| Ok(text))?;
     let fail = |e| call_failed(e, addr);
     let mut sent = 0usize;
@@ -266,7 +270,7 @@ async fn serve_stream(
 // bench
 
 /// `anycall bench` on a bidirectional streaming method: `-c` streams on one
-/// TTHeader Streaming connection, each sending one message and reading its
+/// TTHeader Streaming connection (or gRPC, `--transport grpc`), each sending one message and reading its
 /// reply in turn, until `-n` messages in all (or `--duration`); reports
 /// messages per second and the latency of each message (send to reply).
 pub(crate) async fn bench(
@@ -324,16 +328,22 @@ pub(crate) async fn bench(
         }
         BenchMode::Binary => (Mode::Binary, Payload::Binary(encoded.freeze())),
     };
-    let client = StreamClient::builder(addr)
-        .idl(pool.clone())
-        .service(service)
-        .mode(mode)
-        .options(options)
-        .limits(a.json.limits())
-        .connect_timeout(a.client.connect_timeout)
-        .connect()
-        .await
-        .map_err(|e| call_failed(e, addr))?;
+    let client = Streams::connect(
+        Dial {
+            addr,
+            pool,
+            service,
+            mode,
+            options,
+            limits: a.json.limits(),
+            connect_timeout: a.client.connect_timeout,
+            timeout: None,
+            meta: &[],
+            meta_persistent: &[],
+        },
+        a.client.transport == super::args::TransportArg::Grpc,
+    )
+    .await?;
     let total = a.requests.unwrap_or(if a.duration.is_some() {
         u64::MAX
     } else {
@@ -388,7 +398,7 @@ pub(crate) async fn bench(
             "{}",
             serde_json::json!({
                 "method": format!("{service}/{method}"),
-                "transport": "ttheader-streaming",
+                "transport": client.transport_name(),
                 "streams": a.concurrency,
                 "messages": n,
                 "seconds": secs,
