@@ -13,6 +13,7 @@
 //! tests hold them to identical bytes.
 
 pub mod json;
+mod plan;
 pub mod value;
 
 use anycall_idl::{ConstValue, TypeDescriptor, TypeKind};
