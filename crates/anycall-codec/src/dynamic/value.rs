@@ -128,22 +128,24 @@ fn write_kind<W: Writer>(
         }
         (TypeKind::Map(k, v), Value::Map(pairs)) => {
             guard(depth, opts)?;
-            w.write_map_begin(ttype_of(k), ttype_of(v), pairs.len())?;
+            let (kk, vk) = (k.kind(), v.kind());
+            w.write_map_begin(ttype_of_kind(kk), ttype_of_kind(vk), pairs.len())?;
             let mut distinct = Distinct::new(opts.strict);
             for (pk, pv) in pairs {
                 let key = || PathSegment::Key(key_text(pk));
                 let start = w.buf().len();
-                write_typed(w, k, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
+                write_elem(w, k, kk, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
                 if distinct.repeats(w.buf(), start) {
                     return Err(repeated(ty, "key").at(key()));
                 }
-                write_typed(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+                write_elem(w, v, vk, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
             }
         }
         (TypeKind::Map(k, v), Value::Struct(s)) => {
             // An object with string keys, as JSON gives maps.
             guard(depth, opts)?;
-            w.write_map_begin(ttype_of(k), ttype_of(v), s.len())?;
+            let vk = v.kind();
+            w.write_map_begin(ttype_of(k), ttype_of_kind(vk), s.len())?;
             let mut distinct = Distinct::new(opts.strict);
             for (name, pv) in s.iter() {
                 let key = || PathSegment::Key(format!("{name:?}"));
@@ -152,7 +154,7 @@ fn write_kind<W: Writer>(
                 if distinct.repeats(w.buf(), start) {
                     return Err(repeated(ty, "key").at(key()));
                 }
-                write_typed(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+                write_elem(w, v, vk, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
             }
         }
         (TypeKind::Struct(s), Value::Struct(fields)) => {
@@ -177,11 +179,40 @@ fn write_items<W: Writer>(
             (TypeKind::I32, Value::I32(n)) => w.write_i32(*n),
             (TypeKind::I64, Value::I64(n)) => w.write_i64(*n),
             (TypeKind::String, Value::String(s)) => w.write_string(s)?,
+            (TypeKind::Struct(s), Value::Struct(fields)) => {
+                write_struct_at(w, s, fields, opts, depth + 1, false)
+                    .map_err(|err| err.at(PathSegment::Index(i)))?;
+            }
             _ => write_kind(w, e, kind, item, opts, depth + 1)
                 .map_err(|err| err.at(PathSegment::Index(i)))?,
         }
     }
     Ok(())
+}
+
+/// [`write_kind`], with the commonest exact variants (map keys and values)
+/// written without its general match.
+#[inline(always)]
+fn write_elem<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    kind: TypeKind<'_>,
+    value: &Value,
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    match (kind, value) {
+        (TypeKind::String, Value::String(s)) => w.write_string(s),
+        (TypeKind::I64, Value::I64(n)) => {
+            w.write_i64(*n);
+            Ok(())
+        }
+        (TypeKind::I32, Value::I32(n)) => {
+            w.write_i32(*n);
+            Ok(())
+        }
+        _ => write_kind(w, ty, kind, value, opts, depth),
+    }
 }
 
 /// Checks that one more level after `depth` stays within the limit.
@@ -280,7 +311,7 @@ fn write_struct_at<W: Writer>(
     let mut skipped = 0;
     for (name, v) in value.iter() {
         let i = match plan.fields.get(next) {
-            Some(f) if f.name == name => next,
+            Some(f) if same_name(&f.name, name) => next,
             _ => match desc.field_by_name(name) {
                 Some(f) => f.index(),
                 None => {
@@ -342,6 +373,30 @@ fn write_field_value<W: Writer>(
         }
     }
     Ok(())
+}
+
+/// String equality for short names, without a call to `memcmp`: names up
+/// to 16 bytes compare as two overlapping words.
+#[inline(always)]
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=8 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        9..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// `N` bytes of `s` from `at`.
+#[inline(always)]
+fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+    s[at..].first_chunk::<N>().copied().unwrap_or([0; N])
 }
 
 #[cold]

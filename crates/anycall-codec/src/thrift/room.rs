@@ -236,7 +236,12 @@ impl Writer for RoomBinaryWriter<'_> {
         self.out.put(*value);
     }
 
-    #[inline]
+    #[inline(always)]
+    fn write_string(&mut self, value: &str) -> Result<()> {
+        self.write_binary(value.as_bytes())
+    }
+
+    #[inline(always)]
     fn write_binary(&mut self, value: &[u8]) -> Result<()> {
         let len = string_len_i32(value.len())?;
         self.out.put(len.to_be_bytes());
@@ -440,7 +445,12 @@ impl Writer for RoomCompactWriter<'_> {
         self.out.put(*value);
     }
 
-    #[inline]
+    #[inline(always)]
+    fn write_string(&mut self, value: &str) -> Result<()> {
+        self.write_binary(value.as_bytes())
+    }
+
+    #[inline(always)]
     fn write_binary(&mut self, value: &[u8]) -> Result<()> {
         let len = string_len_i32(value.len())?;
         self.out.put_varint(len.cast_unsigned().into());
