@@ -26,9 +26,10 @@ use crate::dynamic::value::{read_struct, read_value, write_struct, write_value};
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::limits::Limits;
 use crate::options::Options;
+use crate::thrift::room::{RoomBinaryWriter, RoomCompactWriter};
 use crate::thrift::{
-    BinaryWriter, CompactWriter, MessageHeader, MessageType, Protocol, ProtocolReader, Reader,
-    TApplicationException, TType, Writer,
+    BinaryReader, BinaryWriter, CompactReader, CompactWriter, MessageHeader, MessageType, Protocol,
+    ProtocolReader, Reader, TApplicationException, TType, Writer,
 };
 use crate::value::{Struct, Value};
 
@@ -111,6 +112,40 @@ macro_rules! with_writer {
     };
 }
 
+/// [`with_writer!`] for `Value` trees: the writers that append through a
+/// slice cursor (`thrift::room`), the same bytes with less work per value.
+macro_rules! with_value_writer {
+    ($protocol:expr, $dst:expr, $w:ident => $body:expr) => {
+        match $protocol {
+            Protocol::Binary => {
+                let mut $w = RoomBinaryWriter::new($dst);
+                $body
+            }
+            Protocol::Compact => {
+                let mut $w = RoomCompactWriter::new($dst);
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$r` a reader of `$protocol` over `$bytes`, generic
+/// code monomorphised per protocol (no protocol match per value).
+macro_rules! with_reader {
+    ($protocol:expr, $bytes:expr, $limits:expr, $r:ident => $body:expr) => {
+        match $protocol {
+            Protocol::Binary => {
+                let mut $r = BinaryReader::with_limits($bytes, $limits);
+                $body
+            }
+            Protocol::Compact => {
+                let mut $r = CompactReader::with_limits($bytes, $limits);
+                $body
+            }
+        }
+    };
+}
+
 /// Appends a CALL (or ONEWAY) message for `method` with JSON arguments.
 pub fn encode_call_json(
     method: MethodDescriptor<'_>,
@@ -183,7 +218,7 @@ pub fn encode_call_value(
     dst: &mut BytesMut,
 ) -> Result<()> {
     let header = MessageHeader::new(method.name(), call_type(method), seq_id);
-    with_writer!(protocol, dst, w => {
+    with_value_writer!(protocol, dst, w => {
         w.write_message_begin(&header)?;
         write_args_value(&mut w, method, args, opts)
     })
@@ -293,9 +328,10 @@ pub fn decode_reply_value(
         )?));
     }
     let result = method.result();
-    let mut r = ProtocolReader::new(protocol, body, *limits);
-    let found = read_result_field(&mut r, result, |r, f| read_value(r, f.ty(), opts))
-        .map_err(|e| e.at(PathSegment::Root(result.name().to_owned())))?;
+    let found = with_reader!(protocol, body, *limits, r => {
+        read_result_field(&mut r, result, |r, f| read_value(r, f.ty(), opts))
+    })
+    .map_err(|e| e.at(PathSegment::Root(result.name().to_owned())))?;
     match found {
         Some((id, value)) => Ok(result_reply(result, id, value)),
         None => void_or_missing(method),
@@ -421,15 +457,14 @@ pub fn decode_args_value(
     limits: &Limits,
 ) -> Result<Value> {
     let args = method.args();
-    let mut r = ProtocolReader::new(protocol, body, *limits);
-    match single_struct_param(method, opts) {
+    with_reader!(protocol, body, *limits, r => match single_struct_param(method, opts) {
         Some(_) => {
             let found = read_result_field(&mut r, args, |r, f| read_value(r, f.ty(), opts))
                 .map_err(|e| e.at(PathSegment::Root(args.name().to_owned())))?;
             Ok(found.map_or_else(|| Value::Struct(Struct::new()), |(_, v)| v))
         }
         None => Ok(Value::Struct(read_struct(&mut r, args, opts)?)),
-    }
+    })
 }
 
 /// Appends a reply to `method` for a call with `seq_id`: a REPLY holding the
@@ -457,9 +492,13 @@ pub fn encode_reply_value(
     opts: &Options,
     dst: &mut BytesMut,
 ) -> Result<()> {
-    encode_reply_with(method, reply, seq_id, protocol, dst, |w, ty, v| {
+    if let Reply::Application(ex) = reply {
+        return ex.write_message(protocol, method.name(), seq_id, dst);
+    }
+    let slot = reply_slot(method, reply)?;
+    with_value_writer!(protocol, dst, w => write_reply(&mut w, method, seq_id, slot, |w, ty, v| {
         write_value(w, ty, v, opts)
-    })
+    }))
 }
 
 fn encode_reply_with<T>(
@@ -468,14 +507,25 @@ fn encode_reply_with<T>(
     seq_id: i32,
     protocol: Protocol,
     dst: &mut BytesMut,
-    write: impl Fn(&mut ProtocolWriterRef<'_>, anycall_idl::TypeDescriptor<'_>, &T) -> Result<()>,
+    write: impl FnOnce(&mut ProtocolWriterRef<'_>, anycall_idl::TypeDescriptor<'_>, &T) -> Result<()>,
 ) -> Result<()> {
+    if let Reply::Application(ex) = reply {
+        return ex.write_message(protocol, method.name(), seq_id, dst);
+    }
+    let slot = reply_slot(method, reply)?;
+    let mut w = ProtocolWriterRef::new(protocol, dst);
+    write_reply(&mut w, method, seq_id, slot, write)
+}
+
+/// The result field a reply other than [`Reply::Application`] sets, and its
+/// value (`None` for void).
+fn reply_slot<'p, 'v, T>(
+    method: MethodDescriptor<'p>,
+    reply: &'v Reply<T>,
+) -> Result<Option<(anycall_idl::FieldDescriptor<'p>, &'v T)>> {
     let result = method.result();
-    let (field, value) = match reply {
-        Reply::Application(ex) => {
-            return ex.write_message(protocol, method.name(), seq_id, dst);
-        }
-        Reply::Void => (None, None),
+    Ok(match reply {
+        Reply::Application(_) | Reply::Void => None,
         Reply::Success(v) => {
             let f = result.field_by_id(0).ok_or_else(|| {
                 Error::new(
@@ -483,7 +533,7 @@ fn encode_reply_with<T>(
                     format!("`{}` returns void; it has no success value", method.name()),
                 )
             })?;
-            (Some(f), Some(v))
+            Some((f, v))
         }
         Reply::Exception { name, value } => {
             let f = method
@@ -495,16 +545,26 @@ fn encode_reply_with<T>(
                         format!("`{}` declares no exception named `{name}`", method.name()),
                     )
                 })?;
-            (Some(f), Some(value))
+            Some((f, value))
         }
-    };
+    })
+}
+
+/// Writes a REPLY message whose result struct holds `slot`.
+fn write_reply<W: Writer, T>(
+    w: &mut W,
+    method: MethodDescriptor<'_>,
+    seq_id: i32,
+    slot: Option<(anycall_idl::FieldDescriptor<'_>, &T)>,
+    write: impl FnOnce(&mut W, anycall_idl::TypeDescriptor<'_>, &T) -> Result<()>,
+) -> Result<()> {
+    let result = method.result();
     let header = MessageHeader::new(method.name(), MessageType::Reply, seq_id);
-    let mut w = ProtocolWriterRef::new(protocol, dst);
     w.write_message_begin(&header)?;
     w.write_struct_begin();
-    if let (Some(f), Some(v)) = (field, value) {
+    if let Some((f, v)) = slot {
         w.write_field_begin(ttype_of(f.ty()), f.id())?;
-        write(&mut w, f.ty(), v).map_err(|e| {
+        write(w, f.ty(), v).map_err(|e| {
             e.at(PathSegment::Field(f.json_name().to_owned()))
                 .at(PathSegment::Root(result.name().to_owned()))
         })?;
@@ -587,8 +647,7 @@ pub fn decode_struct_value(
     opts: &Options,
     limits: &Limits,
 ) -> Result<Struct> {
-    let mut r = ProtocolReader::new(protocol, bytes, *limits);
-    read_struct(&mut r, desc, opts)
+    with_reader!(protocol, bytes, *limits, r => read_struct(&mut r, desc, opts))
 }
 
 /// Appends a bare struct encoded from a `Value`.
@@ -599,5 +658,5 @@ pub fn encode_struct_value(
     opts: &Options,
     dst: &mut BytesMut,
 ) -> Result<()> {
-    with_writer!(protocol, dst, w => write_struct(&mut w, desc, value, opts))
+    with_value_writer!(protocol, dst, w => write_struct(&mut w, desc, value, opts))
 }

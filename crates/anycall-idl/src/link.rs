@@ -404,6 +404,7 @@ impl Linker<'_> {
                             required: Vec::new(),
                             annotations: Annotations::from_ast(&s.annotations),
                             span: s.name.span,
+                            cache: Default::default(),
                         });
                         self.struct_ast.push(Some((file, i)));
                         (s.name.name.clone(), s.name.span, Def::Struct(id))
@@ -1246,6 +1247,7 @@ impl Linker<'_> {
             required: Vec::new(),
             annotations: Annotations::default(),
             span,
+            cache: Default::default(),
         });
         self.struct_ast.push(None);
         id

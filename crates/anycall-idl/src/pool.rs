@@ -297,6 +297,29 @@ pub(crate) struct StructDef {
     pub(crate) required: Vec<u32>,
     pub(crate) annotations: Annotations,
     pub(crate) span: Span,
+    /// What a user of the pool computed from this struct ([`StructDescriptor::cached`]).
+    pub(crate) cache: Cache,
+}
+
+/// A value computed once from a struct and kept with it: empty when the
+/// pool is built or cloned.
+#[derive(Default)]
+pub(crate) struct Cache(std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>);
+
+impl Clone for Cache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl fmt::Debug for Cache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Cache(set)"
+        } else {
+            "Cache(empty)"
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -494,6 +517,7 @@ impl Pool {
     }
 
     /// A struct (or union, exception, args/result struct) by id.
+    #[inline]
     pub fn struct_by_id(&self, id: StructId) -> StructDescriptor<'_> {
         StructDescriptor {
             pool: self,
@@ -512,6 +536,7 @@ impl Pool {
     }
 
     /// A type by id.
+    #[inline]
     pub fn type_by_id(&self, id: TypeId) -> TypeDescriptor<'_> {
         TypeDescriptor {
             pool: self,
@@ -971,6 +996,7 @@ impl<'a> StructDescriptor<'a> {
     }
 
     /// What kind of definition.
+    #[inline]
     pub fn kind(self) -> StructKindExt {
         self.def.kind
     }
@@ -981,6 +1007,7 @@ impl<'a> StructDescriptor<'a> {
     }
 
     /// Number of fields.
+    #[inline]
     pub fn len(self) -> usize {
         self.def.fields.len()
     }
@@ -1001,6 +1028,7 @@ impl<'a> StructDescriptor<'a> {
     }
 
     /// The field at a position in declaration order.
+    #[inline]
     pub fn field(self, index: usize) -> Option<FieldDescriptor<'a>> {
         self.def.fields.get(index).map(|def| FieldDescriptor {
             pool: self.pool,
@@ -1041,6 +1069,32 @@ impl<'a> StructDescriptor<'a> {
     pub fn span(self) -> Span {
         self.def.span
     }
+
+    /// A value derived from this struct, computed by `init` on first use
+    /// and then kept with the pool for as long as it lives (a codec keeps
+    /// its compiled plan of the struct here, so that descriptor lookups are
+    /// paid once per struct, not once per message). One type per struct:
+    /// `None` when a value of another type is kept already.
+    ///
+    /// ```
+    /// use anycall_idl::Pool;
+    ///
+    /// let pool = Pool::from_source("a.thrift", "struct S { 1: i32 a, 2: i64 b }").unwrap();
+    /// let s = pool.find_struct("S").unwrap();
+    /// let ids: &Vec<i16> = s.cached(|| s.fields().map(|f| f.id()).collect()).unwrap();
+    /// assert_eq!(ids, &[1, 2]);
+    /// // Kept: `init` does not run again.
+    /// assert_eq!(s.cached::<Vec<i16>>(|| unreachable!()).unwrap().len(), 2);
+    /// assert!(s.cached(|| 0u8).is_none());
+    /// ```
+    #[inline]
+    pub fn cached<T: std::any::Any + Send + Sync>(self, init: impl FnOnce() -> T) -> Option<&'a T> {
+        self.def
+            .cache
+            .0
+            .get_or_init(|| Box::new(init()))
+            .downcast_ref()
+    }
 }
 
 /// A field of a struct (or a parameter, or a result slot).
@@ -1059,11 +1113,13 @@ impl<'a> FieldDescriptor<'a> {
     }
 
     /// Position in the struct's declaration order.
+    #[inline]
     pub fn index(self) -> usize {
         self.index
     }
 
     /// IDL name.
+    #[inline]
     pub fn name(self) -> &'a str {
         &self.def.name
     }
@@ -1089,11 +1145,13 @@ impl<'a> FieldDescriptor<'a> {
     }
 
     /// True for `required`.
+    #[inline]
     pub fn is_required(self) -> bool {
         self.def.requiredness == Requiredness::Required
     }
 
     /// True for `optional`.
+    #[inline]
     pub fn is_optional(self) -> bool {
         self.def.requiredness == Requiredness::Optional
     }
@@ -1105,6 +1163,7 @@ impl<'a> FieldDescriptor<'a> {
     }
 
     /// The default value, resolved against the type.
+    #[inline]
     pub fn default_value(self) -> Option<&'a ConstValue> {
         self.def.default.as_ref()
     }
@@ -1163,6 +1222,7 @@ pub enum TypeKind<'a> {
 
 impl<'a> TypeDescriptor<'a> {
     /// The id.
+    #[inline]
     pub fn id(self) -> TypeId {
         self.id
     }

@@ -13,6 +13,7 @@
 //! tests hold them to identical bytes.
 
 pub mod json;
+mod plan;
 pub mod value;
 
 use anycall_idl::{ConstValue, TypeDescriptor, TypeKind};
@@ -298,8 +299,13 @@ impl Seen {
 /// set of their bytes.
 pub(crate) struct Distinct {
     on: bool,
-    /// Byte ranges of the elements so far.
-    ranges: Vec<(usize, usize)>,
+    /// Elements so far.
+    n: usize,
+    /// Byte ranges of the first [`DISTINCT_SCAN`] elements, without an
+    /// allocation.
+    first: [(usize, usize); DISTINCT_SCAN],
+    /// Byte ranges of the elements after those.
+    more: Vec<(usize, usize)>,
     /// Hashes of the elements' bytes, once there are many.
     hashes: rustc_hash::FxHashSet<u64>,
 }
@@ -312,7 +318,9 @@ impl Distinct {
     pub(crate) fn new(on: bool) -> Self {
         Self {
             on,
-            ranges: Vec::new(),
+            n: 0,
+            first: [(0, 0); DISTINCT_SCAN],
+            more: Vec::new(),
             hashes: rustc_hash::FxHashSet::default(),
         }
     }
@@ -326,22 +334,27 @@ impl Distinct {
         }
         let bytes = &buf[start..];
         let same = |&(s, e): &(usize, usize)| &buf[s..e] == bytes;
-        if self.ranges.len() < DISTINCT_SCAN {
-            if self.ranges.iter().any(same) {
+        if self.n < DISTINCT_SCAN {
+            if self.first[..self.n].iter().any(same) {
                 return true;
             }
-        } else {
-            if self.hashes.is_empty() {
-                for &(s, e) in &self.ranges {
-                    self.hashes.insert(hash_bytes(&buf[s..e]));
-                }
-            }
-            // A new hash is a new element; a known one is checked by bytes.
-            if !self.hashes.insert(hash_bytes(bytes)) && self.ranges.iter().any(same) {
-                return true;
+            self.first[self.n] = (start, buf.len());
+            self.n += 1;
+            return false;
+        }
+        if self.hashes.is_empty() {
+            for &(s, e) in self.first.iter().chain(&self.more) {
+                self.hashes.insert(hash_bytes(&buf[s..e]));
             }
         }
-        self.ranges.push((start, buf.len()));
+        // A new hash is a new element; a known one is checked by bytes.
+        if !self.hashes.insert(hash_bytes(bytes))
+            && (self.first.iter().any(same) || self.more.iter().any(same))
+        {
+            return true;
+        }
+        self.more.push((start, buf.len()));
+        self.n += 1;
         false
     }
 }

@@ -8,6 +8,7 @@
 
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
+use super::plan::{FieldPlan, Shape, plan_of};
 use super::{
     Distinct, Order, Seen, check_required, check_union, mismatch, missing, repeated,
     skipped_mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int,
@@ -127,22 +128,24 @@ fn write_kind<W: Writer>(
         }
         (TypeKind::Map(k, v), Value::Map(pairs)) => {
             guard(depth, opts)?;
-            w.write_map_begin(ttype_of(k), ttype_of(v), pairs.len())?;
+            let (kk, vk) = (k.kind(), v.kind());
+            w.write_map_begin(ttype_of_kind(kk), ttype_of_kind(vk), pairs.len())?;
             let mut distinct = Distinct::new(opts.strict);
             for (pk, pv) in pairs {
                 let key = || PathSegment::Key(key_text(pk));
                 let start = w.buf().len();
-                write_typed(w, k, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
+                write_elem(w, k, kk, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
                 if distinct.repeats(w.buf(), start) {
                     return Err(repeated(ty, "key").at(key()));
                 }
-                write_typed(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+                write_elem(w, v, vk, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
             }
         }
         (TypeKind::Map(k, v), Value::Struct(s)) => {
             // An object with string keys, as JSON gives maps.
             guard(depth, opts)?;
-            w.write_map_begin(ttype_of(k), ttype_of(v), s.len())?;
+            let vk = v.kind();
+            w.write_map_begin(ttype_of(k), ttype_of_kind(vk), s.len())?;
             let mut distinct = Distinct::new(opts.strict);
             for (name, pv) in s.iter() {
                 let key = || PathSegment::Key(format!("{name:?}"));
@@ -151,7 +154,7 @@ fn write_kind<W: Writer>(
                 if distinct.repeats(w.buf(), start) {
                     return Err(repeated(ty, "key").at(key()));
                 }
-                write_typed(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+                write_elem(w, v, vk, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
             }
         }
         (TypeKind::Struct(s), Value::Struct(fields)) => {
@@ -176,11 +179,40 @@ fn write_items<W: Writer>(
             (TypeKind::I32, Value::I32(n)) => w.write_i32(*n),
             (TypeKind::I64, Value::I64(n)) => w.write_i64(*n),
             (TypeKind::String, Value::String(s)) => w.write_string(s)?,
+            (TypeKind::Struct(s), Value::Struct(fields)) => {
+                write_struct_at(w, s, fields, opts, depth + 1, false)
+                    .map_err(|err| err.at(PathSegment::Index(i)))?;
+            }
             _ => write_kind(w, e, kind, item, opts, depth + 1)
                 .map_err(|err| err.at(PathSegment::Index(i)))?,
         }
     }
     Ok(())
+}
+
+/// [`write_kind`], with the commonest exact variants (map keys and values)
+/// written without its general match.
+#[inline(always)]
+fn write_elem<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    kind: TypeKind<'_>,
+    value: &Value,
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    match (kind, value) {
+        (TypeKind::String, Value::String(s)) => w.write_string(s),
+        (TypeKind::I64, Value::I64(n)) => {
+            w.write_i64(*n);
+            Ok(())
+        }
+        (TypeKind::I32, Value::I32(n)) => {
+            w.write_i32(*n);
+            Ok(())
+        }
+        _ => write_kind(w, ty, kind, value, opts, depth),
+    }
 }
 
 /// Checks that one more level after `depth` stays within the limit.
@@ -267,7 +299,9 @@ fn write_struct_at<W: Writer>(
     top: bool,
 ) -> Result<()> {
     guard(depth, opts)?;
-    let mut seen = Seen::new(desc.len());
+    let mut owned = None;
+    let plan = plan_of(desc, &mut owned);
+    let mut seen = Seen::new(plan.fields.len());
     w.write_struct_begin();
     let body = w.buf().len();
     let mut order = Order::new();
@@ -276,39 +310,106 @@ fn write_struct_at<W: Writer>(
     let mut next = 0;
     let mut skipped = 0;
     for (name, v) in value.iter() {
-        let guess = desc.field(next).filter(|f| f.json_name() == name);
-        let Some(f) = guess.or_else(|| desc.field_by_name(name)) else {
-            if opts.unknown_fields == UnknownFields::Error {
-                return Err(unknown_field(desc, name));
-            }
-            skipped += 1;
-            continue;
+        let i = match plan.fields.get(next) {
+            Some(f) if same_name(&f.name, name) => next,
+            _ => match desc.field_by_name(name) {
+                Some(f) => f.index(),
+                None => {
+                    if opts.unknown_fields == UnknownFields::Error {
+                        return Err(unknown_field(desc, name));
+                    }
+                    skipped += 1;
+                    continue;
+                }
+            },
         };
-        if seen.insert(f.index()) {
-            return Err(Error::new(
-                ErrorKind::InvalidData,
-                format!("field `{}` is given twice", f.name()),
-            )
-            .at_field(f.json_name())
-            .at(PathSegment::Root(desc.name().to_owned())));
+        let f = &plan.fields[i];
+        if seen.insert(i) {
+            return Err(given_twice(desc, i));
         }
-        next = f.index() + 1;
-        let ty = f.ty();
-        let kind = ty.kind();
-        w.write_field_begin(ttype_of_kind(kind), f.id())?;
-        order.note(f.id());
-        write_kind(w, ty, kind, v, opts, depth + 1)
-            .map_err(|e| e.at_field(f.json_name()))
+        next = i + 1;
+        w.write_field_begin(f.ttype, f.id)?;
+        order.note(f.id);
+        write_field_value(w, desc, f, v, opts, depth)
+            .map_err(|e| e.at_field(&f.name))
             .map_err(|e| root(e, desc, top))?;
     }
     let set = value.len() - skipped;
-    let absent =
-        write_absent(w, desc, &seen, set, opts, &mut order).map_err(|e| root(e, desc, top))?;
+    let absent = if plan.quiet_absent {
+        0
+    } else {
+        write_absent(w, desc, &seen, set, opts, &mut order).map_err(|e| root(e, desc, top))?
+    };
     check_union(desc, set + absent, opts).map_err(|e| root(e, desc, top))?;
     order.finish(w, body).map_err(|e| root(e, desc, top))?;
     w.write_field_stop();
     w.write_struct_end();
     Ok(())
+}
+
+/// Writes a field's value: a scalar of its exact variant straight away,
+/// anything else through the field's type.
+#[inline]
+fn write_field_value<W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    f: &FieldPlan,
+    v: &Value,
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    match (f.shape, v) {
+        (Shape::I64, Value::I64(n)) => w.write_i64(*n),
+        (Shape::I32 | Shape::Enum, Value::I32(n)) => w.write_i32(*n),
+        (Shape::String, Value::String(s)) => w.write_string(s)?,
+        (Shape::Bool, Value::Bool(b)) => w.write_bool(*b),
+        (Shape::Double, Value::Double(d)) => w.write_double(*d),
+        (Shape::Binary, Value::Binary(b)) => w.write_binary(b)?,
+        (Shape::I16, Value::I16(n)) => w.write_i16(*n),
+        (Shape::Byte, Value::I8(n)) => w.write_i8(*n),
+        _ => {
+            let ty = desc.pool().type_by_id(f.ty);
+            write_kind(w, ty, ty.kind(), v, opts, depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
+/// String equality for short names, without a call to `memcmp`: names up
+/// to 16 bytes compare as two overlapping words.
+#[inline(always)]
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=8 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        9..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// `N` bytes of `s` from `at`.
+#[inline(always)]
+fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+    s[at..].first_chunk::<N>().copied().unwrap_or([0; N])
+}
+
+#[cold]
+fn given_twice(desc: StructDescriptor<'_>, i: usize) -> Error {
+    let (name, json) = desc
+        .field(i)
+        .map_or(("", ""), |f| (f.name(), f.json_name()));
+    Error::new(
+        ErrorKind::InvalidData,
+        format!("field `{name}` is given twice"),
+    )
+    .at_field(json)
+    .at(PathSegment::Root(desc.name().to_owned()))
 }
 
 /// Adds the struct name as the path root at the outermost struct.
@@ -549,18 +650,59 @@ fn read_items<'a, R: Reader<'a>>(
 
 /// Adds a field to `out` (`replace`: over an earlier one of the same
 /// name), paying for any room it grows by.
-fn push_field(out: &mut Struct, name: &str, v: Value, replace: bool, b: &mut Budget) -> Result<()> {
+#[inline]
+fn push_field(
+    out: &mut Struct,
+    name: &CompactString,
+    v: Value,
+    replace: bool,
+    b: &mut Budget,
+) -> Result<()> {
     let before = out.capacity();
     if out.len() == before {
         // The next push grows the fields (Vec doubles): pay first.
         b.take_n(before.max(4), FIELD_SIZE)?;
     }
     if replace {
-        out.insert(name, v);
+        out.insert(name.clone(), v);
     } else {
-        out.push(name, v);
+        out.push(name.clone(), v);
     }
     Ok(())
+}
+
+/// Reads a string value, paying for it unless it lives inside its `Value`.
+#[inline]
+fn read_string_value<'a, R: Reader<'a>>(r: &mut R, b: &mut Budget) -> Result<Value> {
+    let s = r.read_string()?;
+    if s.len() > INLINE_STRING {
+        b.take(s.len())?;
+    }
+    Ok(Value::String(s.into()))
+}
+
+/// Reads a field's value: scalars straight away, anything else through
+/// the field's type.
+#[inline]
+fn read_field_value<'a, R: Reader<'a>>(
+    r: &mut R,
+    desc: StructDescriptor<'_>,
+    f: &FieldPlan,
+    opts: &Options,
+    b: &mut Budget,
+) -> Result<Value> {
+    Ok(match f.shape {
+        Shape::I64 => Value::I64(r.read_i64()?),
+        Shape::I32 | Shape::Enum => Value::I32(r.read_i32()?),
+        Shape::String => read_string_value(r, b)?,
+        Shape::Bool => Value::Bool(r.read_bool()?),
+        Shape::Double => Value::Double(r.read_double()?),
+        Shape::I16 => Value::I16(r.read_i16()?),
+        Shape::Byte => Value::I8(r.read_i8()?),
+        Shape::Binary | Shape::Uuid | Shape::Nested => {
+            read_kind(r, desc.pool().type_by_id(f.ty).kind(), opts, b)?
+        }
+    })
 }
 
 fn read_struct_inner<'a, R: Reader<'a>>(
@@ -570,18 +712,20 @@ fn read_struct_inner<'a, R: Reader<'a>>(
     b: &mut Budget,
 ) -> Result<Struct> {
     r.read_struct_begin()?;
-    let room = desc.len().min(STRUCT_ROOM);
+    let mut owned = None;
+    let plan = plan_of(desc, &mut owned);
+    let len = plan.fields.len();
+    let room = len.min(STRUCT_ROOM);
     b.take_n(room, FIELD_SIZE)?;
     let mut out = Struct::with_capacity(room);
-    let mut seen = Seen::new(desc.len());
+    let mut seen = Seen::new(len);
     while let Some((tt, id)) = r.read_field_begin()? {
-        let Some(f) = desc.field_by_id(id) else {
+        let Some(i) = desc.field_by_id(id).map(|f| f.index()) else {
             r.skip(tt)?;
             continue;
         };
-        let ty = f.ty();
-        let kind = ty.kind();
-        if tt != ttype_of_kind(kind) {
+        let f = &plan.fields[i];
+        if tt != f.ttype {
             // Kitex's generic servers may write a void result as a VOID field.
             if tt == TType::Void && id == 0 {
                 r.skip(TType::Struct)?;
@@ -590,20 +734,24 @@ fn read_struct_inner<'a, R: Reader<'a>>(
             // As generated code does: a peer on another version of the IDL
             // sent this id with another type; skip it like an unknown field.
             r.skip(tt)?;
-            skipped_mismatch(desc, f, tt);
+            if let Some(fd) = desc.field(i) {
+                skipped_mismatch(desc, fd, tt);
+            }
             continue;
         }
-        let v = read_kind(r, kind, opts, b).map_err(|e| e.at_field(f.json_name()))?;
-        let repeated = seen.insert(f.index());
-        push_field(&mut out, f.json_name(), v, repeated, b)
-            .map_err(|e| e.at_field(f.json_name()))?;
+        let v = read_field_value(r, desc, f, opts, b).map_err(|e| e.at_field(&f.name))?;
+        let repeated = seen.insert(i);
+        push_field(&mut out, &f.name, v, repeated, b).map_err(|e| e.at_field(&f.name))?;
     }
     r.read_struct_end();
     check_required(desc, &seen, opts)?;
-    if opts.read_defaults {
-        for f in desc.fields().filter(|f| !seen.contains(f.index())) {
+    if opts.read_defaults && plan.has_defaults {
+        for (f, p) in desc.fields().zip(&plan.fields) {
+            if seen.contains(f.index()) {
+                continue;
+            }
             if let Some(d) = f.default_value() {
-                push_field(&mut out, f.json_name(), const_to_value(f.ty(), d), false, b)?;
+                push_field(&mut out, &p.name, const_to_value(f.ty(), d), false, b)?;
             }
         }
     }

@@ -357,7 +357,7 @@ impl Writer for BinaryWriter<'_> {
     }
 
     #[inline]
-    fn buf(&self) -> &BytesMut {
+    fn buf(&self) -> &[u8] {
         self.buf
     }
 

@@ -521,7 +521,7 @@ fn no_compact_encoding(ttype: TType) -> Error {
 }
 
 #[inline]
-fn ctype(ttype: TType) -> Result<u8> {
+pub(crate) fn ctype(ttype: TType) -> Result<u8> {
     ttype.to_compact().ok_or_else(|| no_compact_encoding(ttype))
 }
 
@@ -580,7 +580,7 @@ impl Writer for CompactWriter<'_> {
     }
 
     #[inline]
-    fn buf(&self) -> &BytesMut {
+    fn buf(&self) -> &[u8] {
         self.buf
     }
 

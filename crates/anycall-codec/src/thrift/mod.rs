@@ -51,6 +51,7 @@ pub mod compact;
 pub mod exception;
 pub mod message;
 pub mod reader;
+pub(crate) mod room;
 pub mod seq_id;
 pub mod skip;
 pub mod ttype;

@@ -50,7 +50,7 @@ pub trait Writer {
     fn protocol(&self) -> Protocol;
 
     /// The output buffer, including bytes that were there before.
-    fn buf(&self) -> &BytesMut;
+    fn buf(&self) -> &[u8];
 
     /// Writes a message header: strict binary (wire-format §1.2) or compact
     /// (§2.3).
@@ -219,7 +219,7 @@ impl Writer for ProtocolWriter<'_> {
     fn protocol(&self) -> Protocol {
         dispatch!(self, w => w.protocol())
     }
-    fn buf(&self) -> &BytesMut {
+    fn buf(&self) -> &[u8] {
         dispatch!(self, w => w.buf())
     }
     fn write_message_begin(&mut self, header: &MessageHeader<'_>) -> Result<()> {

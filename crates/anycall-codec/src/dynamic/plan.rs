@@ -1,0 +1,106 @@
+//! A struct's compiled plan for the `Value` codec: what the descriptors say
+//! about each field, resolved once per struct and kept with the pool
+//! ([`StructDescriptor::cached`]), so that a message pays no descriptor
+//! lookups per field beyond finding the field.
+
+use anycall_idl::{StructDescriptor, TypeId, TypeKind};
+use compact_str::CompactString;
+
+use crate::thrift::TType;
+
+/// The shape of a field's type, without its children: enough to write and
+/// read scalars with no further lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Bool,
+    Byte,
+    I16,
+    I32,
+    I64,
+    Double,
+    String,
+    Binary,
+    Uuid,
+    Enum,
+    /// Containers and structs: read and written through their descriptor.
+    Nested,
+}
+
+/// One field, in declaration order.
+#[derive(Debug)]
+pub(crate) struct FieldPlan {
+    /// The key in `Value` structs and JSON ([`json_name`](anycall_idl::FieldDescriptor::json_name)).
+    pub(crate) name: CompactString,
+    pub(crate) id: i16,
+    pub(crate) ttype: TType,
+    pub(crate) shape: Shape,
+    pub(crate) ty: TypeId,
+}
+
+/// A struct's fields as the `Value` codec needs them.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// Fields in declaration order (the positions of the descriptor).
+    pub(crate) fields: Box<[FieldPlan]>,
+    /// No field is written when absent: none is required and none of
+    /// default requiredness has a default.
+    pub(crate) quiet_absent: bool,
+    /// Some field has an IDL default.
+    pub(crate) has_defaults: bool,
+}
+
+impl Plan {
+    fn build(desc: StructDescriptor<'_>) -> Self {
+        let fields = desc
+            .fields()
+            .map(|f| {
+                let ty = f.ty();
+                let kind = ty.kind();
+                FieldPlan {
+                    name: f.json_name().into(),
+                    id: f.id(),
+                    ttype: TType::of_kind(kind),
+                    shape: shape_of(kind),
+                    ty: ty.id(),
+                }
+            })
+            .collect();
+        let quiet_absent = desc
+            .fields()
+            .all(|f| !f.is_required() && (f.is_optional() || f.default_value().is_none()));
+        let has_defaults = desc.fields().any(|f| f.default_value().is_some());
+        Self {
+            fields,
+            quiet_absent,
+            has_defaults,
+        }
+    }
+}
+
+fn shape_of(kind: TypeKind<'_>) -> Shape {
+    match kind {
+        TypeKind::Bool => Shape::Bool,
+        TypeKind::Byte => Shape::Byte,
+        TypeKind::I16 => Shape::I16,
+        TypeKind::I32 => Shape::I32,
+        TypeKind::I64 => Shape::I64,
+        TypeKind::Double => Shape::Double,
+        TypeKind::String => Shape::String,
+        TypeKind::Binary => Shape::Binary,
+        TypeKind::Uuid => Shape::Uuid,
+        TypeKind::Enum(_) => Shape::Enum,
+        TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) | TypeKind::Struct(_) => {
+            Shape::Nested
+        }
+    }
+}
+
+/// The plan of `desc`: the one kept with the pool, or (should the pool
+/// keep something else for the struct) one built into `owned`.
+#[inline]
+pub(crate) fn plan_of<'a>(desc: StructDescriptor<'a>, owned: &'a mut Option<Plan>) -> &'a Plan {
+    match desc.cached(|| Plan::build(desc)) {
+        Some(p) => p,
+        None => owned.insert(Plan::build(desc)),
+    }
+}
