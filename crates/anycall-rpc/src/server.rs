@@ -897,7 +897,7 @@ async fn serve_connection<H: Handler>(
         crate::grpc::serve_h2(
             shared.grpc.as_ref(),
             Some(thrift),
-            timed(stream, &shared),
+            timed(stream, shared),
             rbuf,
             peer,
             shutdown,
