@@ -808,24 +808,14 @@ async fn next_frame<H>(
 /// have no write or idle timeout of their own: [`TimedIo`] gives it
 /// `write_timeout` and `idle_timeout`, counted as the ping-pong loop counts
 /// them.
-fn timed<H>(stream: TcpStream, shared: &Shared<H>) -> TimedIo<TcpStream> {
-    let counters = shared.counters.clone();
-    let metrics = shared.metrics.clone();
-    TimedIo::new(
-        stream,
-        shared.bounds.write_timeout,
-        shared.bounds.idle_timeout,
-    )
-    .on_stall(move |why| {
-        let why = match why {
+fn timed<H: Handler>(stream: TcpStream, shared: &Arc<Shared<H>>) -> TimedIo<TcpStream> {
+    let bounds = shared.bounds;
+    let shared = shared.clone();
+    TimedIo::new(stream, bounds.write_timeout, bounds.idle_timeout).on_stall(move |why| {
+        shared.closed(match why {
             Stalled::Write => Closed::WriteTimeout,
             Stalled::Idle => Closed::IdleTimeout,
-        };
-        bump(match why {
-            Closed::WriteTimeout => &counters.write_timeouts,
-            _ => &counters.idle_timeouts,
         });
-        metrics.closed(why);
     })
 }
 

@@ -19,7 +19,7 @@ use super::limits::{AdminArgs, LimitArgs, start_admin};
 use super::serve::wait_for_signal;
 use anycall_gateway::Health;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct GatewayArgs {
     /// The main Thrift IDL file (or use --config).
     #[arg(long, value_name = "FILE", required_unless_present = "config")]
@@ -303,26 +303,10 @@ pub(crate) async fn gateway(a: &GatewayArgs) -> Result<(), CliError> {
 /// What a config reload needs from the flags.
 fn spec_args(a: &GatewayArgs) -> GatewayArgs {
     GatewayArgs {
-        idl: a.idl.clone(),
-        include: a.include.clone(),
-        listen: a.listen.clone(),
-        upstream: a.upstream.clone(),
-        transport: a.transport,
-        protocol: a.protocol,
-        service: a.service.clone(),
-        timeout: a.timeout,
-        failover: a.failover,
-        config: a.config.clone(),
-        watch: a.watch,
         admin: AdminArgs { admin: None },
-        max_body: a.max_body,
-        max_headers: a.max_headers,
-        request_timeout: a.request_timeout,
-        limits: a.limits.clone(),
-        drain_timeout: a.drain_timeout,
-        fleet: a.fleet.clone(),
         routes: false,
         openapi: false,
+        ..a.clone()
     }
 }
 
