@@ -282,6 +282,18 @@ impl Seen {
         }
     }
 
+    /// Marks `i`, known not to be marked yet.
+    #[inline]
+    pub(crate) fn mark(&mut self, i: usize) {
+        if self.large.is_empty() {
+            if let Some(word) = self.small.get_mut(i >> 6) {
+                *word |= 1u64 << (i & 63);
+            }
+        } else if let Some(slot) = self.large.get_mut(i) {
+            *slot = true;
+        }
+    }
+
     #[inline]
     pub(crate) fn contains(&self, i: usize) -> bool {
         if self.large.is_empty() {

@@ -3,7 +3,7 @@
 //! ([`StructDescriptor::cached`]), so that a message pays no descriptor
 //! lookups per field beyond finding the field.
 
-use anycall_idl::{StructDescriptor, TypeId, TypeKind};
+use anycall_idl::{StructDescriptor, StructId, TypeId, TypeKind};
 use compact_str::CompactString;
 
 use crate::thrift::TType;
@@ -22,7 +22,9 @@ pub(crate) enum Shape {
     Binary,
     Uuid,
     Enum,
-    /// Containers and structs: read and written through their descriptor.
+    /// A struct, union or exception ([`FieldPlan::nested`]).
+    Struct,
+    /// Containers: read and written through their descriptor.
     Nested,
 }
 
@@ -31,10 +33,15 @@ pub(crate) enum Shape {
 pub(crate) struct FieldPlan {
     /// The key in `Value` structs and JSON ([`json_name`](anycall_idl::FieldDescriptor::json_name)).
     pub(crate) name: CompactString,
+    /// The same name as a plain string, compared with a `Value`'s field
+    /// names without decoding a `CompactString`.
+    pub(crate) text: Box<str>,
     pub(crate) id: i16,
     pub(crate) ttype: TType,
     pub(crate) shape: Shape,
     pub(crate) ty: TypeId,
+    /// The struct of a [`Shape::Struct`] field.
+    pub(crate) nested: Option<StructId>,
 }
 
 /// A struct's fields as the `Value` codec needs them.
@@ -58,10 +65,15 @@ impl Plan {
                 let kind = ty.kind();
                 FieldPlan {
                     name: f.json_name().into(),
+                    text: f.json_name().into(),
                     id: f.id(),
                     ttype: TType::of_kind(kind),
                     shape: shape_of(kind),
                     ty: ty.id(),
+                    nested: match kind {
+                        TypeKind::Struct(s) => Some(s.id()),
+                        _ => None,
+                    },
                 }
             })
             .collect();
@@ -89,18 +101,24 @@ fn shape_of(kind: TypeKind<'_>) -> Shape {
         TypeKind::Binary => Shape::Binary,
         TypeKind::Uuid => Shape::Uuid,
         TypeKind::Enum(_) => Shape::Enum,
-        TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) | TypeKind::Struct(_) => {
-            Shape::Nested
-        }
+        TypeKind::Struct(_) => Shape::Struct,
+        TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) => Shape::Nested,
     }
 }
 
-/// The plan of `desc`: the one kept with the pool, or (should the pool
-/// keep something else for the struct) one built into `owned`.
-#[inline]
-pub(crate) fn plan_of<'a>(desc: StructDescriptor<'a>, owned: &'a mut Option<Plan>) -> &'a Plan {
+/// Runs `body` with the plan of `desc`: the one kept with the pool, or
+/// (should the pool keep something else for the struct) one built for
+/// this call alone. Nothing is dropped on the common path.
+#[inline(always)]
+pub(crate) fn with_plan<'a, T>(desc: StructDescriptor<'a>, body: impl FnOnce(&Plan) -> T) -> T {
     match desc.cached(|| Plan::build(desc)) {
-        Some(p) => p,
-        None => owned.insert(Plan::build(desc)),
+        Some(p) => body(p),
+        None => built(desc, body),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn built<T>(desc: StructDescriptor<'_>, body: impl FnOnce(&Plan) -> T) -> T {
+    body(&Plan::build(desc))
 }

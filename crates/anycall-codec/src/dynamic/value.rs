@@ -8,7 +8,7 @@
 
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
-use super::plan::{FieldPlan, Shape, plan_of};
+use super::plan::{FieldPlan, Plan, Shape, with_plan};
 use super::{
     Distinct, Order, Seen, check_required, check_union, mismatch, missing, repeated,
     skipped_mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int,
@@ -299,21 +299,40 @@ fn write_struct_at<W: Writer>(
     top: bool,
 ) -> Result<()> {
     guard(depth, opts)?;
-    let mut owned = None;
-    let plan = plan_of(desc, &mut owned);
+    with_plan(desc, |plan| {
+        write_planned(w, desc, plan, value, opts, depth, top)
+    })
+}
+
+/// [`write_struct_at`] with the struct's plan at hand.
+fn write_planned<W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    plan: &Plan,
+    value: &Struct,
+    opts: &Options,
+    depth: usize,
+    top: bool,
+) -> Result<()> {
     let mut seen = Seen::new(plan.fields.len());
     w.write_struct_begin();
     let body = w.buf().len();
     let mut order = Order::new();
     // Fields usually come in declaration order (as decoded, or built from
-    // the IDL): try the one after the last before searching by name.
+    // the IDL): try the one after the last before searching by name. While
+    // every field so far was that one, positions only ascend, so none can
+    // repeat.
     let mut next = 0;
     let mut skipped = 0;
+    let mut in_order = true;
     for (name, v) in value.iter() {
         let i = match plan.fields.get(next) {
-            Some(f) if same_name(&f.name, name) => next,
+            Some(f) if same_name(&f.text, name) => next,
             _ => match desc.field_by_name(name) {
-                Some(f) => f.index(),
+                Some(f) => {
+                    in_order = false;
+                    f.index()
+                }
                 None => {
                     if opts.unknown_fields == UnknownFields::Error {
                         return Err(unknown_field(desc, name));
@@ -323,14 +342,17 @@ fn write_struct_at<W: Writer>(
                 }
             },
         };
-        let f = &plan.fields[i];
-        if seen.insert(i) {
-            return Err(given_twice(desc, i));
+        let Some(f) = plan.fields.get(i) else {
+            continue;
+        };
+        if in_order {
+            seen.mark(i);
+        } else if seen.insert(i) {
+            return Err(given_twice_at(desc, i));
         }
         next = i + 1;
-        w.write_field_begin(f.ttype, f.id)?;
         order.note(f.id);
-        write_field_value(w, desc, f, v, opts, depth)
+        write_field(w, desc, f, v, opts, depth)
             .map_err(|e| e.at_field(&f.name))
             .map_err(|e| root(e, desc, top))?;
     }
@@ -347,10 +369,11 @@ fn write_struct_at<W: Writer>(
     Ok(())
 }
 
-/// Writes a field's value: a scalar of its exact variant straight away,
-/// anything else through the field's type.
-#[inline]
-fn write_field_value<W: Writer>(
+/// Writes a field (header and value): a scalar of its exact variant
+/// straight away, a struct through its plan, anything else through the
+/// field's type.
+#[inline(always)]
+fn write_field<W: Writer>(
     w: &mut W,
     desc: StructDescriptor<'_>,
     f: &FieldPlan,
@@ -359,15 +382,34 @@ fn write_field_value<W: Writer>(
     depth: usize,
 ) -> Result<()> {
     match (f.shape, v) {
-        (Shape::I64, Value::I64(n)) => w.write_i64(*n),
-        (Shape::I32 | Shape::Enum, Value::I32(n)) => w.write_i32(*n),
-        (Shape::String, Value::String(s)) => w.write_string(s)?,
-        (Shape::Bool, Value::Bool(b)) => w.write_bool(*b),
-        (Shape::Double, Value::Double(d)) => w.write_double(*d),
-        (Shape::Binary, Value::Binary(b)) => w.write_binary(b)?,
-        (Shape::I16, Value::I16(n)) => w.write_i16(*n),
-        (Shape::Byte, Value::I8(n)) => w.write_i8(*n),
+        (Shape::I64, Value::I64(n)) => w.write_field_i64(f.ttype, f.id, *n, false)?,
+        (Shape::I32 | Shape::Enum, Value::I32(n)) => w.write_field_i32(f.ttype, f.id, *n)?,
+        (Shape::String, Value::String(s)) => w.write_field_binary(f.ttype, f.id, s.as_bytes())?,
+        (Shape::Double, Value::Double(d)) => {
+            w.write_field_i64(f.ttype, f.id, d.to_bits().cast_signed(), true)?;
+        }
+        (Shape::Binary, Value::Binary(b)) => w.write_field_binary(f.ttype, f.id, b)?,
+        (Shape::Bool, Value::Bool(b)) => {
+            w.write_field_begin(f.ttype, f.id)?;
+            w.write_bool(*b);
+        }
+        (Shape::I16, Value::I16(n)) => {
+            w.write_field_begin(f.ttype, f.id)?;
+            w.write_i16(*n);
+        }
+        (Shape::Byte, Value::I8(n)) => {
+            w.write_field_begin(f.ttype, f.id)?;
+            w.write_i8(*n);
+        }
+        (Shape::Struct, Value::Struct(fields)) if f.nested.is_some() => {
+            w.write_field_begin(f.ttype, f.id)?;
+            let s = f.nested.map(|id| desc.pool().struct_by_id(id));
+            if let Some(s) = s {
+                write_struct_at(w, s, fields, opts, depth + 1, false)?;
+            }
+        }
         _ => {
+            w.write_field_begin(f.ttype, f.id)?;
             let ty = desc.pool().type_by_id(f.ty);
             write_kind(w, ty, ty.kind(), v, opts, depth + 1)?;
         }
@@ -400,7 +442,7 @@ fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
 }
 
 #[cold]
-fn given_twice(desc: StructDescriptor<'_>, i: usize) -> Error {
+fn given_twice_at(desc: StructDescriptor<'_>, i: usize) -> Error {
     let (name, json) = desc
         .field(i)
         .map_or(("", ""), |f| (f.name(), f.json_name()));
@@ -699,7 +741,7 @@ fn read_field_value<'a, R: Reader<'a>>(
         Shape::Double => Value::Double(r.read_double()?),
         Shape::I16 => Value::I16(r.read_i16()?),
         Shape::Byte => Value::I8(r.read_i8()?),
-        Shape::Binary | Shape::Uuid | Shape::Nested => {
+        Shape::Binary | Shape::Uuid | Shape::Struct | Shape::Nested => {
             read_kind(r, desc.pool().type_by_id(f.ty).kind(), opts, b)?
         }
     })
@@ -712,8 +754,17 @@ fn read_struct_inner<'a, R: Reader<'a>>(
     b: &mut Budget,
 ) -> Result<Struct> {
     r.read_struct_begin()?;
-    let mut owned = None;
-    let plan = plan_of(desc, &mut owned);
+    with_plan(desc, |plan| read_planned(r, desc, plan, opts, b))
+}
+
+/// [`read_struct_inner`] after the struct's beginning, with its plan at hand.
+fn read_planned<'a, R: Reader<'a>>(
+    r: &mut R,
+    desc: StructDescriptor<'_>,
+    plan: &Plan,
+    opts: &Options,
+    b: &mut Budget,
+) -> Result<Struct> {
     let len = plan.fields.len();
     let room = len.min(STRUCT_ROOM);
     b.take_n(room, FIELD_SIZE)?;

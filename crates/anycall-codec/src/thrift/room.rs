@@ -307,6 +307,40 @@ impl Writer for RoomBinaryWriter<'_> {
     fn write_raw(&mut self, bytes: &[u8]) {
         self.out.put_slice(bytes);
     }
+
+    #[inline(always)]
+    fn write_field_i64(&mut self, ttype: TType, id: i16, value: i64, double: bool) -> Result<()> {
+        // A double's bits are written big-endian, as `write_double` does.
+        let _ = double;
+        let mut b = [0u8; 11];
+        b[0] = ttype.as_u8();
+        b[1..3].copy_from_slice(&id.to_be_bytes());
+        b[3..].copy_from_slice(&value.to_be_bytes());
+        self.out.put(b);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn write_field_i32(&mut self, ttype: TType, id: i16, value: i32) -> Result<()> {
+        let mut b = [0u8; 7];
+        b[0] = ttype.as_u8();
+        b[1..3].copy_from_slice(&id.to_be_bytes());
+        b[3..].copy_from_slice(&value.to_be_bytes());
+        self.out.put(b);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn write_field_binary(&mut self, ttype: TType, id: i16, value: &[u8]) -> Result<()> {
+        let len = string_len_i32(value.len())?;
+        let mut b = [0u8; 7];
+        b[0] = ttype.as_u8();
+        b[1..3].copy_from_slice(&id.to_be_bytes());
+        b[3..].copy_from_slice(&len.to_be_bytes());
+        self.out.put(b);
+        self.out.put_slice(value);
+        Ok(())
+    }
 }
 
 impl RoomBinaryWriter<'_> {
@@ -630,6 +664,11 @@ mod tests {
         // Longer than the room left: appended directly.
         w.write_field_begin(TType::Binary, 54).unwrap();
         w.write_binary(&[0xcd; 5000]).unwrap();
+        w.write_field_i64(TType::I64, 55, -5, false).unwrap();
+        w.write_field_i64(TType::Double, 56, 2.5f64.to_bits().cast_signed(), true)
+            .unwrap();
+        w.write_field_i32(TType::I32, 57, -70_000).unwrap();
+        w.write_field_binary(TType::Binary, 58, b"xy").unwrap();
         let body = w.buf().len();
         w.write_field_begin(TType::I32, 60).unwrap();
         w.write_i32(1);

@@ -147,6 +147,38 @@ pub trait Writer {
 
     /// Appends bytes already encoded in this protocol (a field's value).
     fn write_raw(&mut self, bytes: &[u8]);
+
+    /// Writes a field header and a fixed-width value of 8 bytes (`i64`,
+    /// or a `double`'s bits with `double`) in one call, which a writer may
+    /// merge into one append. The same bytes as `write_field_begin` then
+    /// `write_i64` (or `write_double`).
+    #[inline]
+    fn write_field_i64(&mut self, ttype: TType, id: i16, value: i64, double: bool) -> Result<()> {
+        self.write_field_begin(ttype, id)?;
+        if double {
+            self.write_double(f64::from_bits(value.cast_unsigned()));
+        } else {
+            self.write_i64(value);
+        }
+        Ok(())
+    }
+
+    /// Writes a field header and an `i32` in one call (see
+    /// [`write_field_i64`](Self::write_field_i64)).
+    #[inline]
+    fn write_field_i32(&mut self, ttype: TType, id: i16, value: i32) -> Result<()> {
+        self.write_field_begin(ttype, id)?;
+        self.write_i32(value);
+        Ok(())
+    }
+
+    /// Writes a field header and a string or binary value in one call (see
+    /// [`write_field_i64`](Self::write_field_i64)).
+    #[inline]
+    fn write_field_binary(&mut self, ttype: TType, id: i16, value: &[u8]) -> Result<()> {
+        self.write_field_begin(ttype, id)?;
+        self.write_binary(value)
+    }
 }
 
 /// Where a container of unknown length started; consumed by the matching
