@@ -33,6 +33,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anycall_codec::call::{self, Reply};
@@ -57,7 +58,7 @@ use crate::biz::BizStatus;
 use crate::error::{Error, Kind};
 use crate::payload::{Idl, Payload};
 use crate::server::{HandlerError, Mode};
-use crate::ttstream::{MessageCodec, STREAM_BUFFER, StreamServer};
+use crate::ttstream::{Counters, MESSAGE_QUEUE, MessageCodec, StreamServer};
 
 /// The content type of Thrift over gRPC.
 pub const CONTENT_TYPE: &str = "application/grpc+thrift";
@@ -340,7 +341,7 @@ impl ThriftGrpcClient {
             self.cfg.options,
             self.cfg.limits,
         )?;
-        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let (tx, rx) = mpsc::channel(MESSAGE_QUEUE);
         let response = self.start(&path, rx)?;
         Ok(MessageStream {
             tx: Some(tx),
@@ -781,11 +782,30 @@ impl ThriftH2 {
     }
 }
 
-/// Aborts a task when dropped: the handler of a stream the client reset.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+/// Counts one stream's reset by the client once, however many ways it is
+/// seen (a failed request stream, a dropped response).
+struct ResetOnce {
+    counters: Arc<Counters>,
+    seen: AtomicBool,
+}
+
+impl ResetOnce {
+    fn reset(&self) {
+        if !self.seen.swap(true, Ordering::Relaxed) {
+            self.counters.reset_by_client();
+        }
+    }
+}
+
+/// Aborts a task when dropped: the handler of a stream the client reset
+/// (counted as such when it had not finished).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>, Arc<ResetOnce>);
 
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
+        if !self.0.is_finished() {
+            self.1.reset();
+        }
         self.0.abort();
     }
 }
@@ -903,6 +923,11 @@ fn run_stream(
         .map_err(|e| Status::unimplemented(e.to_string()))?;
     let requests = opened.requests;
     let abort = opened.done.abort_handle();
+    let reset = Arc::new(ResetOnce {
+        counters: opened.counters,
+        seen: AtomicBool::new(false),
+    });
+    let reset2 = reset.clone();
     // Requests flow to the handler as they come; a reset or broken request
     // stream ends the handler.
     tokio::spawn(async move {
@@ -915,13 +940,16 @@ fn run_stream(
                 }
                 Err(status) => {
                     tracing::debug!(%peer, %status, "thrift grpc request stream failed");
+                    if !abort.is_finished() {
+                        reset2.reset();
+                    }
                     abort.abort();
                     return;
                 }
             }
         }
     });
-    let state = (opened.replies, Some(AbortOnDrop(opened.done)));
+    let state = (opened.replies, Some(AbortOnDrop(opened.done, reset)));
     let replies = stream::unfold(state, |(mut replies, done)| async move {
         if let Some(bytes) = replies.recv().await {
             return Some((Ok(bytes), (replies, done)));

@@ -17,7 +17,10 @@ use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{ConnLimits, DEFAULT_MAX_MESSAGE_SIZE, MessageCodec, STREAM_BUFFER, spawn_writer};
+use super::inbox::{Budget, Inbox, InboxTx, Refused};
+use super::{
+    ConnLimits, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_STREAM_BUFFER, MessageCodec, spawn_writer,
+};
 use crate::biz::BizStatus;
 use crate::error::{Error, Kind};
 use crate::payload::{Idl, Payload};
@@ -27,26 +30,36 @@ use crate::server::Mode;
 #[derive(Debug)]
 enum Inbound {
     Header(BTreeMap<String, String>),
+    Meta(BTreeMap<String, String>),
     Data(Bytes),
     Trailer(StreamFrame),
     Rst(StreamFrame),
+    /// The stream passed its buffer limit and was reset.
+    Overflow(String),
     Closed(String),
+}
+
+/// Where the connection's reader puts one stream's frames.
+#[derive(Debug)]
+struct Slot {
+    inbox: InboxTx<Inbound>,
+    method: Arc<str>,
 }
 
 #[derive(Debug)]
 struct ConnShared {
     tx: mpsc::Sender<StreamFrame>,
-    streams: Mutex<HashMap<i32, mpsc::Sender<Inbound>>>,
+    streams: Mutex<HashMap<i32, Arc<Slot>>>,
     next_id: AtomicI32,
     closed: AtomicBool,
     limits: ConnLimits,
+    budget: Budget,
+    caller: String,
 }
 
 impl ConnShared {
-    fn remove(&self, id: i32) {
-        if let Ok(mut map) = self.streams.lock() {
-            map.remove(&id);
-        }
+    fn remove(&self, id: i32) -> Option<Arc<Slot>> {
+        self.streams.lock().ok()?.remove(&id)
     }
 
     fn next_stream_id(&self) -> i32 {
@@ -70,6 +83,7 @@ pub struct StreamClientBuilder {
     connect_timeout: Duration,
     stream_timeout: Option<Duration>,
     max_message_size: usize,
+    max_stream_buffer: usize,
     mode: Mode,
     options: Options,
     limits: Limits,
@@ -115,6 +129,15 @@ impl StreamClientBuilder {
     /// with a timeout. Default: none.
     pub fn stream_timeout(mut self, timeout: Duration) -> Self {
         self.stream_timeout = Some(timeout);
+        self
+    }
+
+    /// Bytes of received, unread messages this client holds per stream
+    /// (default [`DEFAULT_STREAM_BUFFER`], 16 MiB); a stream whose reader
+    /// leaves more unread is reset, the others go on (see the [module
+    /// docs](super) on flow).
+    pub fn max_stream_buffer(mut self, bytes: usize) -> Self {
+        self.max_stream_buffer = bytes;
         self
     }
 
@@ -171,6 +194,8 @@ impl StreamClientBuilder {
             next_id: AtomicI32::new(1),
             closed: AtomicBool::new(false),
             limits,
+            budget: Budget::new(self.max_stream_buffer),
+            caller: self.caller.clone(),
         });
         tokio::spawn(read_loop(r, conn.clone()));
         Ok(StreamClient {
@@ -192,15 +217,29 @@ async fn read_loop(mut sock: OwnedReadHalf, conn: Arc<ConnShared>) {
                     let Some(tx) = tx else {
                         continue; // unknown or finished stream: ignored (spec §7.3)
                     };
-                    let ev = match frame.frame_type {
-                        FrameType::Header => Inbound::Header(frame.str_kvs),
-                        FrameType::Data => Inbound::Data(frame.payload),
-                        FrameType::Trailer => Inbound::Trailer(frame),
-                        FrameType::Rst => Inbound::Rst(frame),
-                        FrameType::Meta => continue,
+                    let (ev, bytes) = match frame.frame_type {
+                        FrameType::Header => (Inbound::Header(frame.str_kvs), 0),
+                        FrameType::Meta => (Inbound::Meta(frame.str_kvs), frame.payload.len()),
+                        FrameType::Data => {
+                            let n = frame.payload.len();
+                            (Inbound::Data(frame.payload), n)
+                        }
+                        FrameType::Trailer | FrameType::Rst => {
+                            // The stream's last frame: nothing after it counts.
+                            conn.remove(id);
+                            let last = if frame.frame_type == FrameType::Rst {
+                                Inbound::Rst(frame)
+                            } else {
+                                Inbound::Trailer(frame)
+                            };
+                            tx.inbox.push_last(last);
+                            continue;
+                        }
                     };
                     // A stream whose reader went away is simply skipped.
-                    let _ = tx.send(ev).await;
+                    if tx.inbox.push(ev, bytes).await == Err(Refused::Full) {
+                        overflow(&conn, &tx, id).await;
+                    }
                 }
                 Ok(None) => break,
                 Err(err) => break 'conn format!("bad frame from the server: {err}"),
@@ -219,8 +258,26 @@ async fn read_loop(mut sock: OwnedReadHalf, conn: Arc<ConnShared>) {
         .map(|mut m| m.drain().map(|(_, tx)| tx).collect())
         .unwrap_or_default();
     for tx in streams {
-        let _ = tx.try_send(Inbound::Closed(why.clone()));
+        tx.inbox.push_last(Inbound::Closed(why.clone()));
     }
+}
+
+/// Resets stream `id`, whose reader left more than its buffer unread; the
+/// reader gets the reason after what it has not read yet.
+async fn overflow(conn: &ConnShared, slot: &Slot, id: i32) {
+    conn.remove(id);
+    let method = &*slot.method;
+    let why = format!(
+        "stream {id} of `{method}` was reset: more than {} bytes of replies were received and not read (the stream buffer limit)",
+        conn.budget.per_stream()
+    );
+    tracing::debug!(stream = id, reason = %why, "stream reset");
+    let ex = TApplicationException::new(exception_type::INTERNAL_CANCEL, why.clone());
+    let rst = StreamFrame::new(FrameType::Rst, id, method)
+        .with_str(str_key::STREAM_CANCEL_PATH, conn.caller.clone())
+        .with_exception(&ex);
+    let _ = conn.tx.send(rst).await;
+    slot.inbox.push_last(Inbound::Overflow(why));
 }
 
 /// A TTHeader Streaming client: one multiplexed connection that carries
@@ -258,6 +315,7 @@ impl StreamClient {
             connect_timeout: Duration::from_secs(1),
             stream_timeout: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_stream_buffer: DEFAULT_STREAM_BUFFER,
             mode: Mode::Json,
             options: Options::default(),
             limits: Limits::default(),
@@ -286,11 +344,16 @@ impl StreamClient {
             return Err(Error::new(Kind::Io, "the stream connection is closed"));
         }
         let id = self.conn.next_stream_id();
-        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let method: Arc<str> = Arc::from(method);
+        let (inbox, rx) = self.conn.budget.inbox();
         if let Ok(mut map) = self.conn.streams.lock() {
-            map.insert(id, tx);
+            let slot = Slot {
+                inbox,
+                method: method.clone(),
+            };
+            map.insert(id, Arc::new(slot));
         }
-        let mut header = StreamFrame::new(FrameType::Header, id, method);
+        let mut header = StreamFrame::new(FrameType::Header, id, &*method);
         header.str_kvs.clone_from(&self.cfg.headers);
         header.str_kvs.extend(headers);
         if let Some(s) = service.or(self.cfg.service.as_deref()) {
@@ -298,7 +361,6 @@ impl StreamClient {
                 .str_kvs
                 .insert(str_key::IDL_SERVICE_NAME.to_owned(), s.to_owned());
         }
-        let method: Arc<str> = Arc::from(method);
         let stream = RawStream {
             id,
             method,
@@ -309,6 +371,7 @@ impl StreamClient {
             send_closed: false,
             finished: false,
             header: None,
+            meta: BTreeMap::new(),
             trailer: None,
         };
         self.conn
@@ -386,12 +449,13 @@ pub struct RawStream {
     id: i32,
     method: Arc<str>,
     conn: Arc<ConnShared>,
-    rx: mpsc::Receiver<Inbound>,
+    rx: Inbox<Inbound>,
     deadline: Option<(Instant, Duration)>,
     caller: String,
     send_closed: bool,
     finished: bool,
     header: Option<BTreeMap<String, String>>,
+    meta: BTreeMap<String, String>,
     trailer: Option<BTreeMap<String, String>>,
 }
 
@@ -404,6 +468,13 @@ impl RawStream {
     /// The server's Header frame keys, once received.
     pub fn header(&self) -> Option<&BTreeMap<String, String>> {
         self.header.as_ref()
+    }
+
+    /// The keys of the Meta frames the server sent so far, merged (a later
+    /// frame's value wins). Kitex servers send Meta frames only from custom
+    /// handlers; they travel beside the messages.
+    pub fn meta(&self) -> &BTreeMap<String, String> {
+        &self.meta
     }
 
     /// The server's Trailer frame keys, once received.
@@ -513,6 +584,7 @@ impl RawStream {
                     }
                     self.header = Some(h);
                 }
+                Inbound::Meta(keys) => self.meta.extend(keys),
                 Inbound::Data(bytes) => return Ok(Some(bytes)),
                 Inbound::Trailer(frame) => {
                     self.end();
@@ -537,6 +609,11 @@ impl RawStream {
                         .flatten()
                         .unwrap_or_else(default_rst_exception);
                     return Err(Error::from_application(ex));
+                }
+                Inbound::Overflow(why) => {
+                    // The connection's reader already sent the Rst.
+                    self.end();
+                    return Err(Error::protocol(why));
                 }
                 Inbound::Closed(why) => {
                     self.end();

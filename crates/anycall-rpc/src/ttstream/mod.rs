@@ -20,10 +20,15 @@
 //! (Kitex sends none): each side enforces its own.
 //!
 //! Flow: there is no flow-control frame in ttstream. Each stream buffers up
-//! to [`STREAM_BUFFER`] received messages; when a reader falls behind, the
-//! connection's reader waits for it (back-pressure through TCP).
+//! to [`DEFAULT_STREAM_BUFFER`] bytes of received, unread messages (set with
+//! `max_stream_buffer` on either builder); a stream whose reader falls
+//! further behind is reset (Rst, exception 12011) and its reader gets the
+//! reason, while the connection's other streams go on. All streams of a
+//! connection together hold at most four times that; past it the
+//! connection's reader waits (back-pressure through TCP).
 
 mod client;
+mod inbox;
 mod server;
 
 use anycall_codec::call::{
@@ -44,8 +49,10 @@ use crate::server::Mode;
 pub use client::{
     BidiStreaming, ClientStreaming, RawStream, ServerStreaming, StreamClient, StreamClientBuilder,
 };
+pub(crate) use server::Counters;
 pub use server::{
     Replies, Requests, StreamCall, StreamFuture, StreamHandler, StreamServer, StreamServerBuilder,
+    StreamStats,
 };
 
 /// Default largest frame (and so message) read or written: 4 MiB, like
@@ -53,8 +60,12 @@ pub use server::{
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 4 << 20;
 /// Default number of streams a server serves at once on one connection.
 pub const DEFAULT_MAX_STREAMS_PER_CONNECTION: usize = 1000;
-/// Messages a stream buffers before the connection's reader waits for it.
-pub const STREAM_BUFFER: usize = 256;
+/// Default bytes of received, unread messages one stream holds before it
+/// is reset; see the [module docs](self) on flow.
+pub const DEFAULT_STREAM_BUFFER: usize = 16 << 20;
+/// Messages queued between a Thrift-over-gRPC stream and its handler (HTTP/2
+/// flow control pushes back past them).
+pub(crate) const MESSAGE_QUEUE: usize = 256;
 /// Frames queued for a connection's writer before senders wait.
 const WRITE_QUEUE: usize = 1024;
 /// Frames one write gathers at most.

@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,9 +21,10 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
+use super::inbox::{Budget, Inbox, InboxTx, Refused};
 use super::{
-    ConnLimits, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STREAMS_PER_CONNECTION, MessageCodec,
-    STREAM_BUFFER, spawn_writer,
+    ConnLimits, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STREAMS_PER_CONNECTION,
+    DEFAULT_STREAM_BUFFER, MESSAGE_QUEUE, MessageCodec, spawn_writer,
 };
 use crate::error::{Error, Kind};
 use crate::limits::TimedIo;
@@ -76,8 +77,17 @@ impl StreamCall {
 /// The request messages of one stream, in the server's mode.
 #[derive(Debug)]
 pub struct Requests {
-    rx: mpsc::Receiver<Bytes>,
+    rx: Incoming,
     codec: MessageCodec,
+}
+
+/// Where requests come from: a ttstream connection's reader, or the
+/// messages of one gRPC stream.
+#[derive(Debug)]
+enum Incoming {
+    Frames(Inbox<Bytes>),
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
+    Messages(mpsc::Receiver<Bytes>),
 }
 
 impl Requests {
@@ -87,7 +97,11 @@ impl Requests {
     ///
     /// A message that does not decode as the method's request struct.
     pub async fn recv(&mut self) -> crate::Result<Option<Payload>> {
-        match self.rx.recv().await {
+        let next = match &mut self.rx {
+            Incoming::Frames(inbox) => inbox.recv().await,
+            Incoming::Messages(rx) => rx.recv().await,
+        };
+        match next {
             Some(bytes) => self.codec.decode(true, bytes).map(Some),
             None => Ok(None),
         }
@@ -184,9 +198,79 @@ pub struct StreamServerBuilder {
     mode: Mode,
     max_streams: usize,
     max_message_size: usize,
+    max_stream_buffer: usize,
     stream_timeout: Option<Duration>,
     options: Options,
     limits: Limits,
+    counters: Arc<Counters>,
+}
+
+/// What a [`StreamServer`] has done since it started
+/// ([`StreamServer::stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamStats {
+    /// Streams handed to the handler.
+    pub opened: u64,
+    /// Streams whose handler returned `Ok`.
+    pub completed: u64,
+    /// Streams whose handler returned an error (sent in the trailer).
+    pub failed: u64,
+    /// Streams the client reset (Rst, or an HTTP/2 reset) before the
+    /// handler returned: cancellations and client timeouts.
+    pub reset_by_client: u64,
+    /// Streams reset because the handler passed the stream timeout.
+    pub timed_out: u64,
+    /// Streams reset because the handler left more than the stream buffer
+    /// of requests unread.
+    pub overflowed: u64,
+    /// Streams refused at their Header frame (unknown method, too many
+    /// streams, a stream id already open).
+    pub refused: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    opened: AtomicU64,
+    completed: AtomicU64,
+    failed: AtomicU64,
+    reset_by_client: AtomicU64,
+    timed_out: AtomicU64,
+    overflowed: AtomicU64,
+    refused: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+impl Counters {
+    /// Counts how a handler ended: `None` is the stream timeout.
+    fn ended(&self, result: Option<&Result<(), HandlerError>>) {
+        bump(match result {
+            Some(Ok(())) => &self.completed,
+            Some(Err(_)) => &self.failed,
+            None => &self.timed_out,
+        });
+    }
+
+    /// Counts a stream the client reset before its handler returned.
+    pub(crate) fn reset_by_client(&self) {
+        bump(&self.reset_by_client);
+    }
+
+    fn snapshot(&self) -> StreamStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        StreamStats {
+            opened: get(&self.opened),
+            completed: get(&self.completed),
+            failed: get(&self.failed),
+            reset_by_client: get(&self.reset_by_client),
+            timed_out: get(&self.timed_out),
+            overflowed: get(&self.overflowed),
+            refused: get(&self.refused),
+        }
+    }
 }
 
 impl fmt::Debug for StreamServerBuilder {
@@ -213,6 +297,15 @@ impl StreamServerBuilder {
     /// connection. Default [`DEFAULT_MAX_MESSAGE_SIZE`] (4 MiB).
     pub fn max_message_size(mut self, max: usize) -> Self {
         self.max_message_size = max;
+        self
+    }
+
+    /// Bytes of received requests a stream holds while its handler has not
+    /// read them (default [`DEFAULT_STREAM_BUFFER`], 16 MiB); past it the
+    /// stream is reset (Rst, exception 12011) and the other streams of the
+    /// connection go on (see the [module docs](super) on flow).
+    pub fn max_stream_buffer(mut self, bytes: usize) -> Self {
+        self.max_stream_buffer = bytes;
         self
     }
 
@@ -250,13 +343,22 @@ pub struct StreamServer {
 }
 
 struct Entry {
-    tx: Option<mpsc::Sender<Bytes>>,
+    tx: Option<Arc<InboxTx<Bytes>>>,
     task: Option<AbortHandle>,
     header_sent: Arc<AtomicBool>,
     method: Arc<str>,
 }
 
 type Streams = Arc<Mutex<HashMap<i32, Entry>>>;
+
+/// One connection's state, as its frames are handled.
+#[derive(Clone, Copy)]
+struct Conn<'a> {
+    peer: SocketAddr,
+    tx: &'a mpsc::Sender<StreamFrame>,
+    streams: &'a Streams,
+    budget: &'a Budget,
+}
 
 fn lock(streams: &Streams) -> std::sync::MutexGuard<'_, HashMap<i32, Entry>> {
     streams
@@ -279,10 +381,17 @@ impl StreamServer {
             mode,
             max_streams: DEFAULT_MAX_STREAMS_PER_CONNECTION,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            max_stream_buffer: DEFAULT_STREAM_BUFFER,
             stream_timeout: None,
             options: Options::default(),
             limits: Limits::default(),
+            counters: Arc::default(),
         }
+    }
+
+    /// What the server has done since it started.
+    pub fn stats(&self) -> StreamStats {
+        self.inner.counters.snapshot()
     }
 
     /// Serves one detected connection (`rbuf`: the bytes read so far) until
@@ -304,11 +413,18 @@ impl StreamServer {
             max_message_size: cfg.max_message_size,
         };
         let mut dec = StreamDecoder::new().with_limits(limits.frame_limits());
+        let budget = Budget::new(cfg.max_stream_buffer);
+        let conn = Conn {
+            peer,
+            tx: &tx,
+            streams: &streams,
+            budget: &budget,
+        };
         tracing::debug!(%peer, "ttstream connection open");
         let stopping = 'conn: loop {
             loop {
                 match dec.decode(&mut rbuf) {
-                    Ok(Some(frame)) => self.on_frame(frame, peer, &tx, &streams).await,
+                    Ok(Some(frame)) => self.on_frame(frame, &conn).await,
                     Ok(None) => break,
                     Err(err) => {
                         tracing::warn!(%peer, reason = %err, "closing ttstream connection: bad frame");
@@ -342,21 +458,18 @@ impl StreamServer {
         tracing::debug!(%peer, "ttstream connection closed");
     }
 
-    async fn on_frame(
-        &self,
-        frame: StreamFrame,
-        peer: SocketAddr,
-        tx: &mpsc::Sender<StreamFrame>,
-        streams: &Streams,
-    ) {
+    async fn on_frame(&self, frame: StreamFrame, conn: &Conn<'_>) {
+        let Conn { peer, streams, .. } = *conn;
         let id = frame.stream_id;
         match frame.frame_type {
-            FrameType::Header => self.open_stream(frame, peer, tx, streams).await,
+            FrameType::Header => self.open_stream(frame, conn).await,
             FrameType::Data => {
                 let sender = lock(streams).get(&id).and_then(|e| e.tx.clone());
-                if let Some(sender) = sender {
-                    // A handler that stopped reading just loses the message.
-                    let _ = sender.send(frame.payload).await;
+                let Some(sender) = sender else { return };
+                let n = frame.payload.len();
+                // A handler that stopped reading just loses the message.
+                if sender.push(frame.payload, n).await == Err(Refused::Full) {
+                    self.overflow(conn, id).await;
                 }
             }
             FrameType::Trailer => {
@@ -370,19 +483,38 @@ impl StreamServer {
                 {
                     tracing::debug!(%peer, stream = id, "stream reset by the client");
                     task.abort();
+                    self.inner.counters.reset_by_client();
                 }
             }
             FrameType::Meta => {}
         }
     }
 
-    async fn open_stream(
-        &self,
-        frame: StreamFrame,
-        peer: SocketAddr,
-        tx: &mpsc::Sender<StreamFrame>,
-        streams: &Streams,
-    ) {
+    /// Resets stream `id`, whose handler left more than the stream buffer
+    /// of requests unread.
+    async fn overflow(&self, conn: &Conn<'_>, id: i32) {
+        let Some(entry) = lock(conn.streams).remove(&id) else {
+            return;
+        };
+        if let Some(task) = entry.task {
+            task.abort();
+        }
+        bump(&self.inner.counters.overflowed);
+        let why = format!(
+            "stream {id} of `{}` was reset: its handler left more than {} bytes of requests unread (the stream buffer limit)",
+            entry.method,
+            conn.budget.per_stream()
+        );
+        tracing::warn!(peer = %conn.peer, stream = id, reason = %why, "stream reset");
+        let ex = TApplicationException::new(exception_type::INTERNAL_CANCEL, why);
+        let rst = StreamFrame::new(FrameType::Rst, id, &*entry.method).with_exception(&ex);
+        let _ = conn.tx.send(rst).await;
+    }
+
+    async fn open_stream(&self, frame: StreamFrame, conn: &Conn<'_>) {
+        let Conn {
+            peer, tx, streams, ..
+        } = *conn;
         let cfg = &self.inner;
         let id = frame.stream_id;
         let method: Arc<str> = Arc::from(frame.method.as_str());
@@ -391,6 +523,7 @@ impl StreamServer {
             let tx = tx.clone();
             let method = method.clone();
             let header_sent = header_sent.clone();
+            bump(&cfg.counters.refused);
             async move {
                 tracing::debug!(%peer, stream = id, reason = %msg, "stream refused");
                 let ex = TApplicationException::new(kind, msg);
@@ -427,7 +560,7 @@ impl StreamServer {
                 return refuse(TApplicationExceptionType::UNKNOWN_METHOD, format!("{err}")).await;
             }
         };
-        let (req_tx, req_rx) = mpsc::channel(STREAM_BUFFER);
+        let (req_tx, req_rx) = conn.budget.inbox();
         let call = StreamCall {
             service: codec.service().to_owned(),
             method: method.to_string(),
@@ -437,7 +570,7 @@ impl StreamServer {
             stream_id: id,
         };
         let requests = Requests {
-            rx: req_rx,
+            rx: Incoming::Frames(req_rx),
             codec: codec.clone(),
         };
         let replies = Replies {
@@ -454,16 +587,18 @@ impl StreamServer {
         lock(streams).insert(
             id,
             Entry {
-                tx: Some(req_tx),
+                tx: Some(Arc::new(req_tx)),
                 task: None,
                 header_sent: header_sent.clone(),
                 method: method.clone(),
             },
         );
+        bump(&cfg.counters.opened);
         let fut = cfg.handler.serve(call, requests, replies);
         let timeout = cfg.stream_timeout;
         let streams2 = streams.clone();
         let tx2 = tx.clone();
+        let counters = cfg.counters.clone();
         let task = tokio::spawn(async move {
             let result = match timeout {
                 Some(t) => tokio::time::timeout(t, fut).await.ok(),
@@ -473,6 +608,7 @@ impl StreamServer {
             if lock(&streams2).remove(&id).is_none() {
                 return;
             }
+            counters.ended(result.as_ref());
             match result {
                 Some(Ok(())) => end_stream(&tx2, id, &method, &header_sent, None, None).await,
                 Some(Err(err)) => {
@@ -510,6 +646,8 @@ pub(crate) struct Opened {
     pub(crate) requests: mpsc::Sender<Bytes>,
     pub(crate) replies: mpsc::Receiver<Bytes>,
     pub(crate) done: tokio::task::JoinHandle<Option<Result<(), HandlerError>>>,
+    /// The server's counters, for the transport to count resets.
+    pub(crate) counters: Arc<Counters>,
 }
 
 #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
@@ -545,8 +683,8 @@ impl StreamServer {
             cfg.options,
             cfg.limits,
         )?;
-        let (req_tx, req_rx) = mpsc::channel(STREAM_BUFFER);
-        let (rep_tx, rep_rx) = mpsc::channel(STREAM_BUFFER);
+        let (req_tx, req_rx) = mpsc::channel(MESSAGE_QUEUE);
+        let (rep_tx, rep_rx) = mpsc::channel(MESSAGE_QUEUE);
         let call = StreamCall {
             service: codec.service().to_owned(),
             method: method.to_owned(),
@@ -556,7 +694,7 @@ impl StreamServer {
             stream_id,
         };
         let requests = Requests {
-            rx: req_rx,
+            rx: Incoming::Messages(req_rx),
             codec: codec.clone(),
         };
         let replies = Replies {
@@ -564,18 +702,23 @@ impl StreamServer {
             codec,
             max_message_size: cfg.max_message_size,
         };
+        bump(&cfg.counters.opened);
         let fut = cfg.handler.serve(call, requests, replies);
         let timeout = cfg.stream_timeout;
+        let counters = cfg.counters.clone();
         let done = tokio::spawn(async move {
-            match timeout {
+            let result = match timeout {
                 Some(t) => tokio::time::timeout(t, fut).await.ok(),
                 None => Some(fut.await),
-            }
+            };
+            counters.ended(result.as_ref());
+            result
         });
         Ok(Opened {
             requests: req_tx,
             replies: rep_rx,
             done,
+            counters: cfg.counters.clone(),
         })
     }
 }

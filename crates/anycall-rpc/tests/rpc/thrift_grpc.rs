@@ -277,20 +277,51 @@ async fn cancel_script(addr: &str) {
     );
 }
 
+/// Both servers see the ends of the streams the client gave up on: the
+/// timed-out and the cancelled one; the dropped one too when its request
+/// got out before the drop, and the Kitex peer also counts the timed-out
+/// unary call, whose handler context ends too.
 #[tokio::test]
 async fn cancel_and_timeout_from_the_client() {
     let server = start_server(None).await;
-    cancel_script(&server.local_addr().to_string()).await;
+    let addr = server.local_addr().to_string();
+    cancel_script(&addr).await;
+    wait_for_cancelled(&addr, 2..=3).await;
     let peer = start_peer(kitex_peer(), "stream-server", &[]).await;
     cancel_script(&peer.addr).await;
-    // The Kitex server saw the cancelled streams' contexts end.
-    let c = client(&peer.addr, Mode::Json);
+    wait_for_cancelled(&peer.addr, 2..=4).await;
+}
+
+/// What the server at `addr` answers `stats` with over unary Thrift over
+/// gRPC: the streams whose client cancelled them.
+async fn cancelled(addr: &str) -> u64 {
+    let c = client(addr, Mode::Json);
     let Reply::Success(p) = c.unary("Unary", j(r#"{"msg":"stats"}"#)).await.unwrap() else {
         panic!("stats")
     };
     let msg = parse(p)["msg"].as_str().unwrap().to_owned();
-    let n: u32 = msg.trim_start_matches("cancelled=").parse().unwrap();
-    assert!(n >= 2, "{msg}");
+    msg.trim_start_matches("cancelled=").parse().unwrap()
+}
+
+/// Waits (bounded) until the server at `addr` counted at least the start
+/// of `want` cancelled streams, then checks the count is in `want`.
+async fn wait_for_cancelled(addr: &str, want: std::ops::RangeInclusive<u64>) {
+    let started = Instant::now();
+    loop {
+        let seen = cancelled(addr).await;
+        if seen >= *want.start() {
+            assert!(
+                want.contains(&seen),
+                "{seen} cancelled streams, want {want:?}"
+            );
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{seen} cancelled streams seen by {addr}, want {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// 10,000 messages on one stream and 100 concurrent streams on one
@@ -356,6 +387,7 @@ async fn ten_thousand_messages_and_hundred_streams() {
 async fn kitex_clients_against_anycall_server() {
     let server = start_server(None).await;
     let addr = server.local_addr().to_string();
+    let mut seen = 0;
     for mode in ["codegen", "map", "json"] {
         let lines = run_peer_client(
             kitex_peer(),
@@ -365,5 +397,8 @@ async fn kitex_clients_against_anycall_server() {
         )
         .await;
         assert_eq!(lines.len(), 12, "{mode}: every case ran");
+        // The script's timeout and cancel cases reset their streams.
+        seen += 2;
+        wait_for_cancelled(&addr, seen..=seen).await;
     }
 }

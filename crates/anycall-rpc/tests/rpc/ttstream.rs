@@ -93,8 +93,10 @@ async fn serve_stream(
     Ok(())
 }
 
-/// Unary and Plain, ping-pong.
-struct Unary;
+/// Unary and Plain, ping-pong; `{"msg":"stats"}` answers
+/// `cancelled=<n>`, the streams the clients reset (as the Kitex peer counts
+/// the handlers whose context the client cancelled).
+struct Unary(StreamServer);
 
 impl Handler for Unary {
     async fn call(
@@ -107,8 +109,9 @@ impl Handler for Unary {
         // Kitex's JSON generic).
         let req = &parse(payload);
         if req["msg"] == "stats" {
+            let n = self.0.stats().reset_by_client;
             return Ok(Reply::Success(Payload::Json(
-                json!({"msg": "cancelled=0"}).to_string(),
+                json!({"msg": format!("cancelled={n}")}).to_string(),
             )));
         }
         outcome(req).await?;
@@ -121,12 +124,38 @@ pub(crate) async fn start_server(timeout: Option<Duration>) -> ServerHandle {
     if let Some(t) = timeout {
         streams = streams.stream_timeout(t);
     }
+    serve(streams.build()).await
+}
+
+async fn serve(streams: StreamServer) -> ServerHandle {
     Server::builder(Mode::Json)
         .idl(streaming_pool())
-        .streams(streams.build())
-        .bind("127.0.0.1:0", Unary)
+        .streams(streams.clone())
+        .bind("127.0.0.1:0", Unary(streams))
         .await
         .expect("server binds")
+}
+
+/// What the server at `addr` answers `stats` with, ping-pong: the streams
+/// whose client cancelled them.
+pub(crate) async fn cancelled(addr: &str) -> u64 {
+    let client = anycall_rpc::Client::builder(addr)
+        .transport(anycall_rpc::Transport::Framed)
+        .idl(streaming_pool())
+        .build()
+        .unwrap();
+    let reply = client
+        .call_json("Unary", br#"{"msg":"stats"}"#)
+        .await
+        .unwrap();
+    let Reply::Success(text) = reply else {
+        panic!("{reply:?}")
+    };
+    let msg = serde_json::from_str::<Json>(&text).unwrap()["msg"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    msg.trim_start_matches("cancelled=").parse().unwrap()
 }
 
 async fn client(addr: &str, mode: Mode) -> StreamClient {
@@ -392,12 +421,35 @@ async fn cancel_script(addr: &str) {
     );
 }
 
+/// Both servers see the two streams' ends: the timed-out one and the
+/// cancelled one.
 #[tokio::test]
 async fn cancel_and_timeout_from_the_client() {
     let server = start_server(None).await;
-    cancel_script(&server.local_addr().to_string()).await;
+    let addr = server.local_addr().to_string();
+    cancel_script(&addr).await;
+    wait_for_cancelled(&addr, 2).await;
     let peer = start_peer(kitex_peer(), "stream-server", &[]).await;
     cancel_script(&peer.addr).await;
+    wait_for_cancelled(&peer.addr, 2).await;
+}
+
+/// Waits (bounded) until the server at `addr` counted `n` cancelled
+/// streams: a reset reaches a handler a little after the client moved on.
+async fn wait_for_cancelled(addr: &str, n: u64) {
+    let started = Instant::now();
+    loop {
+        let seen = cancelled(addr).await;
+        if seen >= n {
+            assert_eq!(seen, n, "no other stream was cancelled");
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{seen} of {n} cancelled streams seen by {addr}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
@@ -418,12 +470,7 @@ async fn max_streams_per_connection() {
     let streams = StreamServer::builder(Mode::Json, streaming_pool(), serve_stream)
         .max_streams_per_connection(2)
         .build();
-    let server = Server::builder(Mode::Json)
-        .idl(streaming_pool())
-        .streams(streams)
-        .bind("127.0.0.1:0", Unary)
-        .await
-        .unwrap();
+    let server = serve(streams.clone()).await;
     let c = client(&server.local_addr().to_string(), Mode::Json).await;
     let mut a = c.bidi("Echo").await.unwrap();
     let mut b = c.bidi("Echo").await.unwrap();
@@ -457,12 +504,104 @@ async fn graceful_shutdown_ends_open_streams_with_a_trailer() {
     stop.await.unwrap();
 }
 
+/// A client that leaves one stream unread: that stream is reset once its
+/// buffer is full, while another stream on the same connection goes on.
+#[tokio::test]
+async fn an_unread_stream_is_reset_and_the_others_go_on() {
+    let streams = StreamServer::builder(Mode::Json, streaming_pool(), serve_stream).build();
+    let server = serve(streams.clone()).await;
+    let addr = server.local_addr().to_string();
+    let c = StreamClient::builder(&addr)
+        .idl(streaming_pool())
+        .max_stream_buffer(64 * 1024)
+        .connect()
+        .await
+        .unwrap();
+    // Count sends a million replies; nobody reads them.
+    let mut unread = c
+        .server_streaming("Count", j(r#"{"msg":"flood","num":1000000}"#))
+        .await
+        .unwrap();
+    // 2,000 round trips on the same connection: far more than the
+    // unread stream's buffer, so a reader that waited for it would stall.
+    let mut s = c.bidi("Echo").await.unwrap();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        for i in 0..2000 {
+            s.send(j(&format!(r#"{{"msg":"m{i}"}}"#))).await.unwrap();
+            let got = parse(s.recv().await.unwrap().expect("a reply"));
+            assert_eq!(got["msg"], format!("m{i}"));
+        }
+    })
+    .await
+    .expect("the other stream is not stalled by the unread one");
+    // The unread stream gives what it buffered, then the reason.
+    let mut buffered = 0;
+    let err = loop {
+        match unread.recv().await {
+            Ok(Some(_)) => buffered += 1,
+            Ok(None) => panic!("the flood stream ended normally after {buffered} replies"),
+            Err(err) => break err,
+        }
+    };
+    assert!(err.to_string().contains("stream buffer limit"), "{err}");
+    assert!(
+        (100..1_000_000).contains(&buffered),
+        "{buffered} replies buffered"
+    );
+    // The server saw the reset and stopped the handler.
+    wait_for_cancelled(&addr, 1).await;
+}
+
+/// A handler that never reads its requests: its stream is reset once the
+/// buffer is full, with the reason; the connection serves other streams.
+#[tokio::test]
+async fn a_handler_that_does_not_read_is_reset() {
+    let streams = StreamServer::builder(
+        Mode::Json,
+        streaming_pool(),
+        |call: StreamCall, reqs: Requests, replies: Replies| async move {
+            if call.method() == "Sum" {
+                // Holds the requests without reading them.
+                let _held = (reqs, replies);
+                std::future::pending::<Result<(), HandlerError>>().await
+            } else {
+                serve_stream(call, reqs, replies).await
+            }
+        },
+    )
+    .max_stream_buffer(64 * 1024)
+    .build();
+    let server = serve(streams.clone()).await;
+    let c = client(&server.local_addr().to_string(), Mode::Json).await;
+    let mut sum = c.client_streaming("Sum").await.unwrap();
+    let big = "x".repeat(1000);
+    for i in 0..1000 {
+        sum.send(j(&format!(r#"{{"msg":"{big}","num":{i}}}"#)))
+            .await
+            .unwrap();
+    }
+    let err = tokio::time::timeout(Duration::from_secs(20), sum.close_and_recv())
+        .await
+        .expect("the reset comes")
+        .unwrap_err();
+    let ex = err.application().expect("an rst with an exception");
+    assert_eq!(ex.kind().0, 12011, "{ex}");
+    assert!(ex.message().contains("stream buffer limit"), "{ex}");
+    assert_eq!(streams.stats().overflowed, 1);
+    assert_eq!(
+        bidi_all(&c, &[r#"{"msg":"after"}"#]).await.unwrap().len(),
+        1,
+        "the connection goes on"
+    );
+}
+
 /// Kitex's clients against anycall's server over TTHeader Streaming:
 /// codegen, map and JSON generic (over gRPC: `thrift_grpc`).
 #[tokio::test]
 async fn kitex_clients_against_anycall_server() {
     let server = start_server(None).await;
     let addr = server.local_addr().to_string();
+    let mut seen = 0;
     for mode in ["codegen", "map", "json"] {
         let lines = run_peer_client(
             kitex_peer(),
@@ -472,6 +611,9 @@ async fn kitex_clients_against_anycall_server() {
         )
         .await;
         assert_eq!(lines.len(), 12, "{mode}: every case ran");
+        // The script's timeout and cancel cases reset their streams.
+        seen += 2;
+        wait_for_cancelled(&addr, seen).await;
     }
 }
 
@@ -504,9 +646,9 @@ async fn a_client_that_never_reads_is_closed_by_the_write_timeout() {
     let streams = StreamServer::builder(Mode::Json, streaming_pool(), serve_stream).build();
     let server = Server::builder(Mode::Json)
         .idl(streaming_pool())
-        .streams(streams)
+        .streams(streams.clone())
         .write_timeout(Duration::from_millis(200))
-        .bind("127.0.0.1:0", Unary)
+        .bind("127.0.0.1:0", Unary(streams))
         .await
         .expect("server binds");
     // Count with num = 10,000,000: far more replies than the socket
