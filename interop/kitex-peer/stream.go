@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bytedance/gopkg/cloud/metainfo"
 	"github.com/cloudwego/kitex/client"
 	"github.com/cloudwego/kitex/pkg/remote"
 	"github.com/cloudwego/kitex/server"
@@ -132,6 +133,13 @@ func (h *streamHandler) Count(ctx context.Context, req *streaming.StreamReq, st 
 func (h *streamHandler) Unary(ctx context.Context, req *streaming.StreamReq) (*streaming.StreamResp, error) {
 	if req.Msg == "stats" {
 		return &streaming.StreamResp{Msg: fmt.Sprintf("cancelled=%d", h.cancelled.Load())}, nil
+	}
+	if key, ok := strings.CutPrefix(req.Msg, "meta:"); ok {
+		v, _ := metainfo.GetValue(ctx, key)
+		return &streaming.StreamResp{Msg: v}, nil
+	}
+	if req.Msg == "biz" {
+		return nil, requestedBizError()
 	}
 	if err := h.outcome(ctx, req); err != nil {
 		return nil, err
@@ -280,6 +288,10 @@ type streamCase struct {
 	run  func(ctx context.Context, c streamCaller) (any, error)
 }
 
+// grpcOnlyCases need unary Thrift over gRPC: with TTHeader Streaming, Kitex
+// sends unary calls ping-pong without metainfo or business status.
+var grpcOnlyCases = map[string]bool{"unary-metainfo": true, "unary-biz": true}
+
 func req(msg string, num int64, items ...int32) *streaming.StreamReq {
 	return &streaming.StreamReq{Msg: msg, Num: num, Items: items}
 }
@@ -367,6 +379,21 @@ var streamCases = []streamCase{
 			return nil, err
 		}
 		return want(respJSON(out), `{"msg":"u","num":7,"items":[3],"seq":0}`)
+	}},
+	{"unary-metainfo", func(ctx context.Context, c streamCaller) (any, error) {
+		ctx = metainfo.WithValue(ctx, "TRACE_ID", "t-1")
+		out, err := c.unary(ctx, req("meta:TRACE_ID", 0))
+		if err != nil {
+			return nil, err
+		}
+		return want(respJSON(out), `{"msg":"t-1","num":0,"items":[],"seq":0}`)
+	}},
+	{"unary-biz", func(ctx context.Context, c streamCaller) (any, error) {
+		_, err := c.unary(ctx, req("biz", 0))
+		if err == nil {
+			return nil, errors.New("no error, expected a business status error")
+		}
+		return want(errOutcome(err), `{"biz_error":{"code":10001,"message":"requested biz error","extra":{"reason":"asked"}}}`)
 	}},
 	{"bidi-fail", func(ctx context.Context, c streamCaller) (any, error) {
 		out, err := c.bidi(ctx, []*streaming.StreamReq{req("ok", 1), req("fail", 2)})
@@ -470,7 +497,7 @@ func runStreamClient(addr, transportName, mode, only string) (bool, error) {
 	}
 	allOK := true
 	for _, sc := range streamCases {
-		if only != "" && sc.name != only {
+		if only != "" && sc.name != only || grpcOnlyCases[sc.name] && transportName != "grpc" {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -14,6 +14,12 @@
 //   "fail"          -> the server ends the stream with a TApplicationException
 //                      (Kitex: an error returned from the handler)
 //   "sleep:<ms>"    -> the server waits <ms> milliseconds before answering
+// and, for Unary only:
+//   "meta:<KEY>"    -> msg = the transient metainfo value KEY the server got
+//   "biz"           -> a business status error: code 10001, message
+//                      "requested biz error", extra {"reason": "asked"}
+//   "stats"         -> msg = "cancelled=<n>": the streams the server saw
+//                      cancelled by their client
 namespace go interop.streams
 namespace rs streaming
 

@@ -940,7 +940,7 @@ async fn serve_connection<H: Handler>(
         };
         shared.metrics.bytes_in.add(frame.payload.len() as u64);
         let started = Instant::now();
-        let handled = handle_frame(shared, &mut conn.wbuf, peer, frame).await;
+        let handled = handle_frame(shared, &mut conn.wbuf, peer, frame, Via::Connection).await;
         shared.metrics.observe(started.elapsed());
         // The request is gone: give its read buffer back now, not after a
         // reply that may wait on the peer.
@@ -1079,12 +1079,35 @@ struct Route<'p> {
 
 /// Handles one request frame, leaving any reply frame in `wbuf`.
 /// `Err` means the frame holds no usable message: close the connection.
+/// How a call reached [`handle_frame`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// A frame read from a connection: the reply is a frame in the same
+    /// transport.
+    Connection,
+    /// Unary Thrift over gRPC: a bare message with the request metadata as
+    /// a header; the business status goes back beside the reply (in gRPC
+    /// trailers), not inside it.
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
+    Grpc,
+}
+
+/// What a call left beside its reply, for transports that carry it
+/// outside the reply frame (unary Thrift over gRPC).
+#[derive(Debug, Default)]
+#[cfg_attr(not(feature = "grpc"), allow(dead_code))]
+pub(crate) struct Answered {
+    /// The handler's business status error.
+    pub(crate) biz_status: Option<BizStatus>,
+}
+
 async fn handle_frame<H: Handler>(
     shared: &Shared<H>,
     wbuf: &mut BytesMut,
     peer: SocketAddr,
     frame: Frame,
-) -> std::result::Result<(), String> {
+    via: Via,
+) -> std::result::Result<Answered, String> {
     let Frame {
         transport,
         header,
@@ -1099,7 +1122,8 @@ async fn handle_frame<H: Handler>(
         return crate::grpc::kitexpb::serve_frame(
             grpc, wbuf, peer, transport, header, &payload, max,
         )
-        .await;
+        .await
+        .map(|()| Answered::default());
     }
     let protocol = protocol_of(&payload).ok_or_else(|| {
         format!(
@@ -1124,7 +1148,7 @@ async fn handle_frame<H: Handler>(
     let isn = multiplexed.map(str::to_owned).or_else(|| {
         header
             .as_ref()
-            .filter(|_| transport.has_ttheader())
+            .filter(|_| transport.has_ttheader() || via == Via::Grpc)
             .and_then(|h| h.str_value(str_key::IDL_SERVICE_NAME))
             .map(str::to_owned)
     });
@@ -1197,7 +1221,7 @@ async fn handle_frame<H: Handler>(
         Err(ex) => {
             shared.error(&label, "unknown_method");
             reply.exception(wbuf, &ctx, &ex);
-            return Ok(());
+            return Ok(Answered::default());
         }
         Ok(desc) => desc,
     };
@@ -1231,7 +1255,7 @@ async fn handle_frame<H: Handler>(
                 format!("decoding the arguments of `{}`: {err}", ctx.method),
             );
             reply.exception(wbuf, &ctx, &ex);
-            return Ok(());
+            return Ok(Answered::default());
         }
     };
     bump(&shared.counters.calls);
@@ -1250,7 +1274,7 @@ async fn handle_frame<H: Handler>(
         Err(HandlerError {
             biz_status: Some(biz),
             ..
-        }) if transport.has_ttheader() => {
+        }) if transport.has_ttheader() || via == Via::Grpc => {
             shared.error(&label, "biz_status");
             ctx.biz_status = Some(biz);
             reply.empty_result(wbuf, &ctx);
@@ -1264,28 +1288,33 @@ async fn handle_frame<H: Handler>(
             reply.exception(wbuf, &ctx, &ex);
         }
     }
-    Ok(())
+    Ok(Answered {
+        biz_status: ctx.biz_status.take(),
+    })
 }
 
 /// Unary Thrift over gRPC: the call message built from the gRPC request goes
-/// through the same routing, decoding and handler as a Buffered one.
+/// through the same routing, decoding and handler as a Buffered one, with
+/// `header` (the service, the metainfo) read as a TTHeader's.
 #[cfg(feature = "grpc")]
 impl<H: Handler> crate::grpc::thrift::PingPong for Shared<H> {
     fn call_message(
         &self,
         peer: SocketAddr,
+        header: TTHeader,
         message: bytes::Bytes,
-    ) -> std::pin::Pin<Box<dyn Future<Output = std::result::Result<BytesMut, String>> + Send + '_>>
-    {
+    ) -> std::pin::Pin<
+        Box<dyn Future<Output = std::result::Result<(BytesMut, Answered), String>> + Send + '_>,
+    > {
         Box::pin(async move {
             let mut wbuf = BytesMut::new();
             let frame = Frame {
                 transport: Transport::Buffered,
-                header: None,
+                header: Some(header),
                 payload: message,
             };
-            handle_frame(self, &mut wbuf, peer, frame).await?;
-            Ok(wbuf)
+            let answered = handle_frame(self, &mut wbuf, peer, frame, Via::Grpc).await?;
+            Ok((wbuf, answered))
         })
     }
 }

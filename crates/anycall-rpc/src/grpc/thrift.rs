@@ -37,6 +37,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anycall_codec::call::{self, Reply};
+use anycall_codec::frame::TTHeader;
+use anycall_codec::frame::ttheader::str_key;
 use anycall_codec::thrift::{
     MessageHeader, MessageType, Protocol, ProtocolReader, TApplicationException,
     TApplicationExceptionType, write_message_header,
@@ -57,7 +59,7 @@ use super::{Code, DEFAULT_MAX_MESSAGE_SIZE, GrpcClient, MetadataMap, Status, spl
 use crate::biz::BizStatus;
 use crate::error::{Error, Kind};
 use crate::payload::{Idl, Payload};
-use crate::server::{HandlerError, Mode};
+use crate::server::{Answered, HandlerError, Mode};
 use crate::ttstream::{Counters, MESSAGE_QUEUE, MessageCodec, StreamServer};
 
 /// The content type of Thrift over gRPC.
@@ -748,12 +750,14 @@ impl GrpcServerStreaming {
 /// A ping-pong Thrift server, as unary Thrift over gRPC reaches it: a whole
 /// CALL message in, the reply message (or nothing, for oneway) out.
 pub(crate) trait PingPong: Send + Sync {
-    /// Answers one call message; `Err` for a message that cannot be read.
+    /// Answers one call message, `header` holding the service (`isn`) and
+    /// the metainfo; `Err` for a message that cannot be read.
     fn call_message(
         &self,
         peer: SocketAddr,
+        header: TTHeader,
         message: Bytes,
-    ) -> Pin<Box<dyn Future<Output = Result<BytesMut, String>> + Send + '_>>;
+    ) -> Pin<Box<dyn Future<Output = Result<(BytesMut, Answered), String>> + Send + '_>>;
 }
 
 /// What a Thrift server answers `application/grpc+thrift` streams with.
@@ -863,10 +867,20 @@ pub(crate) async fn handle(
         });
         grpc.streaming(svc, req).await
     } else {
+        let service_name = service_name.to_owned();
         let svc = tower::service_fn(move |request: tonic::Request<Streaming<Bytes>>| {
             let thrift = thrift.clone();
             let method = method.clone();
-            async move { run_unary(&*thrift.unary, &method, request, peer, deadline).await }
+            let service = service_name.clone();
+            async move {
+                let call = UnaryCall {
+                    service: &service,
+                    method: &method,
+                    peer,
+                    deadline,
+                };
+                run_unary(&*thrift.unary, call, request).await
+            }
         });
         grpc.streaming(svc, req).await
     };
@@ -888,20 +902,51 @@ fn thrift_http(
 /// rides in `biz-status`/`biz-extra` trailers as Kitex sends it, anything
 /// else is `INTERNAL` with the handler's message.
 fn handler_status(err: &HandlerError) -> Status {
-    if let Some(biz) = err.as_biz_status() {
-        let mut md = MetadataMap::new();
-        if let Ok(v) = biz.code.to_string().parse() {
-            md.insert("biz-status", v);
-        }
-        if !biz.extra.is_empty()
-            && let Ok(text) = serde_json::to_string(&biz.extra)
-            && let Ok(v) = text.parse()
-        {
-            md.insert("biz-extra", v);
-        }
-        return Status::with_metadata(Code::Internal, biz.message.clone(), md);
+    match err.as_biz_status() {
+        Some(biz) => biz_status(biz),
+        None => Status::new(Code::Internal, err.message().to_owned()),
     }
-    Status::new(Code::Internal, err.message().to_owned())
+}
+
+/// A business status as Kitex's gRPC server sends it: `INTERNAL`, the
+/// message in `grpc-message`, the code in `biz-status`, the extra map as
+/// JSON in `biz-extra`.
+fn biz_status(biz: &BizStatus) -> Status {
+    let mut md = MetadataMap::new();
+    if let Ok(v) = biz.code.to_string().parse() {
+        md.insert("biz-status", v);
+    }
+    if !biz.extra.is_empty()
+        && let Ok(text) = serde_json::to_string(&biz.extra)
+        && let Ok(v) = text.parse()
+    {
+        md.insert("biz-extra", v);
+    }
+    Status::with_metadata(Code::Internal, biz.message.clone(), md)
+}
+
+/// The request header a unary call goes through the Thrift server with:
+/// `isn` = the path's service, and the metainfo of the metadata as Kitex's
+/// server reads it (`rpc-transit-<k>` → transient `K`, `rpc-persist-<k>` →
+/// persistent `K`, the key CGI-style: upper case, `-` → `_`).
+fn unary_header(service: &str, metadata: &MetadataMap) -> TTHeader {
+    let mut header = TTHeader::new(1);
+    header.insert_str(str_key::IDL_SERVICE_NAME.to_owned(), service.to_owned());
+    for (name, value) in metadata.as_ref() {
+        let Ok(value) = value.to_str() else { continue };
+        let name = name.as_str();
+        let prefixed = [
+            ("rpc-transit-", "RPC_TRANSIT_"),
+            ("rpc-persist-", "RPC_PERSIST_"),
+        ];
+        for (http, ttheader) in prefixed {
+            if let Some(key) = name.strip_prefix(http).filter(|k| !k.is_empty()) {
+                let key = key.to_ascii_uppercase().replace('-', "_");
+                header.insert_str(format!("{ttheader}{key}"), value.to_owned());
+            }
+        }
+    }
+    header
 }
 
 fn run_stream(
@@ -972,14 +1017,27 @@ fn run_stream(
     Ok(tonic::Response::new(replies))
 }
 
-async fn run_unary(
-    unary: &dyn PingPong,
-    method: &str,
-    request: tonic::Request<Streaming<Bytes>>,
+/// What a unary Thrift-over-gRPC call is, beside its message.
+struct UnaryCall<'a> {
+    service: &'a str,
+    method: &'a str,
     peer: SocketAddr,
     deadline: Option<Instant>,
+}
+
+async fn run_unary(
+    unary: &dyn PingPong,
+    call: UnaryCall<'_>,
+    request: tonic::Request<Streaming<Bytes>>,
 ) -> Result<tonic::Response<ByteStream>, Status> {
-    let (_, _, mut incoming) = request.into_parts();
+    let UnaryCall {
+        service,
+        method,
+        peer,
+        deadline,
+    } = call;
+    let (metadata, _, mut incoming) = request.into_parts();
+    let header = unary_header(service, &metadata);
     let args = incoming.next().await.ok_or_else(|| {
         Status::invalid_argument(format!("`{method}` takes one request message"))
     })??;
@@ -996,14 +1054,17 @@ async fn run_unary(
     )
     .map_err(|e| Status::invalid_argument(e.to_string()))?;
     call.extend_from_slice(&args);
-    let answer = unary.call_message(peer, call.freeze());
-    let reply = match deadline {
+    let answer = unary.call_message(peer, header, call.freeze());
+    let (reply, answered) = match deadline {
         Some(at) => tokio::time::timeout_at(at, answer)
             .await
             .map_err(|_| Status::deadline_exceeded("deadline exceeded"))?,
         None => answer.await,
     }
     .map_err(Status::invalid_argument)?;
+    if let Some(biz) = answered.biz_status {
+        return Err(biz_status(&biz));
+    }
     if reply.is_empty() {
         return Err(Status::unimplemented(format!(
             "`{method}` is oneway: Thrift over gRPC carries two-way calls only"

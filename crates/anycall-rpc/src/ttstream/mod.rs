@@ -49,6 +49,7 @@ use crate::server::Mode;
 pub use client::{
     BidiStreaming, ClientStreaming, RawStream, ServerStreaming, StreamClient, StreamClientBuilder,
 };
+#[cfg(feature = "grpc")]
 pub(crate) use server::Counters;
 pub use server::{
     Replies, Requests, StreamCall, StreamFuture, StreamHandler, StreamServer, StreamServerBuilder,

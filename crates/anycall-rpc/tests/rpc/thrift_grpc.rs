@@ -131,6 +131,30 @@ async fn client_script(addr: &str) {
     assert!(err.to_string().contains(FAILURE), "{err}");
     let err = c.unary("Unary", j(r#"{"msg":"fail"}"#)).await.unwrap_err();
     assert!(err.to_string().contains(FAILURE), "{err}");
+    // unary metainfo, in Kitex's gRPC spelling, reaches the handler
+    let with_meta = ThriftGrpcClient::builder(addr)
+        .idl(streaming_pool())
+        .metadata("rpc-transit-trace-id", "t-1")
+        .unwrap()
+        .build()
+        .unwrap();
+    let Reply::Success(p) = with_meta
+        .unary("Unary", j(r#"{"msg":"meta:TRACE_ID"}"#))
+        .await
+        .unwrap()
+    else {
+        panic!("metainfo echo")
+    };
+    assert_eq!(parse(p)["msg"], "t-1");
+    // a business status comes back in `biz-status` trailers
+    let err = c.unary("Unary", j(r#"{"msg":"biz"}"#)).await.unwrap_err();
+    let biz = err.biz_status().expect("a business status");
+    assert_eq!(
+        (biz.code, biz.message.as_str()),
+        (10001, "requested biz error"),
+        "{err}"
+    );
+    assert_eq!(biz.extra.get("reason").map(String::as_str), Some("asked"));
     // a ping-pong method is refused as a stream, a stream as unary
     assert!(c.bidi("Unary").await.unwrap_err().is_config());
     assert!(c.unary("Echo", j("{}")).await.unwrap_err().is_config());
@@ -396,7 +420,8 @@ async fn kitex_clients_against_anycall_server() {
             &format!("kitex {mode} client -> anycall server over grpc"),
         )
         .await;
-        assert_eq!(lines.len(), 12, "{mode}: every case ran");
+        // Over gRPC the script adds unary metainfo and business status.
+        assert_eq!(lines.len(), 14, "{mode}: every case ran");
         // The script's timeout and cancel cases reset their streams.
         seen += 2;
         wait_for_cancelled(&addr, seen..=seen).await;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anycall_idl::Pool;
 use anycall_rpc::ttstream::{Replies, Requests, StreamCall, StreamClient, StreamServer};
 use anycall_rpc::{
-    Context, Handler, HandlerError, Mode, Payload, Reply, Server, ServerHandle, Value,
+    BizStatus, Context, Handler, HandlerError, Mode, Payload, Reply, Server, ServerHandle, Value,
 };
 use serde_json::{Value as Json, json};
 
@@ -101,7 +101,7 @@ struct Unary(StreamServer);
 impl Handler for Unary {
     async fn call(
         &self,
-        _ctx: &mut Context,
+        ctx: &mut Context,
         _method: &str,
         payload: Payload,
     ) -> Result<Reply<Payload>, HandlerError> {
@@ -113,6 +113,16 @@ impl Handler for Unary {
             return Ok(Reply::Success(Payload::Json(
                 json!({"msg": format!("cancelled={n}")}).to_string(),
             )));
+        }
+        let msg = req["msg"].as_str().unwrap_or("");
+        if let Some(key) = msg.strip_prefix("meta:") {
+            let value = ctx.metainfo().transient.get(key).cloned();
+            let out = json!({"msg": value.unwrap_or_default(), "num": 0, "items": [], "seq": 0});
+            return Ok(Reply::Success(Payload::Json(out.to_string())));
+        }
+        if msg == "biz" {
+            let biz = BizStatus::new(10001, "requested biz error").with_extra("reason", "asked");
+            return Err(HandlerError::biz_status(biz));
         }
         outcome(req).await?;
         Ok(Reply::Success(reply(req, 0)))
