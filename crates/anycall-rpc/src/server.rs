@@ -1303,9 +1303,7 @@ impl<H: Handler> crate::grpc::thrift::PingPong for Shared<H> {
         peer: SocketAddr,
         header: TTHeader,
         message: bytes::Bytes,
-    ) -> std::pin::Pin<
-        Box<dyn Future<Output = std::result::Result<(BytesMut, Answered), String>> + Send + '_>,
-    > {
+    ) -> crate::grpc::thrift::UnaryFuture<'_> {
         Box::pin(async move {
             let mut wbuf = BytesMut::new();
             let frame = Frame {

@@ -752,13 +752,13 @@ impl GrpcServerStreaming {
 pub(crate) trait PingPong: Send + Sync {
     /// Answers one call message, `header` holding the service (`isn`) and
     /// the metainfo; `Err` for a message that cannot be read.
-    fn call_message(
-        &self,
-        peer: SocketAddr,
-        header: TTHeader,
-        message: Bytes,
-    ) -> Pin<Box<dyn Future<Output = Result<(BytesMut, Answered), String>> + Send + '_>>;
+    fn call_message(&self, peer: SocketAddr, header: TTHeader, message: Bytes) -> UnaryFuture<'_>;
 }
+
+/// What [`PingPong::call_message`] returns: the reply message and what the
+/// call left beside it.
+pub(crate) type UnaryFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<(BytesMut, Answered), String>> + Send + 'a>>;
 
 /// What a Thrift server answers `application/grpc+thrift` streams with.
 pub(crate) struct ThriftH2 {

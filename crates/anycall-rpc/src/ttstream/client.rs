@@ -14,7 +14,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::inbox::{Budget, Inbox, InboxTx, Refused};
@@ -197,15 +197,21 @@ impl StreamClientBuilder {
             budget: Budget::new(self.max_stream_buffer),
             caller: self.caller.clone(),
         });
-        tokio::spawn(read_loop(r, conn.clone()));
+        let (owner, dropped) = oneshot::channel();
+        tokio::spawn(read_loop(r, conn.clone(), dropped));
         Ok(StreamClient {
             conn,
+            owner: Arc::new(owner),
             cfg: Arc::new(self),
         })
     }
 }
 
-async fn read_loop(mut sock: OwnedReadHalf, conn: Arc<ConnShared>) {
+async fn read_loop(
+    mut sock: OwnedReadHalf,
+    conn: Arc<ConnShared>,
+    mut dropped: oneshot::Receiver<()>,
+) {
     let mut dec = StreamDecoder::new().with_limits(conn.limits.frame_limits());
     let mut buf = BytesMut::with_capacity(16 * 1024);
     let why = 'conn: loop {
@@ -245,7 +251,11 @@ async fn read_loop(mut sock: OwnedReadHalf, conn: Arc<ConnShared>) {
                 Err(err) => break 'conn format!("bad frame from the server: {err}"),
             }
         }
-        match sock.read_buf(&mut buf).await {
+        let read = tokio::select! {
+            read = sock.read_buf(&mut buf) => read,
+            _ = &mut dropped => break "the client was dropped".to_owned(),
+        };
+        match read {
             Ok(0) => break "the server closed the connection".to_owned(),
             Ok(_) => {}
             Err(err) => break format!("reading from the server failed: {err}"),
@@ -301,8 +311,14 @@ async fn overflow(conn: &ConnShared, slot: &Slot, id: i32) {
 #[derive(Debug, Clone)]
 pub struct StreamClient {
     conn: Arc<ConnShared>,
+    /// Held by the client's clones and its streams: when the last goes,
+    /// the connection's reader stops and the connection closes.
+    owner: Owner,
     cfg: Arc<StreamClientBuilder>,
 }
+
+/// Keeps a connection open while held; see [`StreamClient`].
+type Owner = Arc<oneshot::Sender<()>>;
 
 impl StreamClient {
     /// A builder for a connection to `addr` (`host:port`).
@@ -365,6 +381,7 @@ impl StreamClient {
             id,
             method,
             conn: self.conn.clone(),
+            _owner: self.owner.clone(),
             rx,
             deadline: self.cfg.stream_timeout.map(|t| (Instant::now() + t, t)),
             caller: self.cfg.caller.clone(),
@@ -449,6 +466,7 @@ pub struct RawStream {
     id: i32,
     method: Arc<str>,
     conn: Arc<ConnShared>,
+    _owner: Owner,
     rx: Inbox<Inbound>,
     deadline: Option<(Instant, Duration)>,
     caller: String,

@@ -514,6 +514,52 @@ async fn graceful_shutdown_ends_open_streams_with_a_trailer() {
     stop.await.unwrap();
 }
 
+/// Meta frames from the server travel beside the messages: their keys
+/// show on the stream, the messages and the end are unchanged.
+#[tokio::test]
+async fn meta_frames_reach_the_client_stream() {
+    use anycall_codec::frame::{FrameType, StreamDecoder, StreamEncoder, StreamFrame};
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut dec = StreamDecoder::new();
+        let mut buf = bytes::BytesMut::new();
+        let header = loop {
+            if let Some(frame) = dec.decode(&mut buf).unwrap() {
+                break frame;
+            }
+            assert!(sock.read_buf(&mut buf).await.unwrap() > 0, "a header frame");
+        };
+        assert_eq!(header.frame_type, FrameType::Header);
+        let (id, method) = (header.stream_id, header.method.clone());
+        let enc = StreamEncoder::new();
+        let mut out = bytes::BytesMut::new();
+        for frame in [
+            StreamFrame::new(FrameType::Header, id, &*method),
+            StreamFrame::new(FrameType::Meta, id, &*method).with_str("region", "eu"),
+            StreamFrame::data(id, &*method, bytes::Bytes::from_static(&[0])),
+            StreamFrame::new(FrameType::Meta, id, &*method).with_str("load", "low"),
+            StreamFrame::new(FrameType::Trailer, id, &*method),
+        ] {
+            enc.encode(&frame, &mut out).unwrap();
+        }
+        sock.write_all(&out).await.unwrap();
+        // Reads until the client closes the connection, which dropping the
+        // last handle does.
+        let _ = sock.read_buf(&mut buf).await;
+    });
+    let c = StreamClient::builder(&addr).connect().await.unwrap();
+    let mut s = c.open(None, "Count", Default::default()).await.unwrap();
+    assert_eq!(s.recv().await.unwrap().as_deref(), Some(&[0u8][..]));
+    assert_eq!(s.meta().get("region").map(String::as_str), Some("eu"));
+    assert_eq!(s.recv().await.unwrap(), None, "the trailer ends the stream");
+    assert_eq!(s.meta().get("load").map(String::as_str), Some("low"));
+    drop((s, c));
+    server.await.unwrap();
+}
+
 /// A client that leaves one stream unread: that stream is reset once its
 /// buffer is full, while another stream on the same connection goes on.
 #[tokio::test]
