@@ -565,6 +565,9 @@ impl ServerBuilder {
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let counters = Arc::new(Counters::default());
         let registry = self.registry.unwrap_or_default();
+        if let Some(streams) = &self.streams {
+            registry.register(streams.metrics());
+        }
         let shared = Arc::new(Shared {
             handler,
             mode: self.mode,

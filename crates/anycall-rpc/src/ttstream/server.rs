@@ -240,6 +240,44 @@ pub(crate) struct Counters {
     refused: AtomicU64,
 }
 
+/// [`StreamServer::metrics`].
+pub(crate) struct StreamMetrics(Arc<Counters>);
+
+impl crate::metrics::Metric for StreamMetrics {
+    fn render(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let s = self.0.snapshot();
+        let mut family = |name: &str, help: &str, samples: &[(&str, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            for (labels, n) in samples {
+                let _ = writeln!(out, "{name}{labels} {n}");
+            }
+        };
+        family(
+            "anycall_server_streams_opened_total",
+            "Streams handed to the stream handler.",
+            &[("", s.opened)],
+        );
+        family(
+            "anycall_server_streams_ended_total",
+            "Streams ended, by reason.",
+            &[
+                ("{reason=\"completed\"}", s.completed),
+                ("{reason=\"failed\"}", s.failed),
+                ("{reason=\"reset_by_client\"}", s.reset_by_client),
+                ("{reason=\"timed_out\"}", s.timed_out),
+                ("{reason=\"overflowed\"}", s.overflowed),
+            ],
+        );
+        family(
+            "anycall_server_streams_refused_total",
+            "Streams refused at their first frame.",
+            &[("", s.refused)],
+        );
+    }
+}
+
 fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
 }
@@ -392,6 +430,16 @@ impl StreamServer {
     /// What the server has done since it started.
     pub fn stats(&self) -> StreamStats {
         self.inner.counters.snapshot()
+    }
+
+    /// The stream counters as Prometheus metrics, registered by the
+    /// [`Server`](crate::Server) it is given to:
+    /// `anycall_server_streams_opened_total`,
+    /// `anycall_server_streams_ended_total{reason}` (`completed`, `failed`,
+    /// `reset_by_client`, `timed_out`, `overflowed`) and
+    /// `anycall_server_streams_refused_total`.
+    pub(crate) fn metrics(&self) -> StreamMetrics {
+        StreamMetrics(self.inner.counters.clone())
     }
 
     /// Serves one detected connection (`rbuf`: the bytes read so far) until

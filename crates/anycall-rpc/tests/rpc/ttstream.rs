@@ -644,6 +644,11 @@ async fn a_handler_that_does_not_read_is_reset() {
     assert_eq!(ex.kind().0, 12011, "{ex}");
     assert!(ex.message().contains("stream buffer limit"), "{ex}");
     assert_eq!(streams.stats().overflowed, 1);
+    let metrics = server.registry().render();
+    assert!(
+        metrics.contains("anycall_server_streams_ended_total{reason=\"overflowed\"} 1\n"),
+        "{metrics}"
+    );
     assert_eq!(
         bidi_all(&c, &[r#"{"msg":"after"}"#]).await.unwrap().len(),
         1,
