@@ -323,7 +323,7 @@ pub(crate) struct Distinct {
 }
 
 /// Elements compared one by one before hashing starts.
-const DISTINCT_SCAN: usize = 16;
+pub(crate) const DISTINCT_SCAN: usize = 16;
 
 impl Distinct {
     #[inline]

@@ -3,7 +3,7 @@
 //! ([`StructDescriptor::cached`]), so that a message pays no descriptor
 //! lookups per field beyond finding the field.
 
-use anycall_idl::{StructDescriptor, StructId, TypeId, TypeKind};
+use anycall_idl::{StructDescriptor, StructId, TypeDescriptor, TypeId, TypeKind};
 use compact_str::CompactString;
 
 use crate::thrift::TType;
@@ -24,8 +24,31 @@ pub(crate) enum Shape {
     Enum,
     /// A struct, union or exception ([`FieldPlan::nested`]).
     Struct,
-    /// Containers: read and written through their descriptor.
-    Nested,
+    /// Containers ([`FieldPlan::elem`], [`FieldPlan::value`]).
+    List,
+    Set,
+    Map,
+}
+
+/// A container's element type, or a map's key or value type: its shape
+/// and wire type, and the type itself for anything else.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ElemPlan {
+    pub(crate) shape: Shape,
+    pub(crate) ttype: TType,
+    pub(crate) ty: TypeId,
+}
+
+impl ElemPlan {
+    #[inline]
+    pub(crate) fn of(ty: TypeDescriptor<'_>) -> Self {
+        let kind = ty.kind();
+        Self {
+            shape: shape_of(kind),
+            ttype: TType::of_kind(kind),
+            ty: ty.id(),
+        }
+    }
 }
 
 /// One field, in declaration order.
@@ -42,6 +65,10 @@ pub(crate) struct FieldPlan {
     pub(crate) ty: TypeId,
     /// The struct of a [`Shape::Struct`] field.
     pub(crate) nested: Option<StructId>,
+    /// The element type of a list or set, the key type of a map.
+    pub(crate) elem: Option<ElemPlan>,
+    /// The value type of a map.
+    pub(crate) value: Option<ElemPlan>,
 }
 
 /// A struct's fields as the `Value` codec needs them.
@@ -74,6 +101,16 @@ impl Plan {
                         TypeKind::Struct(s) => Some(s.id()),
                         _ => None,
                     },
+                    elem: match kind {
+                        TypeKind::List(e) | TypeKind::Set(e) | TypeKind::Map(e, _) => {
+                            Some(ElemPlan::of(e))
+                        }
+                        _ => None,
+                    },
+                    value: match kind {
+                        TypeKind::Map(_, v) => Some(ElemPlan::of(v)),
+                        _ => None,
+                    },
                 }
             })
             .collect();
@@ -89,7 +126,7 @@ impl Plan {
     }
 }
 
-fn shape_of(kind: TypeKind<'_>) -> Shape {
+pub(crate) fn shape_of(kind: TypeKind<'_>) -> Shape {
     match kind {
         TypeKind::Bool => Shape::Bool,
         TypeKind::Byte => Shape::Byte,
@@ -102,7 +139,9 @@ fn shape_of(kind: TypeKind<'_>) -> Shape {
         TypeKind::Uuid => Shape::Uuid,
         TypeKind::Enum(_) => Shape::Enum,
         TypeKind::Struct(_) => Shape::Struct,
-        TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) => Shape::Nested,
+        TypeKind::List(_) => Shape::List,
+        TypeKind::Set(_) => Shape::Set,
+        TypeKind::Map(..) => Shape::Map,
     }
 }
 

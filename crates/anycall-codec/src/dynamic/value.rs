@@ -8,9 +8,9 @@
 
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
-use super::plan::{FieldPlan, Plan, Shape, with_plan};
+use super::plan::{ElemPlan, FieldPlan, Plan, Shape, with_plan};
 use super::{
-    Distinct, Order, Seen, check_required, check_union, mismatch, missing, repeated,
+    DISTINCT_SCAN, Distinct, Order, Seen, check_required, check_union, mismatch, missing, repeated,
     skipped_mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int,
     write_int_of, write_zero,
 };
@@ -106,55 +106,44 @@ fn write_kind<W: Writer>(
         },
         (TypeKind::List(e), Value::List(items) | Value::Set(items)) => {
             guard(depth, opts)?;
-            w.write_list_begin(ttype_of(e), items.len())?;
+            let e = Elem::of(e);
+            w.write_list_begin(e.plan.ttype, items.len())?;
             write_items(w, e, items, opts, depth)?;
         }
         (TypeKind::Set(e), Value::List(items) | Value::Set(items)) => {
             guard(depth, opts)?;
-            w.write_set_begin(ttype_of(e), items.len())?;
-            if opts.strict {
-                let mut distinct = Distinct::new(true);
-                for (i, item) in items.iter().enumerate() {
-                    let start = w.buf().len();
-                    write_typed(w, e, item, opts, depth + 1)
-                        .map_err(|err| err.at(PathSegment::Index(i)))?;
-                    if distinct.repeats(w.buf(), start) {
-                        return Err(repeated(ty, "element").at(PathSegment::Index(i)));
-                    }
-                }
-            } else {
-                write_items(w, e, items, opts, depth)?;
-            }
+            let e = Elem::of(e);
+            w.write_set_begin(e.plan.ttype, items.len())?;
+            write_set_items(w, ty, e, items, opts, depth)?;
         }
         (TypeKind::Map(k, v), Value::Map(pairs)) => {
             guard(depth, opts)?;
-            let (kk, vk) = (k.kind(), v.kind());
-            w.write_map_begin(ttype_of_kind(kk), ttype_of_kind(vk), pairs.len())?;
-            let mut distinct = Distinct::new(opts.strict);
-            for (pk, pv) in pairs {
-                let key = || PathSegment::Key(key_text(pk));
-                let start = w.buf().len();
-                write_elem(w, k, kk, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
-                if distinct.repeats(w.buf(), start) {
-                    return Err(repeated(ty, "key").at(key()));
-                }
-                write_elem(w, v, vk, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
-            }
+            let (k, v) = (Elem::of(k), Elem::of(v));
+            w.write_map_begin(k.plan.ttype, v.plan.ttype, pairs.len())?;
+            write_pairs(w, ty, k, v, pairs, opts, depth)?;
         }
         (TypeKind::Map(k, v), Value::Struct(s)) => {
             // An object with string keys, as JSON gives maps.
             guard(depth, opts)?;
-            let vk = v.kind();
-            w.write_map_begin(ttype_of(k), ttype_of_kind(vk), s.len())?;
-            let mut distinct = Distinct::new(opts.strict);
-            for (name, pv) in s.iter() {
+            let v = Elem::of(v);
+            w.write_map_begin(ttype_of(k), v.plan.ttype, s.len())?;
+            let check = opts.strict && s.len() > 1;
+            // Keys written as their text compare as text.
+            let direct =
+                s.len() <= DISTINCT_SCAN && matches!(k.kind(), TypeKind::String | TypeKind::Binary);
+            let mut distinct = (check && !direct).then(|| Distinct::new(true));
+            for (i, (name, pv)) in s.iter().enumerate() {
                 let key = || PathSegment::Key(format!("{name:?}"));
                 let start = w.buf().len();
                 write_key_str(w, k, name, false).map_err(|e| e.at(key()))?;
-                if distinct.repeats(w.buf(), start) {
+                let again = match &mut distinct {
+                    None => check && s.iter().take(i).any(|(earlier, _)| earlier == name),
+                    Some(d) => d.repeats(w.buf(), start),
+                };
+                if again {
                     return Err(repeated(ty, "key").at(key()));
                 }
-                write_elem(w, v, vk, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+                write_elem(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
             }
         }
         (TypeKind::Struct(s), Value::Struct(fields)) => {
@@ -165,53 +154,175 @@ fn write_kind<W: Writer>(
     Ok(())
 }
 
+/// A container's element type (or a map's key or value type) at hand.
+#[derive(Clone, Copy)]
+struct Elem<'a> {
+    ty: TypeDescriptor<'a>,
+    plan: ElemPlan,
+}
+
+impl<'a> Elem<'a> {
+    #[inline]
+    fn of(ty: TypeDescriptor<'a>) -> Self {
+        Self {
+            ty,
+            plan: ElemPlan::of(ty),
+        }
+    }
+
+    /// The element type a field's plan resolved.
+    #[inline]
+    fn planned(pool: &'a anycall_idl::Pool, plan: ElemPlan) -> Self {
+        Self {
+            ty: pool.type_by_id(plan.ty),
+            plan,
+        }
+    }
+}
+
+/// Elements of type `e`, after the header of a container at `depth`; a
+/// list of structs finds the struct's plan once.
 fn write_items<W: Writer>(
     w: &mut W,
-    e: TypeDescriptor<'_>,
+    e: Elem<'_>,
     items: &[Value],
     opts: &Options,
     depth: usize,
 ) -> Result<()> {
-    // Elements of the exact variant are written without the general match.
-    let kind = e.kind();
-    for (i, item) in items.iter().enumerate() {
-        match (kind, item) {
-            (TypeKind::I32, Value::I32(n)) => w.write_i32(*n),
-            (TypeKind::I64, Value::I64(n)) => w.write_i64(*n),
-            (TypeKind::String, Value::String(s)) => w.write_string(s)?,
-            (TypeKind::Struct(s), Value::Struct(fields)) => {
-                write_struct_at(w, s, fields, opts, depth + 1, false)
-                    .map_err(|err| err.at(PathSegment::Index(i)))?;
+    if e.plan.shape == Shape::Struct
+        && let TypeKind::Struct(s) = e.ty.kind()
+    {
+        return with_plan(s, |plan| {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::Struct(fields) => guard(depth + 1, opts)
+                        .and_then(|()| write_planned(w, s, plan, fields, opts, depth + 1, false)),
+                    _ => write_kind(w, e.ty, e.ty.kind(), item, opts, depth + 1),
+                }
+                .map_err(|err| err.at(PathSegment::Index(i)))?;
             }
-            _ => write_kind(w, e, kind, item, opts, depth + 1)
-                .map_err(|err| err.at(PathSegment::Index(i)))?,
+            Ok(())
+        });
+    }
+    for (i, item) in items.iter().enumerate() {
+        write_elem(w, e, item, opts, depth + 1).map_err(|err| err.at(PathSegment::Index(i)))?;
+    }
+    Ok(())
+}
+
+/// The elements of a set of type `ty` at `depth`, after its header:
+/// strict, a repeated element is an error.
+fn write_set_items<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    e: Elem<'_>,
+    items: &[Value],
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    if !opts.strict || items.len() < 2 {
+        return write_items(w, e, items, opts, depth);
+    }
+    let direct = items.len() <= DISTINCT_SCAN && by_value(e.plan.shape);
+    let mut distinct = (!direct).then(|| Distinct::new(true));
+    for (i, item) in items.iter().enumerate() {
+        let start = w.buf().len();
+        write_elem(w, e, item, opts, depth + 1).map_err(|err| err.at(PathSegment::Index(i)))?;
+        let again = match &mut distinct {
+            None => items[..i].iter().any(|earlier| same_key(earlier, item)),
+            Some(d) => d.repeats(w.buf(), start),
+        };
+        if again {
+            return Err(repeated(ty, "element").at(PathSegment::Index(i)));
         }
     }
     Ok(())
 }
 
-/// [`write_kind`], with the commonest exact variants (map keys and values)
+/// The entries of a map of type `ty` at `depth`, after its header:
+/// strict, a repeated key is an error.
+fn write_pairs<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    k: Elem<'_>,
+    v: Elem<'_>,
+    pairs: &[(Value, Value)],
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    let check = opts.strict && pairs.len() > 1;
+    let direct = pairs.len() <= DISTINCT_SCAN && by_value(k.plan.shape);
+    let mut distinct = (check && !direct).then(|| Distinct::new(true));
+    for (i, (pk, pv)) in pairs.iter().enumerate() {
+        let key = || PathSegment::Key(key_text(pk));
+        let start = w.buf().len();
+        write_elem(w, k, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
+        let again = match &mut distinct {
+            None => check && pairs[..i].iter().any(|(earlier, _)| same_key(earlier, pk)),
+            Some(d) => d.repeats(w.buf(), start),
+        };
+        if again {
+            return Err(repeated(ty, "key").at(key()));
+        }
+        write_elem(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+    }
+    Ok(())
+}
+
+/// [`write_kind`] for an element, with the exact variants of scalars
 /// written without its general match.
 #[inline(always)]
 fn write_elem<W: Writer>(
     w: &mut W,
-    ty: TypeDescriptor<'_>,
-    kind: TypeKind<'_>,
+    e: Elem<'_>,
     value: &Value,
     opts: &Options,
     depth: usize,
 ) -> Result<()> {
-    match (kind, value) {
-        (TypeKind::String, Value::String(s)) => w.write_string(s),
-        (TypeKind::I64, Value::I64(n)) => {
-            w.write_i64(*n);
-            Ok(())
-        }
-        (TypeKind::I32, Value::I32(n)) => {
-            w.write_i32(*n);
-            Ok(())
-        }
-        _ => write_kind(w, ty, kind, value, opts, depth),
+    match (e.plan.shape, value) {
+        (Shape::String, Value::String(s)) => return w.write_string(s),
+        (Shape::Binary, Value::Binary(b)) => return w.write_binary(b),
+        (Shape::I64, Value::I64(n)) => w.write_i64(*n),
+        (Shape::I32 | Shape::Enum, Value::I32(n)) => w.write_i32(*n),
+        (Shape::Double, Value::Double(d)) => w.write_double(*d),
+        (Shape::Bool, Value::Bool(b)) => w.write_bool(*b),
+        (Shape::I16, Value::I16(n)) => w.write_i16(*n),
+        (Shape::Byte, Value::I8(n)) => w.write_i8(*n),
+        _ => return write_kind(w, e.ty, e.ty.kind(), value, opts, depth),
+    }
+    Ok(())
+}
+
+/// Key (or set element) types whose written values repeat exactly when
+/// the values are equal: strings and binaries by their bytes (either
+/// variant, as both write the bytes), integers by value (any width, as
+/// each is written range-checked at the type's width). Small maps and
+/// sets of these compare their values instead of the bytes written.
+#[inline]
+fn by_value(shape: Shape) -> bool {
+    matches!(
+        shape,
+        Shape::String | Shape::Binary | Shape::Byte | Shape::I16 | Shape::I32 | Shape::I64
+    )
+}
+
+/// Whether two keys, both already written as one [`by_value`] type, wrote
+/// the same bytes.
+#[inline]
+fn same_key(a: &Value, b: &Value) -> bool {
+    match (text_bytes(a), text_bytes(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.as_i64().is_some() && a.as_i64() == b.as_i64(),
+    }
+}
+
+/// The bytes a string or binary value writes.
+#[inline]
+fn text_bytes(v: &Value) -> Option<&[u8]> {
+    match v {
+        Value::String(s) => Some(s.as_bytes()),
+        Value::Binary(b) => Some(b),
+        _ => None,
     }
 }
 
@@ -406,6 +517,35 @@ fn write_field<W: Writer>(
             let s = f.nested.map(|id| desc.pool().struct_by_id(id));
             if let Some(s) = s {
                 write_struct_at(w, s, fields, opts, depth + 1, false)?;
+            }
+        }
+        (Shape::List, Value::List(items) | Value::Set(items)) if f.elem.is_some() => {
+            w.write_field_begin(f.ttype, f.id)?;
+            guard(depth + 1, opts)?;
+            if let Some(e) = f.elem {
+                let e = Elem::planned(desc.pool(), e);
+                w.write_list_begin(e.plan.ttype, items.len())?;
+                write_items(w, e, items, opts, depth + 1)?;
+            }
+        }
+        (Shape::Set, Value::List(items) | Value::Set(items)) if f.elem.is_some() => {
+            w.write_field_begin(f.ttype, f.id)?;
+            guard(depth + 1, opts)?;
+            if let Some(e) = f.elem {
+                let pool = desc.pool();
+                let e = Elem::planned(pool, e);
+                w.write_set_begin(e.plan.ttype, items.len())?;
+                write_set_items(w, pool.type_by_id(f.ty), e, items, opts, depth + 1)?;
+            }
+        }
+        (Shape::Map, Value::Map(pairs)) if f.elem.is_some() && f.value.is_some() => {
+            w.write_field_begin(f.ttype, f.id)?;
+            guard(depth + 1, opts)?;
+            if let (Some(k), Some(v)) = (f.elem, f.value) {
+                let pool = desc.pool();
+                let (k, v) = (Elem::planned(pool, k), Elem::planned(pool, v));
+                w.write_map_begin(k.plan.ttype, v.plan.ttype, pairs.len())?;
+                write_pairs(w, pool.type_by_id(f.ty), k, v, pairs, opts, depth + 1)?;
             }
         }
         _ => {
@@ -741,7 +881,7 @@ fn read_field_value<'a, R: Reader<'a>>(
         Shape::Double => Value::Double(r.read_double()?),
         Shape::I16 => Value::I16(r.read_i16()?),
         Shape::Byte => Value::I8(r.read_i8()?),
-        Shape::Binary | Shape::Uuid | Shape::Struct | Shape::Nested => {
+        Shape::Binary | Shape::Uuid | Shape::Struct | Shape::List | Shape::Set | Shape::Map => {
             read_kind(r, desc.pool().type_by_id(f.ty).kind(), opts, b)?
         }
     })

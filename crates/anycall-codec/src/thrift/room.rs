@@ -4,7 +4,7 @@
 //! [`CompactWriter`](super::CompactWriter) encode.
 //!
 //! The buffer is grown in steps (zero-filled room past the bytes written,
-//! a kilobyte at a time), and each value is
+//! as much again as is written so far, from 256 bytes to 64 KiB), and each value is
 //! then copied into that room: one length check and a copy of a few bytes,
 //! with no call into the buffer per value. Dropping the writer cuts the
 //! buffer back to the bytes written, so the buffer never shows the room:
@@ -29,19 +29,27 @@ use super::util::{container_len_i32, string_len_i32};
 use super::writer::{Mark, MarkKind, Writer};
 
 /// The least the room grows by.
-const ROOM_STEP: usize = 1024;
+const ROOM_STEP: usize = 256;
+/// The most the room grows by (unless one value needs more).
+const ROOM_STEP_MAX: usize = 64 * 1024;
 
 /// The cursor: `buf[..pos]` is the output, `buf[pos..]` is room.
 #[derive(Debug)]
 pub(crate) struct Room<'b> {
     buf: &'b mut BytesMut,
+    /// Where this writer's output starts.
+    start: usize,
     pos: usize,
 }
 
 impl<'b> Room<'b> {
     fn new(buf: &'b mut BytesMut) -> Self {
         let pos = buf.len();
-        Self { buf, pos }
+        Self {
+            buf,
+            start: pos,
+            pos,
+        }
     }
 
     /// Makes sure `n` bytes of room follow the output.
@@ -52,22 +60,24 @@ impl<'b> Room<'b> {
         }
     }
 
-    /// Grows the room by a step of [`ROOM_STEP`] (or `n`), so that no more
-    /// is zero-filled than is about to be written.
+    /// Grows the room by at least `n` bytes: by as much as has been
+    /// written so far, from [`ROOM_STEP`] up to [`ROOM_STEP_MAX`], so that
+    /// a small message zero-fills little and a large one grows few times.
     #[cold]
     #[inline(never)]
     fn grow(&mut self, n: usize) {
-        let want = self.pos + n.max(ROOM_STEP);
-        self.buf.resize(want, 0);
+        let step = (self.pos - self.start).clamp(ROOM_STEP, ROOM_STEP_MAX);
+        self.buf.resize(self.pos + n.max(step), 0);
     }
 
     /// Appends a few bytes known at compile time.
     #[inline(always)]
     fn put<const N: usize>(&mut self, bytes: [u8; N]) {
         self.reserve(N);
-        let end = self.pos + N;
-        self.buf[self.pos..end].copy_from_slice(&bytes);
-        self.pos = end;
+        if let Some(room) = self.buf[self.pos..].first_chunk_mut::<N>() {
+            *room = bytes;
+        }
+        self.pos += N;
     }
 
     #[inline(always)]
