@@ -81,11 +81,14 @@ pub(crate) struct Plan {
     pub(crate) quiet_absent: bool,
     /// Some field has an IDL default.
     pub(crate) has_defaults: bool,
+    /// Ids ascend over the first this many fields in declaration order
+    /// (over all of them, mostly).
+    pub(crate) ascending: usize,
 }
 
 impl Plan {
     fn build(desc: StructDescriptor<'_>) -> Self {
-        let fields = desc
+        let fields: Box<[FieldPlan]> = desc
             .fields()
             .map(|f| {
                 let ty = f.ty();
@@ -118,10 +121,15 @@ impl Plan {
             .fields()
             .all(|f| !f.is_required() && (f.is_optional() || f.default_value().is_none()));
         let has_defaults = desc.fields().any(|f| f.default_value().is_some());
+        let ascending = 1 + fields
+            .windows(2)
+            .take_while(|w: &&[FieldPlan]| w[0].id < w[1].id)
+            .count();
         Self {
             fields,
             quiet_absent,
             has_defaults,
+            ascending,
         }
     }
 }

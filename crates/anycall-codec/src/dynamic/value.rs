@@ -425,25 +425,42 @@ fn write_planned<W: Writer>(
     depth: usize,
     top: bool,
 ) -> Result<()> {
-    let mut seen = Seen::new(plan.fields.len());
     w.write_struct_begin();
     let body = w.buf().len();
-    let mut order = Order::new();
+    let fields = &plan.fields;
     // Fields usually come in declaration order (as decoded, or built from
-    // the IDL): try the one after the last before searching by name. While
-    // every field so far was that one, positions only ascend, so none can
-    // repeat.
+    // the IDL): while each is the one after the last, none can repeat and
+    // the fields given so far are the first `next` of the plan.
+    let mut given = value.iter();
     let mut next = 0;
+    let mut first_out_of_order = None;
+    for (name, v) in given.by_ref() {
+        match fields.get(next) {
+            Some(f) if same_name(&f.text, name) => {
+                write_field(w, desc, f, v, opts, depth)
+                    .map_err(|e| e.at_field(&f.name))
+                    .map_err(|e| root(e, desc, top))?;
+                next += 1;
+            }
+            _ => {
+                first_out_of_order = Some((name, v));
+                break;
+            }
+        }
+    }
+    let mut seen = Seen::new(fields.len());
+    seen.mark_first(next);
+    let mut order = match next.checked_sub(1).and_then(|i| fields.get(i)) {
+        Some(last) => Order::after(last.id, next <= plan.ascending),
+        None => Order::new(),
+    };
+    // The rest, searched by name unless it is the one after the last.
     let mut skipped = 0;
-    let mut in_order = true;
-    for (name, v) in value.iter() {
-        let i = match plan.fields.get(next) {
+    for (name, v) in first_out_of_order.into_iter().chain(given) {
+        let i = match fields.get(next) {
             Some(f) if same_name(&f.text, name) => next,
             _ => match desc.field_by_name(name) {
-                Some(f) => {
-                    in_order = false;
-                    f.index()
-                }
+                Some(f) => f.index(),
                 None => {
                     if opts.unknown_fields == UnknownFields::Error {
                         return Err(unknown_field(desc, name));
@@ -453,12 +470,10 @@ fn write_planned<W: Writer>(
                 }
             },
         };
-        let Some(f) = plan.fields.get(i) else {
+        let Some(f) = fields.get(i) else {
             continue;
         };
-        if in_order {
-            seen.mark(i);
-        } else if seen.insert(i) {
+        if seen.insert(i) {
             return Err(given_twice_at(desc, i));
         }
         next = i + 1;
@@ -512,45 +527,52 @@ fn write_field<W: Writer>(
             w.write_field_begin(f.ttype, f.id)?;
             w.write_i8(*n);
         }
-        (Shape::Struct, Value::Struct(fields)) if f.nested.is_some() => {
-            w.write_field_begin(f.ttype, f.id)?;
-            let s = f.nested.map(|id| desc.pool().struct_by_id(id));
-            if let Some(s) = s {
-                write_struct_at(w, s, fields, opts, depth + 1, false)?;
+        _ => write_field_nested(w, desc, f, v, opts, depth)?,
+    }
+    Ok(())
+}
+
+/// [`write_field`] for anything but a scalar of its exact variant: a
+/// struct through its plan, a container through its element types, the
+/// rest through the field's type. Kept out of line, so the loop over
+/// scalar fields stays small.
+#[inline(never)]
+fn write_field_nested<W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    f: &FieldPlan,
+    v: &Value,
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    w.write_field_begin(f.ttype, f.id)?;
+    let pool = desc.pool();
+    match (f.shape, v, f.elem, f.value) {
+        (Shape::Struct, Value::Struct(fields), _, _) if f.nested.is_some() => {
+            if let Some(id) = f.nested {
+                write_struct_at(w, pool.struct_by_id(id), fields, opts, depth + 1, false)?;
             }
         }
-        (Shape::List, Value::List(items) | Value::Set(items)) if f.elem.is_some() => {
-            w.write_field_begin(f.ttype, f.id)?;
+        (Shape::List, Value::List(items) | Value::Set(items), Some(e), _) => {
             guard(depth + 1, opts)?;
-            if let Some(e) = f.elem {
-                let e = Elem::planned(desc.pool(), e);
-                w.write_list_begin(e.plan.ttype, items.len())?;
-                write_items(w, e, items, opts, depth + 1)?;
-            }
+            let e = Elem::planned(pool, e);
+            w.write_list_begin(e.plan.ttype, items.len())?;
+            write_items(w, e, items, opts, depth + 1)?;
         }
-        (Shape::Set, Value::List(items) | Value::Set(items)) if f.elem.is_some() => {
-            w.write_field_begin(f.ttype, f.id)?;
+        (Shape::Set, Value::List(items) | Value::Set(items), Some(e), _) => {
             guard(depth + 1, opts)?;
-            if let Some(e) = f.elem {
-                let pool = desc.pool();
-                let e = Elem::planned(pool, e);
-                w.write_set_begin(e.plan.ttype, items.len())?;
-                write_set_items(w, pool.type_by_id(f.ty), e, items, opts, depth + 1)?;
-            }
+            let e = Elem::planned(pool, e);
+            w.write_set_begin(e.plan.ttype, items.len())?;
+            write_set_items(w, pool.type_by_id(f.ty), e, items, opts, depth + 1)?;
         }
-        (Shape::Map, Value::Map(pairs)) if f.elem.is_some() && f.value.is_some() => {
-            w.write_field_begin(f.ttype, f.id)?;
+        (Shape::Map, Value::Map(pairs), Some(k), Some(v)) => {
             guard(depth + 1, opts)?;
-            if let (Some(k), Some(v)) = (f.elem, f.value) {
-                let pool = desc.pool();
-                let (k, v) = (Elem::planned(pool, k), Elem::planned(pool, v));
-                w.write_map_begin(k.plan.ttype, v.plan.ttype, pairs.len())?;
-                write_pairs(w, pool.type_by_id(f.ty), k, v, pairs, opts, depth + 1)?;
-            }
+            let (k, v) = (Elem::planned(pool, k), Elem::planned(pool, v));
+            w.write_map_begin(k.plan.ttype, v.plan.ttype, pairs.len())?;
+            write_pairs(w, pool.type_by_id(f.ty), k, v, pairs, opts, depth + 1)?;
         }
         _ => {
-            w.write_field_begin(f.ttype, f.id)?;
-            let ty = desc.pool().type_by_id(f.ty);
+            let ty = pool.type_by_id(f.ty);
             write_kind(w, ty, ty.kind(), v, opts, depth + 1)?;
         }
     }
