@@ -81,6 +81,8 @@ pub(crate) struct Plan {
     pub(crate) quiet_absent: bool,
     /// Some field has an IDL default.
     pub(crate) has_defaults: bool,
+    /// The struct is a union.
+    pub(crate) union: bool,
     /// Ids ascend over the first this many fields in declaration order
     /// (over all of them, mostly).
     pub(crate) ascending: usize,
@@ -129,6 +131,7 @@ impl Plan {
             fields,
             quiet_absent,
             has_defaults,
+            union: desc.kind() == anycall_idl::StructKind::Union,
             ascending,
         }
     }

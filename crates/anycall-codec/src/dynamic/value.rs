@@ -448,15 +448,54 @@ fn write_planned<W: Writer>(
             }
         }
     }
+    if first_out_of_order.is_none() && next <= plan.ascending && plan.quiet_absent && !plan.union {
+        // Nothing to check, add or reorder.
+        w.write_field_stop();
+        w.write_struct_end();
+        return Ok(());
+    }
+    let rest = first_out_of_order.into_iter().chain(given);
+    write_rest(
+        w,
+        desc,
+        plan,
+        value.len(),
+        rest,
+        next,
+        body,
+        opts,
+        depth,
+        top,
+    )
+}
+
+/// [`write_planned`] after the fields given in declaration order, the
+/// first `next`: the other fields given, searched by name, then the
+/// absent fields that are written anyway, the union check, the fields
+/// sorted by id if they are not, and the struct's end.
+#[allow(clippy::too_many_arguments)] // reason: the state of `write_planned`, handed over
+#[inline(never)]
+fn write_rest<'v, W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    plan: &Plan,
+    given: usize,
+    rest: impl Iterator<Item = (&'v str, &'v Value)>,
+    mut next: usize,
+    body: usize,
+    opts: &Options,
+    depth: usize,
+    top: bool,
+) -> Result<()> {
+    let fields = &plan.fields;
     let mut seen = Seen::new(fields.len());
     seen.mark_first(next);
     let mut order = match next.checked_sub(1).and_then(|i| fields.get(i)) {
         Some(last) => Order::after(last.id, next <= plan.ascending),
         None => Order::new(),
     };
-    // The rest, searched by name unless it is the one after the last.
     let mut skipped = 0;
-    for (name, v) in first_out_of_order.into_iter().chain(given) {
+    for (name, v) in rest {
         let i = match fields.get(next) {
             Some(f) if same_name(&f.text, name) => next,
             _ => match desc.field_by_name(name) {
@@ -482,7 +521,7 @@ fn write_planned<W: Writer>(
             .map_err(|e| e.at_field(&f.name))
             .map_err(|e| root(e, desc, top))?;
     }
-    let set = value.len() - skipped;
+    let set = given - skipped;
     let absent = if plan.quiet_absent {
         0
     } else {
