@@ -11,8 +11,8 @@ use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 use super::plan::{ElemPlan, FieldPlan, Plan, Shape, with_plan};
 use super::{
     DISTINCT_SCAN, Distinct, Order, Seen, check_required, check_union, mismatch, missing, repeated,
-    skipped_mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int,
-    write_int_of, write_zero,
+    skipped_mismatch, ttype_of, wire_mismatch, write_base64, write_const, write_int, write_int_of,
+    write_zero,
 };
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
@@ -799,16 +799,6 @@ impl Budget {
     }
 }
 
-/// [`read_kind`] for a whole type.
-fn read_typed<'a, R: Reader<'a>>(
-    r: &mut R,
-    ty: TypeDescriptor<'_>,
-    opts: &Options,
-    b: &mut Budget,
-) -> Result<Value> {
-    read_kind(r, ty.kind(), opts, b)
-}
-
 /// Reads a value of `kind`; the `Value` itself is paid for by its container.
 fn read_kind<'a, R: Reader<'a>>(
     r: &mut R,
@@ -838,62 +828,106 @@ fn read_kind<'a, R: Reader<'a>>(
         TypeKind::Uuid => Value::Uuid(r.read_uuid()?),
         TypeKind::List(e) => {
             let (et, n) = r.read_list_begin()?;
-            let items = read_items(r, e, et, n, opts, b)?;
+            let items = read_items(r, Elem::of(e), et, n, opts, b)?;
             r.read_list_end();
             Value::List(items)
         }
         TypeKind::Set(e) => {
             let (et, n) = r.read_set_begin()?;
-            let items = read_items(r, e, et, n, opts, b)?;
+            let items = read_items(r, Elem::of(e), et, n, opts, b)?;
             r.read_set_end();
             Value::Set(items)
         }
-        TypeKind::Map(k, v) => {
-            let (kt, vt, n) = r.read_map_begin()?;
-            if n > 0 && kt != ttype_of(k) {
-                return Err(wire_mismatch(k, kt));
-            }
-            if n > 0 && vt != ttype_of(v) {
-                return Err(wire_mismatch(v, vt));
-            }
-            b.take_n(n, 2 * VALUE_SIZE)?;
-            let mut pairs = Vec::with_capacity(n);
-            for _ in 0..n {
-                let key = read_typed(r, k, opts, b)?;
-                let val = read_typed(r, v, opts, b)
-                    .map_err(|e| e.at(PathSegment::Key(key_text(&key))))?;
-                pairs.push((key, val));
-            }
-            r.read_map_end();
-            Value::Map(pairs)
-        }
+        TypeKind::Map(k, v) => read_map(r, Elem::of(k), Elem::of(v), opts, b)?,
         TypeKind::Struct(s) => Value::Struct(read_struct_inner(r, s, opts, b)?),
     })
 }
 
+/// Reads a map (header, entries, end) of key type `k` and value type `v`.
+fn read_map<'a, R: Reader<'a>>(
+    r: &mut R,
+    k: Elem<'_>,
+    v: Elem<'_>,
+    opts: &Options,
+    b: &mut Budget,
+) -> Result<Value> {
+    let (kt, vt, n) = r.read_map_begin()?;
+    if n > 0 && kt != k.plan.ttype {
+        return Err(wire_mismatch(k.ty, kt));
+    }
+    if n > 0 && vt != v.plan.ttype {
+        return Err(wire_mismatch(v.ty, vt));
+    }
+    b.take_n(n, 2 * VALUE_SIZE)?;
+    let mut pairs = Vec::with_capacity(n);
+    let (kk, vk) = (k.ty.kind(), v.ty.kind());
+    for _ in 0..n {
+        let key = read_elem(r, k.plan.shape, kk, opts, b)?;
+        let val = read_elem(r, v.plan.shape, vk, opts, b)
+            .map_err(|e| e.at(PathSegment::Key(key_text(&key))))?;
+        pairs.push((key, val));
+    }
+    r.read_map_end();
+    Ok(Value::Map(pairs))
+}
+
+/// Reads the `n` elements of a list or set, after its header; a list of
+/// structs finds the struct's plan once.
 fn read_items<'a, R: Reader<'a>>(
     r: &mut R,
-    e: TypeDescriptor<'_>,
+    e: Elem<'_>,
     et: TType,
     n: usize,
     opts: &Options,
     b: &mut Budget,
 ) -> Result<Vec<Value>> {
-    let kind = e.kind();
-    if n > 0 && et != ttype_of_kind(kind) {
-        return Err(wire_mismatch(e, et));
+    if n > 0 && et != e.plan.ttype {
+        return Err(wire_mismatch(e.ty, et));
     }
     b.take_n(n, VALUE_SIZE)?;
     let mut items = Vec::with_capacity(n);
+    let kind = e.ty.kind();
+    if let TypeKind::Struct(s) = kind {
+        with_plan(s, |plan| {
+            for i in 0..n {
+                let item = r
+                    .read_struct_begin()
+                    .and_then(|()| read_planned(r, s, plan, opts, b))
+                    .map_err(|err| err.at(PathSegment::Index(i)))?;
+                items.push(Value::Struct(item));
+            }
+            Ok::<_, Error>(())
+        })?;
+        return Ok(items);
+    }
     for i in 0..n {
-        items.push(read_kind(r, kind, opts, b).map_err(|err| err.at(PathSegment::Index(i)))?);
+        let item = read_elem(r, e.plan.shape, kind, opts, b);
+        items.push(item.map_err(|err| err.at(PathSegment::Index(i)))?);
     }
     Ok(items)
 }
 
+/// Reads an element of `shape` and `kind`: the commonest scalars
+/// straight away, anything else through its kind.
+#[inline(always)]
+fn read_elem<'a, R: Reader<'a>>(
+    r: &mut R,
+    shape: Shape,
+    kind: TypeKind<'_>,
+    opts: &Options,
+    b: &mut Budget,
+) -> Result<Value> {
+    Ok(match shape {
+        Shape::String => read_string_value(r, b)?,
+        Shape::I64 => Value::I64(r.read_i64()?),
+        Shape::I32 | Shape::Enum => Value::I32(r.read_i32()?),
+        _ => read_kind(r, kind, opts, b)?,
+    })
+}
+
 /// Adds a field to `out` (`replace`: over an earlier one of the same
 /// name), paying for any room it grows by.
-#[inline]
+#[inline(always)]
 fn push_field(
     out: &mut Struct,
     name: &CompactString,
@@ -901,10 +935,8 @@ fn push_field(
     replace: bool,
     b: &mut Budget,
 ) -> Result<()> {
-    let before = out.capacity();
-    if out.len() == before {
-        // The next push grows the fields (Vec doubles): pay first.
-        b.take_n(before.max(4), FIELD_SIZE)?;
+    if out.len() == out.capacity() {
+        pay_for_growth(out, b)?;
     }
     if replace {
         out.insert(name.clone(), v);
@@ -912,6 +944,13 @@ fn push_field(
         out.push(name.clone(), v);
     }
     Ok(())
+}
+
+/// The next push grows the fields (Vec doubles): pays first.
+#[cold]
+#[inline(never)]
+fn pay_for_growth(out: &Struct, b: &mut Budget) -> Result<()> {
+    b.take_n(out.capacity().max(4), FIELD_SIZE)
 }
 
 /// Reads a string value, paying for it unless it lives inside its `Value`.
@@ -924,9 +963,9 @@ fn read_string_value<'a, R: Reader<'a>>(r: &mut R, b: &mut Budget) -> Result<Val
     Ok(Value::String(s.into()))
 }
 
-/// Reads a field's value: scalars straight away, anything else through
-/// the field's type.
-#[inline]
+/// Reads a field's value: scalars straight away, structs through their
+/// plan, containers through their element types.
+#[inline(always)]
 fn read_field_value<'a, R: Reader<'a>>(
     r: &mut R,
     desc: StructDescriptor<'_>,
@@ -942,9 +981,40 @@ fn read_field_value<'a, R: Reader<'a>>(
         Shape::Double => Value::Double(r.read_double()?),
         Shape::I16 => Value::I16(r.read_i16()?),
         Shape::Byte => Value::I8(r.read_i8()?),
-        Shape::Binary | Shape::Uuid | Shape::Struct | Shape::List | Shape::Set | Shape::Map => {
-            read_kind(r, desc.pool().type_by_id(f.ty).kind(), opts, b)?
+        _ => read_field_nested(r, desc, f, opts, b)?,
+    })
+}
+
+/// [`read_field_value`] for anything but a scalar, out of line.
+#[inline(never)]
+fn read_field_nested<'a, R: Reader<'a>>(
+    r: &mut R,
+    desc: StructDescriptor<'_>,
+    f: &FieldPlan,
+    opts: &Options,
+    b: &mut Budget,
+) -> Result<Value> {
+    let pool = desc.pool();
+    Ok(match (f.shape, f.nested, f.elem, f.value) {
+        (Shape::Struct, Some(s), _, _) => {
+            Value::Struct(read_struct_inner(r, pool.struct_by_id(s), opts, b)?)
         }
+        (Shape::List, _, Some(e), _) => {
+            let (et, n) = r.read_list_begin()?;
+            let items = read_items(r, Elem::planned(pool, e), et, n, opts, b)?;
+            r.read_list_end();
+            Value::List(items)
+        }
+        (Shape::Set, _, Some(e), _) => {
+            let (et, n) = r.read_set_begin()?;
+            let items = read_items(r, Elem::planned(pool, e), et, n, opts, b)?;
+            r.read_set_end();
+            Value::Set(items)
+        }
+        (Shape::Map, _, Some(k), Some(v)) => {
+            read_map(r, Elem::planned(pool, k), Elem::planned(pool, v), opts, b)?
+        }
+        _ => read_kind(r, pool.type_by_id(f.ty).kind(), opts, b)?,
     })
 }
 
@@ -966,17 +1036,26 @@ fn read_planned<'a, R: Reader<'a>>(
     opts: &Options,
     b: &mut Budget,
 ) -> Result<Struct> {
-    let len = plan.fields.len();
-    let room = len.min(STRUCT_ROOM);
+    let fields = &plan.fields;
+    let room = fields.len().min(STRUCT_ROOM);
     b.take_n(room, FIELD_SIZE)?;
     let mut out = Struct::with_capacity(room);
-    let mut seen = Seen::new(len);
+    let mut seen = Seen::new(fields.len());
+    // Fields mostly come in declaration order: the one after the last is
+    // tried before the lookup by id.
+    let mut next = 0;
     while let Some((tt, id)) = r.read_field_begin()? {
-        let Some(i) = desc.field_by_id(id).map(|f| f.index()) else {
-            r.skip(tt)?;
-            continue;
+        let i = match fields.get(next) {
+            Some(f) if f.id == id => next,
+            _ => match desc.field_by_id(id) {
+                Some(f) => f.index(),
+                None => {
+                    r.skip(tt)?;
+                    continue;
+                }
+            },
         };
-        let f = &plan.fields[i];
+        let f = &fields[i];
         if tt != f.ttype {
             // Kitex's generic servers may write a void result as a VOID field.
             if tt == TType::Void && id == 0 {
@@ -991,6 +1070,7 @@ fn read_planned<'a, R: Reader<'a>>(
             }
             continue;
         }
+        next = i + 1;
         let v = read_field_value(r, desc, f, opts, b).map_err(|e| e.at_field(&f.name))?;
         let repeated = seen.insert(i);
         push_field(&mut out, &f.name, v, repeated, b).map_err(|e| e.at_field(&f.name))?;
@@ -998,7 +1078,7 @@ fn read_planned<'a, R: Reader<'a>>(
     r.read_struct_end();
     check_required(desc, &seen, opts)?;
     if opts.read_defaults && plan.has_defaults {
-        for (f, p) in desc.fields().zip(&plan.fields) {
+        for (f, p) in desc.fields().zip(fields) {
             if seen.contains(f.index()) {
                 continue;
             }
