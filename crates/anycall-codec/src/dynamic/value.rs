@@ -858,6 +858,10 @@ fn read_map<'a, R: Reader<'a>>(
     if n > 0 && vt != v.plan.ttype {
         return Err(wire_mismatch(v.ty, vt));
     }
+    if n == 0 {
+        r.read_map_end();
+        return Ok(Value::Map(Vec::new()));
+    }
     b.take_n(n, 2 * VALUE_SIZE)?;
     let mut pairs = Vec::with_capacity(n);
     let (kk, vk) = (k.ty.kind(), v.ty.kind());
@@ -883,6 +887,9 @@ fn read_items<'a, R: Reader<'a>>(
 ) -> Result<Vec<Value>> {
     if n > 0 && et != e.plan.ttype {
         return Err(wire_mismatch(e.ty, et));
+    }
+    if n == 0 {
+        return Ok(Vec::new());
     }
     b.take_n(n, VALUE_SIZE)?;
     let mut items = Vec::with_capacity(n);
