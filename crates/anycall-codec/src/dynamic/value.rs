@@ -189,6 +189,9 @@ fn write_items<W: Writer>(
     opts: &Options,
     depth: usize,
 ) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
     if e.plan.shape == Shape::Struct
         && let TypeKind::Struct(s) = e.ty.kind()
     {
@@ -592,23 +595,29 @@ fn write_field_nested<W: Writer>(
                 write_struct_at(w, pool.struct_by_id(id), fields, opts, depth + 1, false)?;
             }
         }
+        // Empty containers are their header alone.
         (Shape::List, Value::List(items) | Value::Set(items), Some(e), _) => {
             guard(depth + 1, opts)?;
-            let e = Elem::planned(pool, e);
-            w.write_list_begin(e.plan.ttype, items.len())?;
-            write_items(w, e, items, opts, depth + 1)?;
+            w.write_list_begin(e.ttype, items.len())?;
+            if !items.is_empty() {
+                write_items(w, Elem::planned(pool, e), items, opts, depth + 1)?;
+            }
         }
         (Shape::Set, Value::List(items) | Value::Set(items), Some(e), _) => {
             guard(depth + 1, opts)?;
-            let e = Elem::planned(pool, e);
-            w.write_set_begin(e.plan.ttype, items.len())?;
-            write_set_items(w, pool.type_by_id(f.ty), e, items, opts, depth + 1)?;
+            w.write_set_begin(e.ttype, items.len())?;
+            if !items.is_empty() {
+                let e = Elem::planned(pool, e);
+                write_set_items(w, pool.type_by_id(f.ty), e, items, opts, depth + 1)?;
+            }
         }
         (Shape::Map, Value::Map(pairs), Some(k), Some(v)) => {
             guard(depth + 1, opts)?;
-            let (k, v) = (Elem::planned(pool, k), Elem::planned(pool, v));
-            w.write_map_begin(k.plan.ttype, v.plan.ttype, pairs.len())?;
-            write_pairs(w, pool.type_by_id(f.ty), k, v, pairs, opts, depth + 1)?;
+            w.write_map_begin(k.ttype, v.ttype, pairs.len())?;
+            if !pairs.is_empty() {
+                let (k, v) = (Elem::planned(pool, k), Elem::planned(pool, v));
+                write_pairs(w, pool.type_by_id(f.ty), k, v, pairs, opts, depth + 1)?;
+            }
         }
         _ => {
             let ty = pool.type_by_id(f.ty);
