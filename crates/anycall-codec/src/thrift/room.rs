@@ -75,11 +75,16 @@ impl<'b> Room<'b> {
     /// Appends a few bytes known at compile time.
     #[inline(always)]
     fn put<const N: usize>(&mut self, bytes: [u8; N]) {
-        self.reserve(N);
-        if let Some(room) = self.buf[self.pos..].first_chunk_mut::<N>() {
-            *room = bytes;
+        let end = self.pos + N;
+        if end > self.buf.len() {
+            self.grow(N);
         }
-        self.pos += N;
+        // There is room after `grow`; `get_mut` keeps a panic path out of
+        // every append.
+        if let Some(room) = self.buf.get_mut(self.pos..end) {
+            room.copy_from_slice(&bytes);
+        }
+        self.pos = end;
     }
 
     #[inline(always)]
@@ -91,12 +96,12 @@ impl<'b> Room<'b> {
     /// directly (no zero-fill first).
     #[inline]
     fn put_slice(&mut self, bytes: &[u8]) {
-        if self.buf.len() - self.pos < bytes.len() {
-            return self.put_long(bytes);
+        let n = bytes.len();
+        match self.buf.get_mut(self.pos..self.pos + n) {
+            Some(room) => copy_short(room, bytes),
+            None => return self.put_long(bytes),
         }
-        let end = self.pos + bytes.len();
-        self.buf[self.pos..end].copy_from_slice(bytes);
-        self.pos = end;
+        self.pos += n;
     }
 
     #[cold]
@@ -149,6 +154,30 @@ impl<'b> Room<'b> {
         let end = self.pos;
         self.buf.copy_within(from..end, from + by);
         self.pos += by;
+    }
+}
+
+/// Copies `src` into `dst`, of the same length; up to 16 bytes as two
+/// overlapping words (or three bytes), without a call to `memcpy`.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    match n {
+        0 => {}
+        1..=3 => {
+            dst[0] = src[0];
+            dst[n / 2] = src[n / 2];
+            dst[n - 1] = src[n - 1];
+        }
+        4..=8 => {
+            dst[..4].copy_from_slice(&src[..4]);
+            dst[n - 4..].copy_from_slice(&src[n - 4..]);
+        }
+        9..=16 => {
+            dst[..8].copy_from_slice(&src[..8]);
+            dst[n - 8..].copy_from_slice(&src[n - 8..]);
+        }
+        _ => dst.copy_from_slice(src),
     }
 }
 
@@ -681,6 +710,13 @@ mod tests {
             .unwrap();
         w.write_field_i32(TType::I32, 57, -70_000).unwrap();
         w.write_field_binary(TType::Binary, 58, b"xy").unwrap();
+        // Every short length, copied without `memcpy`.
+        w.write_field_begin(TType::List, 59).unwrap();
+        w.write_list_begin(TType::Binary, 21).unwrap();
+        let text: Vec<u8> = (1..=20).collect();
+        for n in 0..=20 {
+            w.write_binary(&text[..n]).unwrap();
+        }
         let body = w.buf().len();
         w.write_field_begin(TType::I32, 60).unwrap();
         w.write_i32(1);
