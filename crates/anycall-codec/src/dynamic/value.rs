@@ -1056,40 +1056,38 @@ fn read_planned<'a, R: Reader<'a>>(
     let room = fields.len().min(STRUCT_ROOM);
     b.take_n(room, FIELD_SIZE)?;
     let mut out = Struct::with_capacity(room);
-    let mut seen = Seen::new(fields.len());
-    // Fields mostly come in declaration order: the one after the last is
-    // tried before the lookup by id.
+    // Fields mostly come in declaration order: while each is the one after
+    // the last, none repeats and the fields read so far are the first
+    // `next` of the plan.
     let mut next = 0;
+    let mut other = None;
     while let Some((tt, id)) = r.read_field_begin()? {
-        let i = match fields.get(next) {
-            Some(f) if f.id == id => next,
-            _ => match desc.field_by_id(id) {
-                Some(f) => f.index(),
-                None => {
-                    r.skip(tt)?;
-                    continue;
-                }
-            },
-        };
-        let f = &fields[i];
-        if tt != f.ttype {
-            // Kitex's generic servers may write a void result as a VOID field.
-            if tt == TType::Void && id == 0 {
-                r.skip(TType::Struct)?;
-                continue;
+        match fields.get(next) {
+            Some(f) if f.id == id && f.ttype == tt => {
+                let v = read_field_value(r, desc, f, opts, b).map_err(|e| e.at_field(&f.name))?;
+                push_field(&mut out, &f.name, v, false, b).map_err(|e| e.at_field(&f.name))?;
+                next += 1;
             }
-            // As generated code does: a peer on another version of the IDL
-            // sent this id with another type; skip it like an unknown field.
-            r.skip(tt)?;
-            if let Some(fd) = desc.field(i) {
-                skipped_mismatch(desc, fd, tt);
+            _ => {
+                other = Some((tt, id));
+                break;
             }
-            continue;
         }
-        next = i + 1;
-        let v = read_field_value(r, desc, f, opts, b).map_err(|e| e.at_field(&f.name))?;
-        let repeated = seen.insert(i);
-        push_field(&mut out, &f.name, v, repeated, b).map_err(|e| e.at_field(&f.name))?;
+    }
+    let mut seen = Seen::new(fields.len());
+    seen.mark_first(next);
+    if let Some(header) = other {
+        let mut rest = Rest {
+            desc,
+            plan,
+            next,
+            out: &mut out,
+            seen: &mut seen,
+        };
+        rest.field(r, header, opts, b)?;
+        while let Some(header) = r.read_field_begin()? {
+            rest.field(r, header, opts, b)?;
+        }
     }
     r.read_struct_end();
     check_required(desc, &seen, opts)?;
@@ -1104,6 +1102,57 @@ fn read_planned<'a, R: Reader<'a>>(
         }
     }
     Ok(out)
+}
+
+/// A struct being read after a field out of declaration order: fields
+/// are found by id and may repeat.
+struct Rest<'s, 'd> {
+    desc: StructDescriptor<'d>,
+    plan: &'s Plan,
+    /// The position after the last field read.
+    next: usize,
+    out: &'s mut Struct,
+    seen: &'s mut Seen,
+}
+
+impl Rest<'_, '_> {
+    /// Reads the field after its header: unknown ids and wire types that
+    /// differ from the IDL are skipped, a repeated field replaces the
+    /// earlier one.
+    fn field<'a, R: Reader<'a>>(
+        &mut self,
+        r: &mut R,
+        (tt, id): (TType, i16),
+        opts: &Options,
+        b: &mut Budget,
+    ) -> Result<()> {
+        let (desc, fields) = (self.desc, &self.plan.fields);
+        let i = match fields.get(self.next) {
+            Some(f) if f.id == id => self.next,
+            _ => match desc.field_by_id(id) {
+                Some(f) => f.index(),
+                None => return r.skip(tt),
+            },
+        };
+        let f = &fields[i];
+        if tt != f.ttype {
+            // Kitex's generic servers may write a void result as a VOID field.
+            if tt == TType::Void && id == 0 {
+                return r.skip(TType::Struct);
+            }
+            // As generated code does: a peer on another version of the IDL
+            // sent this id with another type; skip it like an unknown field.
+            r.skip(tt)?;
+            if let Some(fd) = desc.field(i) {
+                skipped_mismatch(desc, fd, tt);
+            }
+            return Ok(());
+        }
+        self.next = i + 1;
+        let v = read_field_value(r, desc, f, opts, b).map_err(|e| e.at_field(&f.name))?;
+        let repeated = self.seen.insert(i);
+        push_field(self.out, &f.name, v, repeated, b).map_err(|e| e.at_field(&f.name))
+    }
 }
 
 /// An IDL constant as a `Value` of its type.
