@@ -972,7 +972,12 @@ fn pay_for_growth(out: &Struct, b: &mut Budget) -> Result<()> {
 /// Reads a string value, paying for it unless it lives inside its `Value`.
 #[inline]
 fn read_string_value<'a, R: Reader<'a>>(r: &mut R, b: &mut Budget) -> Result<Value> {
-    let s = r.read_string()?;
+    // `Reader::read_string`, with no UTF-8 check for an empty string.
+    let bytes = r.read_binary()?;
+    if bytes.is_empty() {
+        return Ok(Value::String(CompactString::default()));
+    }
+    let s = std::str::from_utf8(bytes).map_err(|_| crate::thrift::util::not_utf8("string"))?;
     if s.len() > INLINE_STRING {
         b.take(s.len())?;
     }
