@@ -81,6 +81,8 @@ pub(crate) struct Plan {
     pub(crate) quiet_absent: bool,
     /// Some field has an IDL default.
     pub(crate) has_defaults: bool,
+    /// Some field is required.
+    pub(crate) has_required: bool,
     /// The struct is a union.
     pub(crate) union: bool,
     /// Ids ascend over the first this many fields in declaration order
@@ -123,6 +125,7 @@ impl Plan {
             .fields()
             .all(|f| !f.is_required() && (f.is_optional() || f.default_value().is_none()));
         let has_defaults = desc.fields().any(|f| f.default_value().is_some());
+        let has_required = desc.fields().any(|f| f.is_required());
         let ascending = 1 + fields
             .windows(2)
             .take_while(|w: &&[FieldPlan]| w[0].id < w[1].id)
@@ -131,6 +134,7 @@ impl Plan {
             fields,
             quiet_absent,
             has_defaults,
+            has_required,
             union: desc.kind() == anycall_idl::StructKind::Union,
             ascending,
         }

@@ -1095,7 +1095,9 @@ fn read_planned<'a, R: Reader<'a>>(
         }
     }
     r.read_struct_end();
-    check_required(desc, &seen, opts)?;
+    if plan.has_required {
+        check_required(desc, &seen, opts)?;
+    }
     if opts.read_defaults && plan.has_defaults {
         for (f, p) in desc.fields().zip(fields) {
             if seen.contains(f.index()) {
