@@ -404,6 +404,7 @@ fn key_text(v: &Value) -> String {
 /// Writes a struct after `depth` levels of nesting (the struct itself is
 /// one more, as the readers count); `top` marks the outermost struct of an
 /// error path.
+#[inline]
 fn write_struct_at<W: Writer>(
     w: &mut W,
     desc: StructDescriptor<'_>,
@@ -1039,6 +1040,7 @@ fn read_field_nested<'a, R: Reader<'a>>(
     })
 }
 
+#[inline]
 fn read_struct_inner<'a, R: Reader<'a>>(
     r: &mut R,
     desc: StructDescriptor<'_>,
