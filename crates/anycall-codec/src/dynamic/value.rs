@@ -1081,6 +1081,12 @@ fn read_planned<'a, R: Reader<'a>>(
             }
         }
     }
+    let defaults = opts.read_defaults && plan.has_defaults;
+    if other.is_none() && !plan.has_required && !defaults {
+        // Nothing to check or add.
+        r.read_struct_end();
+        return Ok(out);
+    }
     let mut seen = Seen::new(fields.len());
     seen.mark_first(next);
     if let Some(header) = other {
@@ -1100,7 +1106,7 @@ fn read_planned<'a, R: Reader<'a>>(
     if plan.has_required {
         check_required(desc, &seen, opts)?;
     }
-    if opts.read_defaults && plan.has_defaults {
+    if defaults {
         for (f, p) in desc.fields().zip(fields) {
             if seen.contains(f.index()) {
                 continue;
