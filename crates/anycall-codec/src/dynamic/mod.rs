@@ -282,15 +282,20 @@ impl Seen {
         }
     }
 
-    /// Marks `i`, known not to be marked yet.
+    /// Marks positions `0..n`.
     #[inline]
-    pub(crate) fn mark(&mut self, i: usize) {
+    pub(crate) fn mark_first(&mut self, n: usize) {
         if self.large.is_empty() {
-            if let Some(word) = self.small.get_mut(i >> 6) {
-                *word |= 1u64 << (i & 63);
-            }
-        } else if let Some(slot) = self.large.get_mut(i) {
-            *slot = true;
+            let bits = |n: usize| match n {
+                0 => 0,
+                1..64 => u64::MAX >> (64 - n),
+                _ => u64::MAX,
+            };
+            self.small[0] |= bits(n);
+            self.small[1] |= bits(n.saturating_sub(64));
+        } else {
+            let n = n.min(self.large.len());
+            self.large[..n].fill(true);
         }
     }
 
@@ -323,7 +328,7 @@ pub(crate) struct Distinct {
 }
 
 /// Elements compared one by one before hashing starts.
-const DISTINCT_SCAN: usize = 16;
+pub(crate) const DISTINCT_SCAN: usize = 16;
 
 impl Distinct {
     #[inline]
@@ -423,6 +428,15 @@ impl Order {
         Self {
             last: i32::MIN,
             sorted: true,
+        }
+    }
+
+    /// The order after fields up to `last` were written, sorted or not.
+    #[inline]
+    pub(crate) fn after(last: i16, sorted: bool) -> Self {
+        Self {
+            last: i32::from(last),
+            sorted,
         }
     }
 

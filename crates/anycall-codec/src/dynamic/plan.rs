@@ -3,7 +3,7 @@
 //! ([`StructDescriptor::cached`]), so that a message pays no descriptor
 //! lookups per field beyond finding the field.
 
-use anycall_idl::{StructDescriptor, StructId, TypeId, TypeKind};
+use anycall_idl::{StructDescriptor, StructId, TypeDescriptor, TypeId, TypeKind};
 use compact_str::CompactString;
 
 use crate::thrift::TType;
@@ -24,8 +24,31 @@ pub(crate) enum Shape {
     Enum,
     /// A struct, union or exception ([`FieldPlan::nested`]).
     Struct,
-    /// Containers: read and written through their descriptor.
-    Nested,
+    /// Containers ([`FieldPlan::elem`], [`FieldPlan::value`]).
+    List,
+    Set,
+    Map,
+}
+
+/// A container's element type, or a map's key or value type: its shape
+/// and wire type, and the type itself for anything else.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ElemPlan {
+    pub(crate) shape: Shape,
+    pub(crate) ttype: TType,
+    pub(crate) ty: TypeId,
+}
+
+impl ElemPlan {
+    #[inline]
+    pub(crate) fn of(ty: TypeDescriptor<'_>) -> Self {
+        let kind = ty.kind();
+        Self {
+            shape: shape_of(kind),
+            ttype: TType::of_kind(kind),
+            ty: ty.id(),
+        }
+    }
 }
 
 /// One field, in declaration order.
@@ -42,6 +65,10 @@ pub(crate) struct FieldPlan {
     pub(crate) ty: TypeId,
     /// The struct of a [`Shape::Struct`] field.
     pub(crate) nested: Option<StructId>,
+    /// The element type of a list or set, the key type of a map.
+    pub(crate) elem: Option<ElemPlan>,
+    /// The value type of a map.
+    pub(crate) value: Option<ElemPlan>,
 }
 
 /// A struct's fields as the `Value` codec needs them.
@@ -54,11 +81,18 @@ pub(crate) struct Plan {
     pub(crate) quiet_absent: bool,
     /// Some field has an IDL default.
     pub(crate) has_defaults: bool,
+    /// Some field is required.
+    pub(crate) has_required: bool,
+    /// The struct is a union.
+    pub(crate) union: bool,
+    /// Ids ascend over the first this many fields in declaration order
+    /// (over all of them, mostly).
+    pub(crate) ascending: usize,
 }
 
 impl Plan {
     fn build(desc: StructDescriptor<'_>) -> Self {
-        let fields = desc
+        let fields: Box<[FieldPlan]> = desc
             .fields()
             .map(|f| {
                 let ty = f.ty();
@@ -74,6 +108,16 @@ impl Plan {
                         TypeKind::Struct(s) => Some(s.id()),
                         _ => None,
                     },
+                    elem: match kind {
+                        TypeKind::List(e) | TypeKind::Set(e) | TypeKind::Map(e, _) => {
+                            Some(ElemPlan::of(e))
+                        }
+                        _ => None,
+                    },
+                    value: match kind {
+                        TypeKind::Map(_, v) => Some(ElemPlan::of(v)),
+                        _ => None,
+                    },
                 }
             })
             .collect();
@@ -81,15 +125,23 @@ impl Plan {
             .fields()
             .all(|f| !f.is_required() && (f.is_optional() || f.default_value().is_none()));
         let has_defaults = desc.fields().any(|f| f.default_value().is_some());
+        let has_required = desc.fields().any(|f| f.is_required());
+        let ascending = 1 + fields
+            .windows(2)
+            .take_while(|w: &&[FieldPlan]| w[0].id < w[1].id)
+            .count();
         Self {
             fields,
             quiet_absent,
             has_defaults,
+            has_required,
+            union: desc.kind() == anycall_idl::StructKind::Union,
+            ascending,
         }
     }
 }
 
-fn shape_of(kind: TypeKind<'_>) -> Shape {
+pub(crate) fn shape_of(kind: TypeKind<'_>) -> Shape {
     match kind {
         TypeKind::Bool => Shape::Bool,
         TypeKind::Byte => Shape::Byte,
@@ -102,7 +154,9 @@ fn shape_of(kind: TypeKind<'_>) -> Shape {
         TypeKind::Uuid => Shape::Uuid,
         TypeKind::Enum(_) => Shape::Enum,
         TypeKind::Struct(_) => Shape::Struct,
-        TypeKind::List(_) | TypeKind::Set(_) | TypeKind::Map(..) => Shape::Nested,
+        TypeKind::List(_) => Shape::List,
+        TypeKind::Set(_) => Shape::Set,
+        TypeKind::Map(..) => Shape::Map,
     }
 }
 

@@ -8,11 +8,11 @@
 
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
-use super::plan::{FieldPlan, Plan, Shape, with_plan};
+use super::plan::{ElemPlan, FieldPlan, Plan, Shape, with_plan};
 use super::{
-    Distinct, Order, Seen, check_required, check_union, mismatch, missing, repeated,
-    skipped_mismatch, ttype_of, ttype_of_kind, wire_mismatch, write_base64, write_const, write_int,
-    write_int_of, write_zero,
+    DISTINCT_SCAN, Distinct, Order, Seen, check_required, check_union, mismatch, missing, repeated,
+    skipped_mismatch, ttype_of, wire_mismatch, write_base64, write_const, write_int, write_int_of,
+    write_zero,
 };
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
@@ -106,55 +106,44 @@ fn write_kind<W: Writer>(
         },
         (TypeKind::List(e), Value::List(items) | Value::Set(items)) => {
             guard(depth, opts)?;
-            w.write_list_begin(ttype_of(e), items.len())?;
+            let e = Elem::of(e);
+            w.write_list_begin(e.plan.ttype, items.len())?;
             write_items(w, e, items, opts, depth)?;
         }
         (TypeKind::Set(e), Value::List(items) | Value::Set(items)) => {
             guard(depth, opts)?;
-            w.write_set_begin(ttype_of(e), items.len())?;
-            if opts.strict {
-                let mut distinct = Distinct::new(true);
-                for (i, item) in items.iter().enumerate() {
-                    let start = w.buf().len();
-                    write_typed(w, e, item, opts, depth + 1)
-                        .map_err(|err| err.at(PathSegment::Index(i)))?;
-                    if distinct.repeats(w.buf(), start) {
-                        return Err(repeated(ty, "element").at(PathSegment::Index(i)));
-                    }
-                }
-            } else {
-                write_items(w, e, items, opts, depth)?;
-            }
+            let e = Elem::of(e);
+            w.write_set_begin(e.plan.ttype, items.len())?;
+            write_set_items(w, ty, e, items, opts, depth)?;
         }
         (TypeKind::Map(k, v), Value::Map(pairs)) => {
             guard(depth, opts)?;
-            let (kk, vk) = (k.kind(), v.kind());
-            w.write_map_begin(ttype_of_kind(kk), ttype_of_kind(vk), pairs.len())?;
-            let mut distinct = Distinct::new(opts.strict);
-            for (pk, pv) in pairs {
-                let key = || PathSegment::Key(key_text(pk));
-                let start = w.buf().len();
-                write_elem(w, k, kk, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
-                if distinct.repeats(w.buf(), start) {
-                    return Err(repeated(ty, "key").at(key()));
-                }
-                write_elem(w, v, vk, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
-            }
+            let (k, v) = (Elem::of(k), Elem::of(v));
+            w.write_map_begin(k.plan.ttype, v.plan.ttype, pairs.len())?;
+            write_pairs(w, ty, k, v, pairs, opts, depth)?;
         }
         (TypeKind::Map(k, v), Value::Struct(s)) => {
             // An object with string keys, as JSON gives maps.
             guard(depth, opts)?;
-            let vk = v.kind();
-            w.write_map_begin(ttype_of(k), ttype_of_kind(vk), s.len())?;
-            let mut distinct = Distinct::new(opts.strict);
-            for (name, pv) in s.iter() {
+            let v = Elem::of(v);
+            w.write_map_begin(ttype_of(k), v.plan.ttype, s.len())?;
+            let check = opts.strict && s.len() > 1;
+            // Keys written as their text compare as text.
+            let direct =
+                s.len() <= DISTINCT_SCAN && matches!(k.kind(), TypeKind::String | TypeKind::Binary);
+            let mut distinct = (check && !direct).then(|| Distinct::new(true));
+            for (i, (name, pv)) in s.iter().enumerate() {
                 let key = || PathSegment::Key(format!("{name:?}"));
                 let start = w.buf().len();
                 write_key_str(w, k, name, false).map_err(|e| e.at(key()))?;
-                if distinct.repeats(w.buf(), start) {
+                let again = match &mut distinct {
+                    None => check && s.iter().take(i).any(|(earlier, _)| earlier == name),
+                    Some(d) => d.repeats(w.buf(), start),
+                };
+                if again {
                     return Err(repeated(ty, "key").at(key()));
                 }
-                write_elem(w, v, vk, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+                write_elem(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
             }
         }
         (TypeKind::Struct(s), Value::Struct(fields)) => {
@@ -165,53 +154,178 @@ fn write_kind<W: Writer>(
     Ok(())
 }
 
+/// A container's element type (or a map's key or value type) at hand.
+#[derive(Clone, Copy)]
+struct Elem<'a> {
+    ty: TypeDescriptor<'a>,
+    plan: ElemPlan,
+}
+
+impl<'a> Elem<'a> {
+    #[inline]
+    fn of(ty: TypeDescriptor<'a>) -> Self {
+        Self {
+            ty,
+            plan: ElemPlan::of(ty),
+        }
+    }
+
+    /// The element type a field's plan resolved.
+    #[inline]
+    fn planned(pool: &'a anycall_idl::Pool, plan: ElemPlan) -> Self {
+        Self {
+            ty: pool.type_by_id(plan.ty),
+            plan,
+        }
+    }
+}
+
+/// Elements of type `e`, after the header of a container at `depth`; a
+/// list of structs finds the struct's plan once.
 fn write_items<W: Writer>(
     w: &mut W,
-    e: TypeDescriptor<'_>,
+    e: Elem<'_>,
     items: &[Value],
     opts: &Options,
     depth: usize,
 ) -> Result<()> {
-    // Elements of the exact variant are written without the general match.
-    let kind = e.kind();
-    for (i, item) in items.iter().enumerate() {
-        match (kind, item) {
-            (TypeKind::I32, Value::I32(n)) => w.write_i32(*n),
-            (TypeKind::I64, Value::I64(n)) => w.write_i64(*n),
-            (TypeKind::String, Value::String(s)) => w.write_string(s)?,
-            (TypeKind::Struct(s), Value::Struct(fields)) => {
-                write_struct_at(w, s, fields, opts, depth + 1, false)
-                    .map_err(|err| err.at(PathSegment::Index(i)))?;
+    if items.is_empty() {
+        return Ok(());
+    }
+    if e.plan.shape == Shape::Struct
+        && let TypeKind::Struct(s) = e.ty.kind()
+    {
+        return with_plan(s, |plan| {
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::Struct(fields) => guard(depth + 1, opts)
+                        .and_then(|()| write_planned(w, s, plan, fields, opts, depth + 1, false)),
+                    _ => write_kind(w, e.ty, e.ty.kind(), item, opts, depth + 1),
+                }
+                .map_err(|err| err.at(PathSegment::Index(i)))?;
             }
-            _ => write_kind(w, e, kind, item, opts, depth + 1)
-                .map_err(|err| err.at(PathSegment::Index(i)))?,
+            Ok(())
+        });
+    }
+    for (i, item) in items.iter().enumerate() {
+        write_elem(w, e, item, opts, depth + 1).map_err(|err| err.at(PathSegment::Index(i)))?;
+    }
+    Ok(())
+}
+
+/// The elements of a set of type `ty` at `depth`, after its header:
+/// strict, a repeated element is an error.
+fn write_set_items<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    e: Elem<'_>,
+    items: &[Value],
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    if !opts.strict || items.len() < 2 {
+        return write_items(w, e, items, opts, depth);
+    }
+    let direct = items.len() <= DISTINCT_SCAN && by_value(e.plan.shape);
+    let mut distinct = (!direct).then(|| Distinct::new(true));
+    for (i, item) in items.iter().enumerate() {
+        let start = w.buf().len();
+        write_elem(w, e, item, opts, depth + 1).map_err(|err| err.at(PathSegment::Index(i)))?;
+        let again = match &mut distinct {
+            None => items[..i].iter().any(|earlier| same_key(earlier, item)),
+            Some(d) => d.repeats(w.buf(), start),
+        };
+        if again {
+            return Err(repeated(ty, "element").at(PathSegment::Index(i)));
         }
     }
     Ok(())
 }
 
-/// [`write_kind`], with the commonest exact variants (map keys and values)
+/// The entries of a map of type `ty` at `depth`, after its header:
+/// strict, a repeated key is an error.
+fn write_pairs<W: Writer>(
+    w: &mut W,
+    ty: TypeDescriptor<'_>,
+    k: Elem<'_>,
+    v: Elem<'_>,
+    pairs: &[(Value, Value)],
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    let check = opts.strict && pairs.len() > 1;
+    let direct = pairs.len() <= DISTINCT_SCAN && by_value(k.plan.shape);
+    let mut distinct = (check && !direct).then(|| Distinct::new(true));
+    for (i, (pk, pv)) in pairs.iter().enumerate() {
+        let key = || PathSegment::Key(key_text(pk));
+        let start = w.buf().len();
+        write_elem(w, k, pk, opts, depth + 1).map_err(|e| e.at(key()))?;
+        let again = match &mut distinct {
+            None => check && pairs[..i].iter().any(|(earlier, _)| same_key(earlier, pk)),
+            Some(d) => d.repeats(w.buf(), start),
+        };
+        if again {
+            return Err(repeated(ty, "key").at(key()));
+        }
+        write_elem(w, v, pv, opts, depth + 1).map_err(|e| e.at(key()))?;
+    }
+    Ok(())
+}
+
+/// [`write_kind`] for an element, with the exact variants of scalars
 /// written without its general match.
 #[inline(always)]
 fn write_elem<W: Writer>(
     w: &mut W,
-    ty: TypeDescriptor<'_>,
-    kind: TypeKind<'_>,
+    e: Elem<'_>,
     value: &Value,
     opts: &Options,
     depth: usize,
 ) -> Result<()> {
-    match (kind, value) {
-        (TypeKind::String, Value::String(s)) => w.write_string(s),
-        (TypeKind::I64, Value::I64(n)) => {
-            w.write_i64(*n);
-            Ok(())
-        }
-        (TypeKind::I32, Value::I32(n)) => {
-            w.write_i32(*n);
-            Ok(())
-        }
-        _ => write_kind(w, ty, kind, value, opts, depth),
+    match (e.plan.shape, value) {
+        (Shape::String, Value::String(s)) => return w.write_string(s),
+        (Shape::Binary, Value::Binary(b)) => return w.write_binary(b),
+        (Shape::I64, Value::I64(n)) => w.write_i64(*n),
+        (Shape::I32 | Shape::Enum, Value::I32(n)) => w.write_i32(*n),
+        (Shape::Double, Value::Double(d)) => w.write_double(*d),
+        (Shape::Bool, Value::Bool(b)) => w.write_bool(*b),
+        (Shape::I16, Value::I16(n)) => w.write_i16(*n),
+        (Shape::Byte, Value::I8(n)) => w.write_i8(*n),
+        _ => return write_kind(w, e.ty, e.ty.kind(), value, opts, depth),
+    }
+    Ok(())
+}
+
+/// Key (or set element) types whose written values repeat exactly when
+/// the values are equal: strings and binaries by their bytes (either
+/// variant, as both write the bytes), integers by value (any width, as
+/// each is written range-checked at the type's width). Small maps and
+/// sets of these compare their values instead of the bytes written.
+#[inline]
+fn by_value(shape: Shape) -> bool {
+    matches!(
+        shape,
+        Shape::String | Shape::Binary | Shape::Byte | Shape::I16 | Shape::I32 | Shape::I64
+    )
+}
+
+/// Whether two keys, both already written as one [`by_value`] type, wrote
+/// the same bytes.
+#[inline]
+fn same_key(a: &Value, b: &Value) -> bool {
+    match (text_bytes(a), text_bytes(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.as_i64().is_some() && a.as_i64() == b.as_i64(),
+    }
+}
+
+/// The bytes a string or binary value writes.
+#[inline]
+fn text_bytes(v: &Value) -> Option<&[u8]> {
+    match v {
+        Value::String(s) => Some(s.as_bytes()),
+        Value::Binary(b) => Some(b),
+        _ => None,
     }
 }
 
@@ -290,6 +404,7 @@ fn key_text(v: &Value) -> String {
 /// Writes a struct after `depth` levels of nesting (the struct itself is
 /// one more, as the readers count); `top` marks the outermost struct of an
 /// error path.
+#[inline]
 fn write_struct_at<W: Writer>(
     w: &mut W,
     desc: StructDescriptor<'_>,
@@ -314,25 +429,81 @@ fn write_planned<W: Writer>(
     depth: usize,
     top: bool,
 ) -> Result<()> {
-    let mut seen = Seen::new(plan.fields.len());
     w.write_struct_begin();
     let body = w.buf().len();
-    let mut order = Order::new();
+    let fields = &plan.fields;
     // Fields usually come in declaration order (as decoded, or built from
-    // the IDL): try the one after the last before searching by name. While
-    // every field so far was that one, positions only ascend, so none can
-    // repeat.
+    // the IDL): while each is the one after the last, none can repeat and
+    // the fields given so far are the first `next` of the plan.
+    let mut given = value.iter();
     let mut next = 0;
+    let mut first_out_of_order = None;
+    for (name, v) in given.by_ref() {
+        match fields.get(next) {
+            Some(f) if same_name(&f.text, name) => {
+                write_field(w, desc, f, v, opts, depth)
+                    .map_err(|e| e.at_field(&f.name))
+                    .map_err(|e| root(e, desc, top))?;
+                next += 1;
+            }
+            _ => {
+                first_out_of_order = Some((name, v));
+                break;
+            }
+        }
+    }
+    if first_out_of_order.is_none() && next <= plan.ascending && plan.quiet_absent && !plan.union {
+        // Nothing to check, add or reorder.
+        w.write_field_stop();
+        w.write_struct_end();
+        return Ok(());
+    }
+    let rest = first_out_of_order.into_iter().chain(given);
+    write_rest(
+        w,
+        desc,
+        plan,
+        value.len(),
+        rest,
+        next,
+        body,
+        opts,
+        depth,
+        top,
+    )
+}
+
+/// [`write_planned`] after the fields given in declaration order, the
+/// first `next`: the other fields given, searched by name, then the
+/// absent fields that are written anyway, the union check, the fields
+/// sorted by id if they are not, and the struct's end.
+#[allow(clippy::too_many_arguments)] // reason: the state of `write_planned`, handed over
+#[inline(never)]
+fn write_rest<'v, W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    plan: &Plan,
+    given: usize,
+    rest: impl Iterator<Item = (&'v str, &'v Value)>,
+    mut next: usize,
+    body: usize,
+    opts: &Options,
+    depth: usize,
+    top: bool,
+) -> Result<()> {
+    let fields = &plan.fields;
+    let mut seen = Seen::new(fields.len());
+    seen.mark_first(next);
+    let mut order = match next.checked_sub(1).and_then(|i| fields.get(i)) {
+        Some(last) => Order::after(last.id, next <= plan.ascending),
+        None => Order::new(),
+    };
     let mut skipped = 0;
-    let mut in_order = true;
-    for (name, v) in value.iter() {
-        let i = match plan.fields.get(next) {
+    for (name, v) in rest {
+        let i = match fields.get(next) {
             Some(f) if same_name(&f.text, name) => next,
             _ => match desc.field_by_name(name) {
-                Some(f) => {
-                    in_order = false;
-                    f.index()
-                }
+                Some(f) => f.index(),
                 None => {
                     if opts.unknown_fields == UnknownFields::Error {
                         return Err(unknown_field(desc, name));
@@ -342,12 +513,10 @@ fn write_planned<W: Writer>(
                 }
             },
         };
-        let Some(f) = plan.fields.get(i) else {
+        let Some(f) = fields.get(i) else {
             continue;
         };
-        if in_order {
-            seen.mark(i);
-        } else if seen.insert(i) {
+        if seen.insert(i) {
             return Err(given_twice_at(desc, i));
         }
         next = i + 1;
@@ -356,7 +525,7 @@ fn write_planned<W: Writer>(
             .map_err(|e| e.at_field(&f.name))
             .map_err(|e| root(e, desc, top))?;
     }
-    let set = value.len() - skipped;
+    let set = given - skipped;
     let absent = if plan.quiet_absent {
         0
     } else {
@@ -401,16 +570,58 @@ fn write_field<W: Writer>(
             w.write_field_begin(f.ttype, f.id)?;
             w.write_i8(*n);
         }
-        (Shape::Struct, Value::Struct(fields)) if f.nested.is_some() => {
-            w.write_field_begin(f.ttype, f.id)?;
-            let s = f.nested.map(|id| desc.pool().struct_by_id(id));
-            if let Some(s) = s {
-                write_struct_at(w, s, fields, opts, depth + 1, false)?;
+        _ => write_field_nested(w, desc, f, v, opts, depth)?,
+    }
+    Ok(())
+}
+
+/// [`write_field`] for anything but a scalar of its exact variant: a
+/// struct through its plan, a container through its element types, the
+/// rest through the field's type. Kept out of line, so the loop over
+/// scalar fields stays small.
+#[inline(never)]
+fn write_field_nested<W: Writer>(
+    w: &mut W,
+    desc: StructDescriptor<'_>,
+    f: &FieldPlan,
+    v: &Value,
+    opts: &Options,
+    depth: usize,
+) -> Result<()> {
+    w.write_field_begin(f.ttype, f.id)?;
+    let pool = desc.pool();
+    match (f.shape, v, f.elem, f.value) {
+        (Shape::Struct, Value::Struct(fields), _, _) if f.nested.is_some() => {
+            if let Some(id) = f.nested {
+                write_struct_at(w, pool.struct_by_id(id), fields, opts, depth + 1, false)?;
+            }
+        }
+        // Empty containers are their header alone.
+        (Shape::List, Value::List(items) | Value::Set(items), Some(e), _) => {
+            guard(depth + 1, opts)?;
+            w.write_list_begin(e.ttype, items.len())?;
+            if !items.is_empty() {
+                write_items(w, Elem::planned(pool, e), items, opts, depth + 1)?;
+            }
+        }
+        (Shape::Set, Value::List(items) | Value::Set(items), Some(e), _) => {
+            guard(depth + 1, opts)?;
+            w.write_set_begin(e.ttype, items.len())?;
+            if !items.is_empty() {
+                let e = Elem::planned(pool, e);
+                write_set_items(w, pool.type_by_id(f.ty), e, items, opts, depth + 1)?;
+            }
+        }
+        (Shape::Map, Value::Map(pairs), Some(k), Some(v)) => {
+            guard(depth + 1, opts)?;
+            w.write_map_begin(k.ttype, v.ttype, pairs.len())?;
+            if !pairs.is_empty() {
+                let (k, v) = (Elem::planned(pool, k), Elem::planned(pool, v));
+                write_pairs(w, pool.type_by_id(f.ty), k, v, pairs, opts, depth + 1)?;
             }
         }
         _ => {
-            w.write_field_begin(f.ttype, f.id)?;
-            let ty = desc.pool().type_by_id(f.ty);
+            let ty = pool.type_by_id(f.ty);
             write_kind(w, ty, ty.kind(), v, opts, depth + 1)?;
         }
     }
@@ -598,16 +809,6 @@ impl Budget {
     }
 }
 
-/// [`read_kind`] for a whole type.
-fn read_typed<'a, R: Reader<'a>>(
-    r: &mut R,
-    ty: TypeDescriptor<'_>,
-    opts: &Options,
-    b: &mut Budget,
-) -> Result<Value> {
-    read_kind(r, ty.kind(), opts, b)
-}
-
 /// Reads a value of `kind`; the `Value` itself is paid for by its container.
 fn read_kind<'a, R: Reader<'a>>(
     r: &mut R,
@@ -637,62 +838,113 @@ fn read_kind<'a, R: Reader<'a>>(
         TypeKind::Uuid => Value::Uuid(r.read_uuid()?),
         TypeKind::List(e) => {
             let (et, n) = r.read_list_begin()?;
-            let items = read_items(r, e, et, n, opts, b)?;
+            let items = read_items(r, Elem::of(e), et, n, opts, b)?;
             r.read_list_end();
             Value::List(items)
         }
         TypeKind::Set(e) => {
             let (et, n) = r.read_set_begin()?;
-            let items = read_items(r, e, et, n, opts, b)?;
+            let items = read_items(r, Elem::of(e), et, n, opts, b)?;
             r.read_set_end();
             Value::Set(items)
         }
-        TypeKind::Map(k, v) => {
-            let (kt, vt, n) = r.read_map_begin()?;
-            if n > 0 && kt != ttype_of(k) {
-                return Err(wire_mismatch(k, kt));
-            }
-            if n > 0 && vt != ttype_of(v) {
-                return Err(wire_mismatch(v, vt));
-            }
-            b.take_n(n, 2 * VALUE_SIZE)?;
-            let mut pairs = Vec::with_capacity(n);
-            for _ in 0..n {
-                let key = read_typed(r, k, opts, b)?;
-                let val = read_typed(r, v, opts, b)
-                    .map_err(|e| e.at(PathSegment::Key(key_text(&key))))?;
-                pairs.push((key, val));
-            }
-            r.read_map_end();
-            Value::Map(pairs)
-        }
+        TypeKind::Map(k, v) => read_map(r, Elem::of(k), Elem::of(v), opts, b)?,
         TypeKind::Struct(s) => Value::Struct(read_struct_inner(r, s, opts, b)?),
     })
 }
 
+/// Reads a map (header, entries, end) of key type `k` and value type `v`.
+fn read_map<'a, R: Reader<'a>>(
+    r: &mut R,
+    k: Elem<'_>,
+    v: Elem<'_>,
+    opts: &Options,
+    b: &mut Budget,
+) -> Result<Value> {
+    let (kt, vt, n) = r.read_map_begin()?;
+    if n > 0 && kt != k.plan.ttype {
+        return Err(wire_mismatch(k.ty, kt));
+    }
+    if n > 0 && vt != v.plan.ttype {
+        return Err(wire_mismatch(v.ty, vt));
+    }
+    if n == 0 {
+        r.read_map_end();
+        return Ok(Value::Map(Vec::new()));
+    }
+    b.take_n(n, 2 * VALUE_SIZE)?;
+    let mut pairs = Vec::with_capacity(n);
+    let (kk, vk) = (k.ty.kind(), v.ty.kind());
+    for _ in 0..n {
+        let key = read_elem(r, k.plan.shape, kk, opts, b)?;
+        let val = read_elem(r, v.plan.shape, vk, opts, b)
+            .map_err(|e| e.at(PathSegment::Key(key_text(&key))))?;
+        pairs.push((key, val));
+    }
+    r.read_map_end();
+    Ok(Value::Map(pairs))
+}
+
+/// Reads the `n` elements of a list or set, after its header; a list of
+/// structs finds the struct's plan once.
 fn read_items<'a, R: Reader<'a>>(
     r: &mut R,
-    e: TypeDescriptor<'_>,
+    e: Elem<'_>,
     et: TType,
     n: usize,
     opts: &Options,
     b: &mut Budget,
 ) -> Result<Vec<Value>> {
-    let kind = e.kind();
-    if n > 0 && et != ttype_of_kind(kind) {
-        return Err(wire_mismatch(e, et));
+    if n > 0 && et != e.plan.ttype {
+        return Err(wire_mismatch(e.ty, et));
+    }
+    if n == 0 {
+        return Ok(Vec::new());
     }
     b.take_n(n, VALUE_SIZE)?;
     let mut items = Vec::with_capacity(n);
+    let kind = e.ty.kind();
+    if let TypeKind::Struct(s) = kind {
+        with_plan(s, |plan| {
+            for i in 0..n {
+                let item = r
+                    .read_struct_begin()
+                    .and_then(|()| read_planned(r, s, plan, opts, b))
+                    .map_err(|err| err.at(PathSegment::Index(i)))?;
+                items.push(Value::Struct(item));
+            }
+            Ok::<_, Error>(())
+        })?;
+        return Ok(items);
+    }
     for i in 0..n {
-        items.push(read_kind(r, kind, opts, b).map_err(|err| err.at(PathSegment::Index(i)))?);
+        let item = read_elem(r, e.plan.shape, kind, opts, b);
+        items.push(item.map_err(|err| err.at(PathSegment::Index(i)))?);
     }
     Ok(items)
 }
 
+/// Reads an element of `shape` and `kind`: the commonest scalars
+/// straight away, anything else through its kind.
+#[inline(always)]
+fn read_elem<'a, R: Reader<'a>>(
+    r: &mut R,
+    shape: Shape,
+    kind: TypeKind<'_>,
+    opts: &Options,
+    b: &mut Budget,
+) -> Result<Value> {
+    Ok(match shape {
+        Shape::String => read_string_value(r, b)?,
+        Shape::I64 => Value::I64(r.read_i64()?),
+        Shape::I32 | Shape::Enum => Value::I32(r.read_i32()?),
+        _ => read_kind(r, kind, opts, b)?,
+    })
+}
+
 /// Adds a field to `out` (`replace`: over an earlier one of the same
 /// name), paying for any room it grows by.
-#[inline]
+#[inline(always)]
 fn push_field(
     out: &mut Struct,
     name: &CompactString,
@@ -700,10 +952,8 @@ fn push_field(
     replace: bool,
     b: &mut Budget,
 ) -> Result<()> {
-    let before = out.capacity();
-    if out.len() == before {
-        // The next push grows the fields (Vec doubles): pay first.
-        b.take_n(before.max(4), FIELD_SIZE)?;
+    if out.len() == out.capacity() {
+        pay_for_growth(out, b)?;
     }
     if replace {
         out.insert(name.clone(), v);
@@ -713,19 +963,31 @@ fn push_field(
     Ok(())
 }
 
+/// The next push grows the fields (Vec doubles): pays first.
+#[cold]
+#[inline(never)]
+fn pay_for_growth(out: &Struct, b: &mut Budget) -> Result<()> {
+    b.take_n(out.capacity().max(4), FIELD_SIZE)
+}
+
 /// Reads a string value, paying for it unless it lives inside its `Value`.
 #[inline]
 fn read_string_value<'a, R: Reader<'a>>(r: &mut R, b: &mut Budget) -> Result<Value> {
-    let s = r.read_string()?;
+    // `Reader::read_string`, with no UTF-8 check for an empty string.
+    let bytes = r.read_binary()?;
+    if bytes.is_empty() {
+        return Ok(Value::String(CompactString::default()));
+    }
+    let s = std::str::from_utf8(bytes).map_err(|_| crate::thrift::util::not_utf8("string"))?;
     if s.len() > INLINE_STRING {
         b.take(s.len())?;
     }
     Ok(Value::String(s.into()))
 }
 
-/// Reads a field's value: scalars straight away, anything else through
-/// the field's type.
-#[inline]
+/// Reads a field's value: scalars straight away, structs through their
+/// plan, containers through their element types.
+#[inline(always)]
 fn read_field_value<'a, R: Reader<'a>>(
     r: &mut R,
     desc: StructDescriptor<'_>,
@@ -741,12 +1003,44 @@ fn read_field_value<'a, R: Reader<'a>>(
         Shape::Double => Value::Double(r.read_double()?),
         Shape::I16 => Value::I16(r.read_i16()?),
         Shape::Byte => Value::I8(r.read_i8()?),
-        Shape::Binary | Shape::Uuid | Shape::Struct | Shape::Nested => {
-            read_kind(r, desc.pool().type_by_id(f.ty).kind(), opts, b)?
-        }
+        _ => read_field_nested(r, desc, f, opts, b)?,
     })
 }
 
+/// [`read_field_value`] for anything but a scalar, out of line.
+#[inline(never)]
+fn read_field_nested<'a, R: Reader<'a>>(
+    r: &mut R,
+    desc: StructDescriptor<'_>,
+    f: &FieldPlan,
+    opts: &Options,
+    b: &mut Budget,
+) -> Result<Value> {
+    let pool = desc.pool();
+    Ok(match (f.shape, f.nested, f.elem, f.value) {
+        (Shape::Struct, Some(s), _, _) => {
+            Value::Struct(read_struct_inner(r, pool.struct_by_id(s), opts, b)?)
+        }
+        (Shape::List, _, Some(e), _) => {
+            let (et, n) = r.read_list_begin()?;
+            let items = read_items(r, Elem::planned(pool, e), et, n, opts, b)?;
+            r.read_list_end();
+            Value::List(items)
+        }
+        (Shape::Set, _, Some(e), _) => {
+            let (et, n) = r.read_set_begin()?;
+            let items = read_items(r, Elem::planned(pool, e), et, n, opts, b)?;
+            r.read_set_end();
+            Value::Set(items)
+        }
+        (Shape::Map, _, Some(k), Some(v)) => {
+            read_map(r, Elem::planned(pool, k), Elem::planned(pool, v), opts, b)?
+        }
+        _ => read_kind(r, pool.type_by_id(f.ty).kind(), opts, b)?,
+    })
+}
+
+#[inline]
 fn read_struct_inner<'a, R: Reader<'a>>(
     r: &mut R,
     desc: StructDescriptor<'_>,
@@ -765,39 +1059,55 @@ fn read_planned<'a, R: Reader<'a>>(
     opts: &Options,
     b: &mut Budget,
 ) -> Result<Struct> {
-    let len = plan.fields.len();
-    let room = len.min(STRUCT_ROOM);
+    let fields = &plan.fields;
+    let room = fields.len().min(STRUCT_ROOM);
     b.take_n(room, FIELD_SIZE)?;
     let mut out = Struct::with_capacity(room);
-    let mut seen = Seen::new(len);
+    // Fields mostly come in declaration order: while each is the one after
+    // the last, none repeats and the fields read so far are the first
+    // `next` of the plan.
+    let mut next = 0;
+    let mut other = None;
     while let Some((tt, id)) = r.read_field_begin()? {
-        let Some(i) = desc.field_by_id(id).map(|f| f.index()) else {
-            r.skip(tt)?;
-            continue;
-        };
-        let f = &plan.fields[i];
-        if tt != f.ttype {
-            // Kitex's generic servers may write a void result as a VOID field.
-            if tt == TType::Void && id == 0 {
-                r.skip(TType::Struct)?;
-                continue;
+        match fields.get(next) {
+            Some(f) if f.id == id && f.ttype == tt => {
+                let v = read_field_value(r, desc, f, opts, b).map_err(|e| e.at_field(&f.name))?;
+                push_field(&mut out, &f.name, v, false, b).map_err(|e| e.at_field(&f.name))?;
+                next += 1;
             }
-            // As generated code does: a peer on another version of the IDL
-            // sent this id with another type; skip it like an unknown field.
-            r.skip(tt)?;
-            if let Some(fd) = desc.field(i) {
-                skipped_mismatch(desc, fd, tt);
+            _ => {
+                other = Some((tt, id));
+                break;
             }
-            continue;
         }
-        let v = read_field_value(r, desc, f, opts, b).map_err(|e| e.at_field(&f.name))?;
-        let repeated = seen.insert(i);
-        push_field(&mut out, &f.name, v, repeated, b).map_err(|e| e.at_field(&f.name))?;
+    }
+    let defaults = opts.read_defaults && plan.has_defaults;
+    if other.is_none() && !plan.has_required && !defaults {
+        // Nothing to check or add.
+        r.read_struct_end();
+        return Ok(out);
+    }
+    let mut seen = Seen::new(fields.len());
+    seen.mark_first(next);
+    if let Some(header) = other {
+        let mut rest = Rest {
+            desc,
+            plan,
+            next,
+            out: &mut out,
+            seen: &mut seen,
+        };
+        rest.field(r, header, opts, b)?;
+        while let Some(header) = r.read_field_begin()? {
+            rest.field(r, header, opts, b)?;
+        }
     }
     r.read_struct_end();
-    check_required(desc, &seen, opts)?;
-    if opts.read_defaults && plan.has_defaults {
-        for (f, p) in desc.fields().zip(&plan.fields) {
+    if plan.has_required {
+        check_required(desc, &seen, opts)?;
+    }
+    if defaults {
+        for (f, p) in desc.fields().zip(fields) {
             if seen.contains(f.index()) {
                 continue;
             }
@@ -807,6 +1117,57 @@ fn read_planned<'a, R: Reader<'a>>(
         }
     }
     Ok(out)
+}
+
+/// A struct being read after a field out of declaration order: fields
+/// are found by id and may repeat.
+struct Rest<'s, 'd> {
+    desc: StructDescriptor<'d>,
+    plan: &'s Plan,
+    /// The position after the last field read.
+    next: usize,
+    out: &'s mut Struct,
+    seen: &'s mut Seen,
+}
+
+impl Rest<'_, '_> {
+    /// Reads the field after its header: unknown ids and wire types that
+    /// differ from the IDL are skipped, a repeated field replaces the
+    /// earlier one.
+    fn field<'a, R: Reader<'a>>(
+        &mut self,
+        r: &mut R,
+        (tt, id): (TType, i16),
+        opts: &Options,
+        b: &mut Budget,
+    ) -> Result<()> {
+        let (desc, fields) = (self.desc, &self.plan.fields);
+        let i = match fields.get(self.next) {
+            Some(f) if f.id == id => self.next,
+            _ => match desc.field_by_id(id) {
+                Some(f) => f.index(),
+                None => return r.skip(tt),
+            },
+        };
+        let f = &fields[i];
+        if tt != f.ttype {
+            // Kitex's generic servers may write a void result as a VOID field.
+            if tt == TType::Void && id == 0 {
+                return r.skip(TType::Struct);
+            }
+            // As generated code does: a peer on another version of the IDL
+            // sent this id with another type; skip it like an unknown field.
+            r.skip(tt)?;
+            if let Some(fd) = desc.field(i) {
+                skipped_mismatch(desc, fd, tt);
+            }
+            return Ok(());
+        }
+        self.next = i + 1;
+        let v = read_field_value(r, desc, f, opts, b).map_err(|e| e.at_field(&f.name))?;
+        let repeated = self.seen.insert(i);
+        push_field(self.out, &f.name, v, repeated, b).map_err(|e| e.at_field(&f.name))
+    }
 }
 
 /// An IDL constant as a `Value` of its type.

@@ -247,6 +247,88 @@ fn strict_mode_refuses_repeated_set_elements_and_map_keys() {
     .unwrap();
 }
 
+/// Repeats found among `Value`s of different variants that write the same
+/// bytes, in small containers (compared by value) and large ones (by bytes).
+#[test]
+fn value_maps_and_sets_find_repeats_across_variants_and_sizes() {
+    let pool = pool();
+    let desc = pool.find_struct("Holder").unwrap();
+    let s = |t: &str| Value::String(t.into());
+    let bin = |t: &str| Value::Binary(t.as_bytes().to_vec());
+    let write = |field: &str, v: Value, opts: &Options| {
+        let mut fields = anycall_codec::Struct::new();
+        fields.push(field, v);
+        encode_struct_value(desc, &fields, Protocol::Compact, opts, &mut BytesMut::new())
+            .map_err(|e| e.to_string())
+    };
+    let many = |n: usize| (0..n).map(|i| s(&format!("k{i}"))).collect::<Vec<_>>();
+    let cases = [
+        (
+            "tags",
+            Value::Set(vec![s("a"), bin("a")]),
+            Some("Holder.tags[1]: repeated element"),
+        ),
+        ("tags", Value::Set(vec![bin("a"), s("b")]), None),
+        ("tags", Value::Set(vec![s("a")]), None),
+        (
+            "tags",
+            Value::Set([many(20), vec![s("k3")]].concat()),
+            Some("Holder.tags[20]: repeated element"),
+        ),
+        ("tags", Value::Set(many(20)), None),
+        (
+            "counts",
+            Value::Map(vec![(s("x"), Value::I32(1)), (bin("x"), Value::I32(2))]),
+            Some("Holder.counts[\"eA==\"]: repeated key"),
+        ),
+        (
+            "counts",
+            Value::Map(
+                many(17)
+                    .into_iter()
+                    .chain([s("k0")])
+                    .map(|k| (k, Value::I32(0)))
+                    .collect(),
+            ),
+            Some("Holder.counts[\"k0\"]: repeated key"),
+        ),
+        (
+            "by_id",
+            Value::Map(vec![
+                (Value::I64(1), s("a")),
+                (Value::I8(2), s("b")),
+                (Value::I32(1), s("c")),
+            ]),
+            Some("Holder.by_id[1]: repeated key"),
+        ),
+        (
+            "by_id",
+            Value::Map(vec![(Value::I64(1), s("a")), (Value::I16(2), s("b"))]),
+            None,
+        ),
+    ];
+    for (field, v, want) in cases {
+        let got = write(field, v.clone(), &Options::default());
+        match want {
+            Some(w) => assert!(
+                got.as_ref().is_err_and(|e| e.starts_with(w)),
+                "{field} {v:?}: {got:?}"
+            ),
+            None => assert!(got.is_ok(), "{field} {v:?}: {got:?}"),
+        }
+        assert!(write(field, v, &lenient()).is_ok());
+    }
+    // Names given twice in a struct for a map are the same key too.
+    let mut twice = anycall_codec::Struct::new();
+    twice.push("x", Value::I32(1));
+    twice.push("x", Value::I32(2));
+    let got = write("counts", Value::Struct(twice), &Options::default()).unwrap_err();
+    assert!(
+        got.starts_with("Holder.counts[\"x\"]: repeated key"),
+        "{got}"
+    );
+}
+
 #[test]
 fn fields_are_written_in_id_order_whatever_the_input_order() {
     let pool = Pool::from_source(
