@@ -527,6 +527,66 @@ mod tests {
         );
     }
 
+    /// A list header of `len` elements of `elem`, then `body` bytes.
+    fn list_of(elem: TType, len: u8, body: usize) -> Vec<u8> {
+        let mut buf = vec![elem as u8, 0, 0, 0, len];
+        buf.resize(5 + body, 0);
+        buf
+    }
+
+    #[test]
+    fn each_element_kind_needs_its_smallest_encoding() {
+        // (element, its smallest Binary encoding): 3 elements need 3× that.
+        for (elem, min) in [
+            (TType::Binary, 4),
+            (TType::List, 5),
+            (TType::Set, 5),
+            (TType::Map, 6),
+            (TType::Struct, 1),
+            (TType::I32, 4),
+        ] {
+            let short = list_of(elem, 3, 3 * min - 1);
+            let err = BinaryReader::new(&short).read_list_begin().unwrap_err();
+            assert!(err.is_truncated(), "{elem:?}: {err}");
+            let enough = list_of(elem, 3, 3 * min);
+            assert_eq!(
+                BinaryReader::new(&enough).read_list_begin().unwrap(),
+                (elem, 3),
+                "{elem:?}"
+            );
+        }
+        // A map entry needs its key's and its value's: binary 4 + list 5.
+        let mut map = vec![TType::Binary as u8, TType::List as u8, 0, 0, 0, 2];
+        map.resize(6 + 17, 0);
+        assert!(
+            BinaryReader::new(&map)
+                .read_map_begin()
+                .unwrap_err()
+                .is_truncated()
+        );
+        map.push(0);
+        assert!(BinaryReader::new(&map).read_map_begin().is_ok());
+    }
+
+    #[test]
+    fn reader_reports_its_position_limits_and_depth() {
+        let limits = Limits {
+            max_depth: 7,
+            ..Limits::default()
+        };
+        let buf = [0, 0, 0, 1, 0x0c, 9];
+        let mut r = BinaryReader::with_limits(&buf, limits);
+        assert_eq!(r.protocol(), Protocol::Binary);
+        assert_eq!(r.limits().max_depth, 7);
+        assert_eq!(r.read_i32().unwrap(), 1);
+        assert_eq!(r.remaining(), &[0x0c, 9]);
+        assert_eq!(r.depth(), 0);
+        r.read_struct_begin().unwrap();
+        assert_eq!(r.depth(), 1);
+        r.read_struct_end();
+        assert_eq!(r.depth(), 0);
+    }
+
     #[test]
     fn mark_of_the_wrong_kind_is_refused() {
         let mut buf = BytesMut::new();

@@ -780,6 +780,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reader_reports_its_position_limits_and_depth() {
+        let limits = Limits {
+            max_depth: 7,
+            ..Limits::default()
+        };
+        // i32 1 (zigzag varint 02), then two bytes.
+        let buf = [0x02, 0x0c, 9];
+        let mut r = CompactReader::with_limits(&buf, limits);
+        assert_eq!(r.protocol(), Protocol::Compact);
+        assert_eq!(r.limits().max_depth, 7);
+        assert_eq!(r.read_i32().unwrap(), 1);
+        assert_eq!(r.remaining(), &[0x0c, 9]);
+        assert_eq!(r.depth(), 0);
+        r.read_struct_begin().unwrap();
+        assert_eq!(r.depth(), 1);
+        r.read_struct_end();
+        assert_eq!(r.depth(), 0);
+    }
+
+    #[test]
+    fn fixed_size_elements_need_their_size() {
+        // list header: size 3 in the high nibble, element type in the low.
+        for (elem, code, min) in [
+            (TType::Double, 7u8, 8),
+            (TType::Uuid, 13, 16),
+            (TType::I32, 5, 1),
+        ] {
+            let mut short = vec![(3 << 4) | code];
+            short.resize(1 + 3 * min - 1, 0);
+            let err = CompactReader::new(&short).read_list_begin().unwrap_err();
+            assert!(err.is_truncated(), "{elem:?}: {err}");
+            short.push(0);
+            assert_eq!(
+                CompactReader::new(&short).read_list_begin().unwrap(),
+                (elem, 3),
+                "{elem:?}"
+            );
+        }
+    }
+
+    #[test]
     fn zigzag_examples() {
         for (n, z) in [(0, 0), (-1, 1), (1, 2), (-2, 3), (i32::MAX, u32::MAX - 1)] {
             assert_eq!(zigzag32(n), z);
