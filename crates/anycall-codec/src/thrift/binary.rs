@@ -575,16 +575,10 @@ mod tests {
             ..Limits::default()
         };
         let buf = [0, 0, 0, 1, 0x0c, 9];
-        let mut r = BinaryReader::with_limits(&buf, limits);
-        assert_eq!(r.protocol(), Protocol::Binary);
-        assert_eq!(r.limits().max_depth, 7);
-        assert_eq!(r.read_i32().unwrap(), 1);
-        assert_eq!(r.remaining(), &[0x0c, 9]);
-        assert_eq!(r.depth(), 0);
-        r.read_struct_begin().unwrap();
-        assert_eq!(r.depth(), 1);
-        r.read_struct_end();
-        assert_eq!(r.depth(), 0);
+        super::super::reader::testing::reports_position_limits_and_depth(
+            BinaryReader::with_limits(&buf, limits),
+            Protocol::Binary,
+        );
     }
 
     #[test]

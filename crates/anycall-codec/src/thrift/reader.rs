@@ -238,3 +238,26 @@ impl<'a> Reader<'a> for ProtocolReader<'a> {
         dispatch!(self, r => r.skip(ttype))
     }
 }
+
+/// Shared by the protocols' reader tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// Checks what reader `r` reports as it reads: `r` is over an i32 1,
+    /// then the bytes `0c 09`, with `max_depth` 7.
+    pub(crate) fn reports_position_limits_and_depth<'a, R: Reader<'a>>(
+        mut r: R,
+        protocol: Protocol,
+    ) {
+        assert_eq!(r.protocol(), protocol);
+        assert_eq!(r.limits().max_depth, 7);
+        assert_eq!(r.read_i32().unwrap(), 1);
+        assert_eq!(r.remaining(), &[0x0c, 9]);
+        assert_eq!(r.depth(), 0);
+        r.read_struct_begin().unwrap();
+        assert_eq!(r.depth(), 1);
+        r.read_struct_end();
+        assert_eq!(r.depth(), 0);
+    }
+}

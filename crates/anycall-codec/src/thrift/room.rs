@@ -363,25 +363,28 @@ impl Writer for RoomBinaryWriter<'_> {
 
     #[inline(always)]
     fn write_field_i32(&mut self, ttype: TType, id: i16, value: i32) -> Result<()> {
-        let mut b = [0u8; 7];
-        b[0] = ttype.as_u8();
-        b[1..3].copy_from_slice(&id.to_be_bytes());
-        b[3..].copy_from_slice(&value.to_be_bytes());
-        self.out.put(b);
+        self.out.put(header_and_word(ttype, id, value));
         Ok(())
     }
 
     #[inline(always)]
     fn write_field_binary(&mut self, ttype: TType, id: i16, value: &[u8]) -> Result<()> {
         let len = string_len_i32(value.len())?;
-        let mut b = [0u8; 7];
-        b[0] = ttype.as_u8();
-        b[1..3].copy_from_slice(&id.to_be_bytes());
-        b[3..].copy_from_slice(&len.to_be_bytes());
-        self.out.put(b);
+        self.out.put(header_and_word(ttype, id, len));
         self.out.put_slice(value);
         Ok(())
     }
+}
+
+/// A Binary field header and a big-endian i32 after it (the value, or a
+/// string's length), as one array to append at once.
+#[inline(always)]
+fn header_and_word(ttype: TType, id: i16, word: i32) -> [u8; 7] {
+    let mut b = [0u8; 7];
+    b[0] = ttype.as_u8();
+    b[1..3].copy_from_slice(&id.to_be_bytes());
+    b[3..].copy_from_slice(&word.to_be_bytes());
+    b
 }
 
 impl RoomBinaryWriter<'_> {
