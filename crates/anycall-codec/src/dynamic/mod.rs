@@ -460,6 +460,97 @@ impl Order {
     }
 }
 
+/// Notes the fields of a struct as they are written: [`Order`] keeps
+/// their order, [`Spans`] also where each starts.
+pub(crate) trait NoteOrder {
+    /// Notes that field `id` is written next, its header at `start`.
+    fn note_at(&mut self, id: i16, start: usize);
+}
+
+impl NoteOrder for Order {
+    #[inline]
+    fn note_at(&mut self, id: i16, _start: usize) {
+        self.note(id);
+    }
+}
+
+/// Fields a [`Spans`] keeps the place of; a struct with more written after
+/// its sorted start is put in order by reading it back.
+const SPANS: usize = 16;
+
+/// The order of the fields written after `from`, and where each starts:
+/// when only they are out of order (the struct's fields before `from` are
+/// sorted and all of lower id) and the protocol is Binary (whose field
+/// headers do not depend on the field before), they are put in order by
+/// moving their bytes, without reading the struct back.
+pub(crate) struct Spans {
+    order: Order,
+    from: usize,
+    /// The last id before `from`, when the fields before it are sorted.
+    below: Option<i32>,
+    at: [(i16, usize); SPANS],
+    len: usize,
+}
+
+impl Spans {
+    /// Notes fields from `from` on, after `before` (the fields written
+    /// before it, in that order).
+    #[inline]
+    pub(crate) fn after(before: Order, from: usize) -> Self {
+        Self {
+            order: before,
+            from,
+            below: before.sorted.then_some(before.last),
+            at: [(0, 0); SPANS],
+            len: 0,
+        }
+    }
+
+    /// As [`Order::finish`].
+    pub(crate) fn finish<W: Writer>(self, w: &mut W, body: usize) -> Result<()> {
+        if self.order.sorted {
+            return Ok(());
+        }
+        let n = self.len;
+        let movable = w.protocol() == crate::thrift::Protocol::Binary
+            && (1..=SPANS).contains(&n)
+            && self.at[0].1 == self.from
+            && self
+                .below
+                .is_some_and(|below| self.at[..n].iter().all(|&(id, _)| i32::from(id) > below));
+        if !movable {
+            return sort_fields(w, body);
+        }
+        let region = w.buf()[self.from..].to_vec();
+        let at = &self.at[..n];
+        let mut parts = [(0i16, 0usize, 0usize); SPANS];
+        for (k, part) in parts[..n].iter_mut().enumerate() {
+            let end = at
+                .get(k + 1)
+                .map_or(region.len(), |next| next.1 - self.from);
+            *part = (at[k].0, at[k].1 - self.from, end);
+        }
+        // Stable: a repeated id keeps its order.
+        parts[..n].sort_by_key(|p| p.0);
+        w.rewind_fields(self.from);
+        for &(_, start, end) in &parts[..n] {
+            w.write_raw(&region[start..end]);
+        }
+        Ok(())
+    }
+}
+
+impl NoteOrder for Spans {
+    #[inline]
+    fn note_at(&mut self, id: i16, start: usize) {
+        self.order.note(id);
+        if self.len < SPANS {
+            self.at[self.len] = (id, start);
+        }
+        self.len += 1;
+    }
+}
+
 /// Reads back the fields written since `body` and writes them again in id
 /// order (a stable sort, so a repeated id keeps its order).
 #[cold]

@@ -10,9 +10,9 @@ use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
 use super::plan::{ElemPlan, FieldPlan, Plan, Shape, with_plan};
 use super::{
-    DISTINCT_SCAN, Distinct, Order, Seen, check_required, check_union, mismatch, missing, repeated,
-    skipped_mismatch, ttype_of, wire_mismatch, write_base64, write_const, write_int, write_int_of,
-    write_zero,
+    DISTINCT_SCAN, Distinct, NoteOrder, Order, Seen, Spans, check_required, check_union, mismatch,
+    missing, repeated, skipped_mismatch, ttype_of, wire_mismatch, write_base64, write_const,
+    write_int, write_int_of, write_zero,
 };
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::options::{MissingRequired, Options, UnknownFields};
@@ -494,10 +494,11 @@ fn write_rest<'v, W: Writer>(
     let fields = &plan.fields;
     let mut seen = Seen::new(fields.len());
     seen.mark_first(next);
-    let mut order = match next.checked_sub(1).and_then(|i| fields.get(i)) {
+    let before = match next.checked_sub(1).and_then(|i| fields.get(i)) {
         Some(last) => Order::after(last.id, next <= plan.ascending),
         None => Order::new(),
     };
+    let mut order = Spans::after(before, w.buf().len());
     let mut skipped = 0;
     for (name, v) in rest {
         let i = match fields.get(next) {
@@ -520,7 +521,7 @@ fn write_rest<'v, W: Writer>(
             return Err(given_twice_at(desc, i));
         }
         next = i + 1;
-        order.note(f.id);
+        order.note_at(f.id, w.buf().len());
         write_field(w, desc, f, v, opts, depth)
             .map_err(|e| e.at_field(&f.name))
             .map_err(|e| root(e, desc, top))?;
@@ -700,7 +701,7 @@ pub(crate) fn write_absent<W: Writer>(
     seen: &Seen,
     set: usize,
     opts: &Options,
-    order: &mut Order,
+    order: &mut impl NoteOrder,
 ) -> Result<usize> {
     let union = desc.kind() == anycall_idl::StructKind::Union;
     let mut written = 0;
@@ -715,8 +716,8 @@ pub(crate) fn write_absent<W: Writer>(
             if default.is_none() && opts.missing_required == MissingRequired::Error {
                 return Err(missing(f.json_name()));
             }
+            order.note_at(f.id(), w.buf().len());
             w.write_field_begin(ttype_of(f.ty()), f.id())?;
-            order.note(f.id());
             match default {
                 Some(d) => write_const(w, f.ty(), d)?,
                 None => write_zero(w, f.ty())?,
@@ -727,8 +728,8 @@ pub(crate) fn write_absent<W: Writer>(
             && !(union && set + written > 0)
             && let Some(d) = f.default_value()
         {
+            order.note_at(f.id(), w.buf().len());
             w.write_field_begin(ttype_of(f.ty()), f.id())?;
-            order.note(f.id());
             write_const(w, f.ty(), d)?;
             written += 1;
         }

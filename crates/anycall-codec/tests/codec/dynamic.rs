@@ -1278,3 +1278,41 @@ fn example_values_skip_optional_fields_and_end_required_cycles() {
     }
     assert_eq!(depth, anycall_codec::DEFAULT_MAX_DEPTH + 1);
 }
+
+/// Fields given out of id order are written in id order, whichever way
+/// the writer puts them back: by moving the later fields' bytes (Binary,
+/// when the fields before them are sorted and lower), or by reading the
+/// struct back (Compact, or a field that belongs before the sorted start).
+#[test]
+fn fields_out_of_order_are_written_in_id_order() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let pool = Loader::new()
+        .load(root.join("testdata/interop/echo.thrift").to_string_lossy())
+        .expect("echo.thrift loads");
+    let req = pool.find_struct("EchoRequest").expect("EchoRequest");
+    let json = std::fs::read(root.join("bench/echo-1k.json")).expect("the bench request");
+    let opts = Options::default();
+    for p in PROTOCOLS {
+        let sorted = json_to_bytes(req, std::str::from_utf8(&json).unwrap(), p, &opts);
+        let value = decode_struct_value(req, &sorted, p, &opts, &Limits::default()).unwrap();
+        let names: Vec<String> = value.iter().map(|(n, _)| n.to_owned()).collect();
+        // Orders: the last two swapped (after a sorted start), the last
+        // first, and the whole struct reversed.
+        let n = names.len();
+        let mut swapped: Vec<usize> = (0..n).collect();
+        swapped.swap(n - 2, n - 1);
+        let mut last_first: Vec<usize> = vec![n - 1];
+        last_first.extend(0..n - 1);
+        let reversed: Vec<usize> = (0..n).rev().collect();
+        for order in [swapped, last_first, reversed] {
+            let mut given = Struct::new();
+            for &i in &order {
+                let (name, v) = value.iter().nth(i).unwrap();
+                given.push(name, v.clone());
+            }
+            let mut out = BytesMut::new();
+            encode_struct_value(req, &given, p, &opts, &mut out).unwrap();
+            assert_eq!(out, sorted, "{p:?}, fields in the order {order:?}");
+        }
+    }
+}
