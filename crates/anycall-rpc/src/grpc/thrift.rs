@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use anycall_codec::call::{self, Reply};
 use anycall_codec::frame::TTHeader;
-use anycall_codec::frame::ttheader::str_key;
+use anycall_codec::frame::ttheader::{metainfo, str_key};
 use anycall_codec::thrift::{
     MessageHeader, MessageType, Protocol, ProtocolReader, TApplicationException,
     TApplicationExceptionType, write_message_header,
@@ -936,8 +936,11 @@ fn unary_header(service: &str, metadata: &MetadataMap) -> TTHeader {
         let Ok(value) = value.to_str() else { continue };
         let name = name.as_str();
         let prefixed = [
-            ("rpc-transit-", "RPC_TRANSIT_"),
-            ("rpc-persist-", "RPC_PERSIST_"),
+            (metainfo::HTTP_PREFIX_TRANSIENT, metainfo::PREFIX_TRANSIENT),
+            (
+                metainfo::HTTP_PREFIX_PERSISTENT,
+                metainfo::PREFIX_PERSISTENT,
+            ),
         ];
         for (http, ttheader) in prefixed {
             if let Some(key) = name.strip_prefix(http).filter(|k| !k.is_empty()) {

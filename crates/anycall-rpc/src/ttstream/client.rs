@@ -62,6 +62,14 @@ impl ConnShared {
         self.streams.lock().ok()?.remove(&id)
     }
 
+    /// An Rst frame for stream `id` of `method`: `ex`, and this caller as
+    /// the cancel path.
+    fn rst(&self, id: i32, method: &str, ex: &TApplicationException) -> StreamFrame {
+        StreamFrame::new(FrameType::Rst, id, method)
+            .with_str(str_key::STREAM_CANCEL_PATH, self.caller.clone())
+            .with_exception(ex)
+    }
+
     fn next_stream_id(&self) -> i32 {
         loop {
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -230,18 +238,15 @@ async fn read_loop(
                             let n = frame.payload.len();
                             (Inbound::Data(frame.payload), n)
                         }
-                        FrameType::Trailer | FrameType::Rst => {
-                            // The stream's last frame: nothing after it counts.
-                            conn.remove(id);
-                            let last = if frame.frame_type == FrameType::Rst {
-                                Inbound::Rst(frame)
-                            } else {
-                                Inbound::Trailer(frame)
-                            };
-                            tx.inbox.push_last(last);
-                            continue;
-                        }
+                        FrameType::Trailer => (Inbound::Trailer(frame), 0),
+                        FrameType::Rst => (Inbound::Rst(frame), 0),
                     };
+                    if matches!(ev, Inbound::Trailer(_) | Inbound::Rst(_)) {
+                        // The stream's last frame: nothing after it counts.
+                        conn.remove(id);
+                        tx.inbox.push_last(ev);
+                        continue;
+                    }
                     // A stream whose reader went away is simply skipped.
                     if tx.inbox.push(ev, bytes).await == Err(Refused::Full) {
                         overflow(&conn, &tx, id).await;
@@ -283,10 +288,7 @@ async fn overflow(conn: &ConnShared, slot: &Slot, id: i32) {
     );
     tracing::debug!(stream = id, reason = %why, "stream reset");
     let ex = TApplicationException::new(exception_type::INTERNAL_CANCEL, why.clone());
-    let rst = StreamFrame::new(FrameType::Rst, id, method)
-        .with_str(str_key::STREAM_CANCEL_PATH, conn.caller.clone())
-        .with_exception(&ex);
-    let _ = conn.tx.send(rst).await;
+    let _ = conn.tx.send(conn.rst(id, method, &ex)).await;
     slot.inbox.push_last(Inbound::Overflow(why));
 }
 
@@ -384,7 +386,6 @@ impl StreamClient {
             _owner: self.owner.clone(),
             rx,
             deadline: self.cfg.stream_timeout.map(|t| (Instant::now() + t, t)),
-            caller: self.cfg.caller.clone(),
             send_closed: false,
             finished: false,
             header: None,
@@ -469,7 +470,6 @@ pub struct RawStream {
     _owner: Owner,
     rx: Inbox<Inbound>,
     deadline: Option<(Instant, Duration)>,
-    caller: String,
     send_closed: bool,
     finished: bool,
     header: Option<BTreeMap<String, String>>,
@@ -660,9 +660,7 @@ impl RawStream {
             return;
         }
         self.end();
-        let rst = StreamFrame::new(FrameType::Rst, self.id, &*self.method)
-            .with_str(str_key::STREAM_CANCEL_PATH, self.caller.clone())
-            .with_exception(ex);
+        let rst = self.conn.rst(self.id, &self.method, ex);
         // The writer may be full or gone; a reset that cannot be queued
         // leaves the stream to the connection's end.
         let _ = self.conn.tx.try_send(rst);

@@ -555,8 +555,7 @@ impl StreamServer {
         );
         tracing::warn!(peer = %conn.peer, stream = id, reason = %why, "stream reset");
         let ex = TApplicationException::new(exception_type::INTERNAL_CANCEL, why);
-        let rst = StreamFrame::new(FrameType::Rst, id, &*entry.method).with_exception(&ex);
-        let _ = conn.tx.send(rst).await;
+        let _ = conn.tx.send(rst(id, &entry.method, &ex)).await;
     }
 
     async fn open_stream(&self, frame: StreamFrame, conn: &Conn<'_>) {
@@ -675,8 +674,7 @@ impl StreamServer {
                         exception_type::STREAM_TIMEOUT,
                         "stream timeout on the server",
                     );
-                    let rst = StreamFrame::new(FrameType::Rst, id, &*method).with_exception(&ex);
-                    let _ = tx2.send(rst).await;
+                    let _ = tx2.send(rst(id, &method, &ex)).await;
                 }
             }
         });
@@ -769,6 +767,11 @@ impl StreamServer {
             counters: cfg.counters.clone(),
         })
     }
+}
+
+/// The server's Rst frame for stream `id` of `method`.
+fn rst(id: i32, method: &str, ex: &TApplicationException) -> StreamFrame {
+    StreamFrame::new(FrameType::Rst, id, method).with_exception(ex)
 }
 
 /// Sends the Header frame (when none went yet) and the Trailer.
