@@ -1283,6 +1283,7 @@ fn example_values_skip_optional_fields_and_end_required_cycles() {
 /// the writer puts them back: by moving the later fields' bytes (Binary,
 /// when the fields before them are sorted and lower), or by reading the
 /// struct back (Compact, or a field that belongs before the sorted start).
+/// The JSON scanner the same, for keys given in those orders.
 #[test]
 fn fields_out_of_order_are_written_in_id_order() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -1304,7 +1305,11 @@ fn fields_out_of_order_are_written_in_id_order() {
         let mut last_first: Vec<usize> = vec![n - 1];
         last_first.extend(0..n - 1);
         let reversed: Vec<usize> = (0..n).rev().collect();
-        for order in [swapped, last_first, reversed] {
+        // Keys sorted by name, as many JSON encoders write them.
+        let mut by_name: Vec<usize> = (0..n).collect();
+        by_name.sort_by_key(|&i| &names[i]);
+        assert_ne!(by_name, (0..n).collect::<Vec<_>>(), "names not in id order");
+        for order in [swapped, last_first, reversed, by_name] {
             let mut given = Struct::new();
             for &i in &order {
                 let (name, v) = value.iter().nth(i).unwrap();
@@ -1313,6 +1318,10 @@ fn fields_out_of_order_are_written_in_id_order() {
             let mut out = BytesMut::new();
             encode_struct_value(req, &given, p, &opts, &mut out).unwrap();
             assert_eq!(out, sorted, "{p:?}, fields in the order {order:?}");
+            // The JSON scanner, with the keys in the same order.
+            let text = serde_json::to_string(&Value::Struct(given)).unwrap();
+            let out = json_to_bytes(req, &text, p, &opts);
+            assert_eq!(out, sorted, "{p:?}, JSON keys in the order {order:?}");
         }
     }
 }

@@ -25,8 +25,8 @@ use anycall_idl::{FieldDescriptor, StructDescriptor, TypeDescriptor, TypeKind};
 
 use crate::dynamic::value::{enum_hint, root, unknown_field, write_absent, write_key_str};
 use crate::dynamic::{
-    Distinct, Order, Seen, check_union, mismatch, out_of_range, repeated, ttype_of, ttype_of_kind,
-    write_base64, write_int_of,
+    Distinct, NoteOrder, Order, Seen, Spans, check_union, mismatch, out_of_range, repeated,
+    ttype_of, ttype_of_kind, write_base64, write_int_of,
 };
 use crate::error::{Error, ErrorKind, Limit, PathSegment, Result};
 use crate::options::{BinaryFormat, Options, UnknownFields};
@@ -1001,7 +1001,9 @@ impl<'j, 'o> Scanner<'j, 'o> {
         let mut set = 0;
         w.write_struct_begin();
         let body = w.buf().len();
-        let mut order = Order::new();
+        // Keys in another order than the ids (sorted by name, say) are put
+        // in id order at the end, by moving their bytes where it can.
+        let mut order = Spans::after(Order::new(), body);
         if !self.closes_at_once(b'}') {
             loop {
                 let t = self.field_name()?;
@@ -1033,6 +1035,7 @@ impl<'j, 'o> Scanner<'j, 'o> {
                 } else {
                     let ty = f.ty();
                     let kind = ty.kind();
+                    let start = w.buf().len();
                     let r = w
                         .write_field_begin(ttype_of_kind(kind), f.id())
                         .and_then(|()| self.value(w, ty, kind, depth + 1));
@@ -1044,7 +1047,7 @@ impl<'j, 'o> Scanner<'j, 'o> {
                         return Err(root(e, desc, top));
                     }
                     seen.insert(f.index());
-                    order.note(f.id());
+                    order.note_at(f.id(), start);
                     set += 1;
                 }
                 if !self.next_or_close(b'}')? {
