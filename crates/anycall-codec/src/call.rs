@@ -28,8 +28,8 @@ use crate::limits::Limits;
 use crate::options::Options;
 use crate::thrift::room::{RoomBinaryWriter, RoomCompactWriter};
 use crate::thrift::{
-    BinaryReader, BinaryWriter, CompactReader, CompactWriter, MessageHeader, MessageType, Protocol,
-    ProtocolReader, Reader, TApplicationException, TType, Writer,
+    BinaryReader, CompactReader, MessageHeader, MessageType, Protocol, ProtocolReader, Reader,
+    TApplicationException, TType, Writer,
 };
 use crate::value::{Struct, Value};
 
@@ -97,24 +97,10 @@ fn call_type(method: MethodDescriptor<'_>) -> MessageType {
     }
 }
 
-macro_rules! with_writer {
-    ($protocol:expr, $dst:expr, $w:ident => $body:expr) => {
-        match $protocol {
-            Protocol::Binary => {
-                let mut $w = BinaryWriter::new($dst);
-                $body
-            }
-            Protocol::Compact => {
-                let mut $w = CompactWriter::new($dst);
-                $body
-            }
-        }
-    };
-}
-
-/// [`with_writer!`] for `Value` trees: the writers that append through a
-/// slice cursor (`thrift::room`), the same bytes with less work per value.
-macro_rules! with_value_writer {
+/// Runs `$body` with `$w` a writer of `$protocol` appending to `$dst`: the
+/// writers that append through a slice cursor (`thrift::room`), the bytes
+/// of `BinaryWriter`/`CompactWriter` with less work per value.
+macro_rules! with_room_writer {
     ($protocol:expr, $dst:expr, $w:ident => $body:expr) => {
         match $protocol {
             Protocol::Binary => {
@@ -158,7 +144,7 @@ pub fn encode_call_json(
     let header = MessageHeader::new(method.name(), call_type(method), seq_id);
     // The Thrift form is rarely longer than its JSON text.
     dst.reserve(json.len() + 64);
-    with_writer!(protocol, dst, w => {
+    with_room_writer!(protocol, dst, w => {
         w.write_message_begin(&header)?;
         write_args_json(&mut w, method, json, opts)
     })
@@ -218,7 +204,7 @@ pub fn encode_call_value(
     dst: &mut BytesMut,
 ) -> Result<()> {
     let header = MessageHeader::new(method.name(), call_type(method), seq_id);
-    with_value_writer!(protocol, dst, w => {
+    with_room_writer!(protocol, dst, w => {
         w.write_message_begin(&header)?;
         write_args_value(&mut w, method, args, opts)
     })
@@ -478,9 +464,13 @@ pub fn encode_reply_json<T: AsRef<[u8]>>(
     opts: &Options,
     dst: &mut BytesMut,
 ) -> Result<()> {
-    encode_reply_with(method, reply, seq_id, protocol, dst, |w, ty, v| {
+    if let Reply::Application(ex) = reply {
+        return ex.write_message(protocol, method.name(), seq_id, dst);
+    }
+    let slot = reply_slot(method, reply)?;
+    with_room_writer!(protocol, dst, w => write_reply(&mut w, method, seq_id, slot, |w, ty, v| {
         write_json(w, ty, v.as_ref(), opts)
-    })
+    }))
 }
 
 /// Appends a reply to `method` with `Value` results (see [`encode_reply_json`]).
@@ -496,25 +486,9 @@ pub fn encode_reply_value(
         return ex.write_message(protocol, method.name(), seq_id, dst);
     }
     let slot = reply_slot(method, reply)?;
-    with_value_writer!(protocol, dst, w => write_reply(&mut w, method, seq_id, slot, |w, ty, v| {
+    with_room_writer!(protocol, dst, w => write_reply(&mut w, method, seq_id, slot, |w, ty, v| {
         write_value(w, ty, v, opts)
     }))
-}
-
-fn encode_reply_with<T>(
-    method: MethodDescriptor<'_>,
-    reply: &Reply<T>,
-    seq_id: i32,
-    protocol: Protocol,
-    dst: &mut BytesMut,
-    write: impl FnOnce(&mut ProtocolWriterRef<'_>, anycall_idl::TypeDescriptor<'_>, &T) -> Result<()>,
-) -> Result<()> {
-    if let Reply::Application(ex) = reply {
-        return ex.write_message(protocol, method.name(), seq_id, dst);
-    }
-    let slot = reply_slot(method, reply)?;
-    let mut w = ProtocolWriterRef::new(protocol, dst);
-    write_reply(&mut w, method, seq_id, slot, write)
 }
 
 /// The result field a reply other than [`Reply::Application`] sets, and its
@@ -613,7 +587,7 @@ pub fn encode_struct_json(
 ) -> Result<()> {
     // The Thrift form is rarely longer than its JSON text.
     dst.reserve(json.len());
-    with_writer!(protocol, dst, w => write_json_struct(&mut w, desc, json, opts))
+    with_room_writer!(protocol, dst, w => write_json_struct(&mut w, desc, json, opts))
 }
 
 /// Decodes a bare struct to JSON; also returns the number of bytes read.
@@ -658,5 +632,5 @@ pub fn encode_struct_value(
     opts: &Options,
     dst: &mut BytesMut,
 ) -> Result<()> {
-    with_value_writer!(protocol, dst, w => write_struct(&mut w, desc, value, opts))
+    with_room_writer!(protocol, dst, w => write_struct(&mut w, desc, value, opts))
 }

@@ -30,7 +30,7 @@ use crate::dynamic::{
 };
 use crate::error::{Error, ErrorKind, Limit, PathSegment, Result};
 use crate::options::{BinaryFormat, Options, UnknownFields};
-use crate::thrift::Writer;
+use crate::thrift::{TType, Writer};
 use crate::value::parse_uuid;
 
 /// Levels of JSON nesting (arrays and objects) accepted, typed or skipped,
@@ -1036,9 +1036,7 @@ impl<'j, 'o> Scanner<'j, 'o> {
                     let ty = f.ty();
                     let kind = ty.kind();
                     let start = w.buf().len();
-                    let r = w
-                        .write_field_begin(ttype_of_kind(kind), f.id())
-                        .and_then(|()| self.value(w, ty, kind, depth + 1));
+                    let r = self.field_value(w, f.id(), ty, kind, depth + 1);
                     if let Err(e) = r {
                         if e.kind() == ErrorKind::Json {
                             return Err(e);
@@ -1063,6 +1061,53 @@ impl<'j, 'o> Scanner<'j, 'o> {
         w.write_field_stop();
         w.write_struct_end();
         Ok(())
+    }
+
+    /// A field's header and its value. A string, an `i32`, an `i64` or a
+    /// double given as such goes out with its header in one append.
+    #[inline]
+    fn field_value<W: Writer>(
+        &mut self,
+        w: &mut W,
+        id: i16,
+        ty: TypeDescriptor<'_>,
+        kind: TypeKind<'_>,
+        depth: usize,
+    ) -> Result<()> {
+        match (kind, self.peek()) {
+            (TypeKind::String, b'"') => {
+                let s = match self.string()? {
+                    Text::Borrowed(s) => s,
+                    Text::Scratch => &self.scratch,
+                };
+                w.write_field_binary(TType::Binary, id, s.as_bytes())
+            }
+            (TypeKind::I32 | TypeKind::I64 | TypeKind::Double, b'-' | b'0'..=b'9') => {
+                let (n, raw) = self.number()?;
+                let int = match n {
+                    Num::U(u) => i64::try_from(u).ok(),
+                    Num::I(i) => Some(i),
+                    Num::F(_) => None,
+                };
+                match (kind, int, n) {
+                    (TypeKind::I64, Some(i), _) => w.write_field_i64(TType::I64, id, i, false),
+                    (TypeKind::I32, Some(i), _) if let Ok(i) = i32::try_from(i) => {
+                        w.write_field_i32(TType::I32, id, i)
+                    }
+                    (TypeKind::Double, _, Num::F(v)) => {
+                        w.write_field_i64(TType::Double, id, v.to_bits().cast_signed(), true)
+                    }
+                    _ => {
+                        w.write_field_begin(ttype_of_kind(kind), id)?;
+                        scalar_num(w, ty, kind, n, raw)
+                    }
+                }
+            }
+            _ => {
+                w.write_field_begin(ttype_of_kind(kind), id)?;
+                self.value(w, ty, kind, depth)
+            }
+        }
     }
 
     /// The field named by key `t`: the predicted one first, then by name.
