@@ -207,4 +207,88 @@ mod tests {
         let e = TApplicationException::new(TApplicationExceptionType::NO_SERVICE_NAME, "x");
         assert_eq!(e.to_string(), "no service name: x");
     }
+
+    #[test]
+    fn every_named_code_keeps_its_number_and_name() {
+        let named = [
+            (TApplicationExceptionType::UNKNOWN, 0, "unknown"),
+            (
+                TApplicationExceptionType::UNKNOWN_METHOD,
+                1,
+                "unknown method",
+            ),
+            (
+                TApplicationExceptionType::INVALID_MESSAGE_TYPE,
+                2,
+                "invalid message type",
+            ),
+            (
+                TApplicationExceptionType::WRONG_METHOD_NAME,
+                3,
+                "wrong method name",
+            ),
+            (
+                TApplicationExceptionType::BAD_SEQUENCE_ID,
+                4,
+                "bad sequence id",
+            ),
+            (
+                TApplicationExceptionType::MISSING_RESULT,
+                5,
+                "missing result",
+            ),
+            (
+                TApplicationExceptionType::INTERNAL_ERROR,
+                6,
+                "internal error",
+            ),
+            (
+                TApplicationExceptionType::PROTOCOL_ERROR,
+                7,
+                "protocol error",
+            ),
+            (
+                TApplicationExceptionType::INVALID_TRANSFORM,
+                8,
+                "invalid transform",
+            ),
+            (
+                TApplicationExceptionType::INVALID_PROTOCOL,
+                9,
+                "invalid protocol",
+            ),
+            (
+                TApplicationExceptionType::UNSUPPORTED_CLIENT_TYPE,
+                10,
+                "unsupported client type",
+            ),
+            (
+                TApplicationExceptionType::VALIDATION_FAILED,
+                11,
+                "validation failed",
+            ),
+            (
+                TApplicationExceptionType::UNKNOWN_SERVICE,
+                20,
+                "unknown service",
+            ),
+            (
+                TApplicationExceptionType::NO_SERVICE_NAME,
+                21,
+                "no service name",
+            ),
+        ];
+        for (ty, code, name) in named {
+            assert_eq!(ty.code(), code);
+            assert_eq!(TApplicationExceptionType::from(code), ty);
+            assert_eq!(ty.name(), Some(name), "code {code}");
+        }
+        for code in [-1, 12, 19, 22, 12001] {
+            assert_eq!(
+                TApplicationExceptionType::from(code).name(),
+                None,
+                "code {code}"
+            );
+        }
+    }
 }

@@ -121,6 +121,8 @@ fn a_missing_required_field_is_an_error_on_read() {
         (r#"{"n": 1}"#, "Rec: missing required field `id`"),
         (r#"{"id": 1, "n": 1}"#, "Rec: missing required field `tag`"),
         (r#"{"tag": "x"}"#, "Rec: missing required field `id`"),
+        // The fields read are in order and the last one is missing.
+        (r#"{"id": 1}"#, "Rec: missing required field `tag`"),
         (
             r#"{"id": 1, "tag": "x", "inner": {"b": 2}}"#,
             "Rec.inner: missing required field `a`",

@@ -1325,3 +1325,36 @@ fn fields_out_of_order_are_written_in_id_order() {
         }
     }
 }
+
+/// A field is found by its whole name, whatever its length: names of 1 to
+/// 20 bytes that differ in one byte only (the first, a middle one, the
+/// last) are told apart when the value gives the second field only.
+#[test]
+fn field_names_that_differ_in_one_byte_are_told_apart() {
+    for n in 1..=20usize {
+        for at in [0, n / 2, n - 1] {
+            let first = "a".repeat(n);
+            let mut second = first.clone().into_bytes();
+            second[at] = b'b';
+            let second = String::from_utf8(second).unwrap();
+            let idl = format!("struct S {{ 1: optional i32 {first}, 2: optional i32 {second} }}");
+            let pool = Pool::from_source("names.thrift", &idl).expect("names.thrift loads");
+            let desc = pool.find_struct("S").unwrap();
+            let mut given = Struct::new();
+            given.push(&second, Value::I32(7));
+            for p in PROTOCOLS {
+                let mut out = BytesMut::new();
+                encode_struct_value(desc, &given, p, &Options::default(), &mut out).unwrap();
+                let back =
+                    decode_struct_value(desc, &out, p, &Options::default(), &Limits::default())
+                        .unwrap();
+                let names: Vec<&str> = back.iter().map(|(name, _)| name).collect();
+                assert_eq!(
+                    names,
+                    [second.as_str()],
+                    "{p:?}, {n} bytes, differing at {at}"
+                );
+            }
+        }
+    }
+}

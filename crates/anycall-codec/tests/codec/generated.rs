@@ -306,6 +306,18 @@ fn value_maps_and_sets_find_repeats_across_variants_and_sizes() {
             Value::Map(vec![(Value::I64(1), s("a")), (Value::I16(2), s("b"))]),
             None,
         ),
+        // Keys given as an object's names are compared as the numbers they
+        // write, not as text.
+        (
+            "by_id",
+            Value::Struct({
+                let mut keyed = anycall_codec::Struct::new();
+                keyed.push("1", s("a"));
+                keyed.push("01", s("b"));
+                keyed
+            }),
+            Some("Holder.by_id[\"01\"]: repeated key"),
+        ),
     ];
     for (field, v, want) in cases {
         let got = write(field, v.clone(), &Options::default());

@@ -252,6 +252,16 @@ fn bad_frames_are_named() {
     }
 }
 
+/// The header area may end where the frame's last few bytes start: the
+/// fixed part after LENGTH is ten bytes, not more.
+#[test]
+fn a_short_payload_right_after_the_header_area_decodes() {
+    // A compact message with an empty name and an empty struct: 5 bytes.
+    let payload = hex::parse("82 21 01 00 00");
+    let frame = decode_one(&raw_theader(1, &[0x02, 0x00], &payload));
+    assert_eq!(&frame.payload[..], &payload[..]);
+}
+
 #[test]
 fn inflated_payload_is_limited() {
     // 4 KiB of zeros in a string compresses to a few bytes.
@@ -270,6 +280,21 @@ fn inflated_payload_is_limited() {
     assert_eq!(err.kind(), ErrorKind::Limit(Limit::FrameSize), "{err}");
     let frame = decode_one(&bytes);
     assert_eq!(&frame.payload[..], &message[..]);
+}
+
+/// Lengths of 128 and more take two varint bytes in the header area: 200
+/// string headers, one with a 300-byte key and a 20,000-byte value.
+#[test]
+fn long_headers_and_many_of_them_round_trip() {
+    let mut header = TTHeader::new(5);
+    for i in 0..200 {
+        header.insert_str(format!("k{i}"), "v");
+    }
+    header.insert_str("k".repeat(300), "v".repeat(20_000));
+    let bytes = encode(Some(&header), &echo());
+    let frame = decode_one(&bytes);
+    assert_eq!(frame.header, Some(header));
+    assert_eq!(&frame.payload[..], &echo()[..]);
 }
 
 #[test]
