@@ -235,6 +235,35 @@ proptest! {
     }
 }
 
+/// Syntax errors name the line and column the reference names, on any
+/// line, surrogate escapes included.
+#[test]
+fn syntax_errors_name_the_reference_position() {
+    let pool = holder_pool();
+    let ty = pool.type_by_id(all_type_id(&pool));
+    let opts = Options::default();
+    let at = |o: &Outcome| match o {
+        Err((ErrorKind::Json, m)) => m[m.rfind(" at line ").expect("a position")..].to_owned(),
+        other => panic!("expected a syntax error, got {other:?}"),
+    };
+    for json in [
+        "{\n  \"s\": \"a\",\n  \"i32v\": x\n}",
+        "{\n\n    \"ints\": [1,\n 2,,]}",
+        "{\"s\":\n \"\\udc00\\udc00\"}",
+        "{\"s\":\n \"\\ud800\\u0041\"}",
+        "{\"s\":\n \"\\ud800x\"}",
+        "{\"s\":\n \"\\udc00x\"}",
+        "{\"s\":\n \"\\ud800\\uzzzz\"}",
+        "{\"s\":\n \"\\uzz\"}",
+    ] {
+        for p in PROTOCOLS {
+            let new = j2t(true, p, ty, json.as_bytes(), &opts);
+            let old = j2t(false, p, ty, json.as_bytes(), &opts);
+            assert_eq!(at(&new), at(&old), "{json:?}\nnew {new:?}\nold {old:?}");
+        }
+    }
+}
+
 #[test]
 fn escapes_surrogates_and_numbers_read_as_the_reference_reads_them() {
     let pool = holder_pool();

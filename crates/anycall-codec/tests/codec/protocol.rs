@@ -1316,3 +1316,52 @@ fn put_with_seq_id_matches_rewriting_in_place() {
         assert!(dst.is_empty());
     }
 }
+
+/// A value cut short names what was being skipped.
+#[test]
+fn a_truncated_skip_names_the_value() {
+    let cases: [(TType, &[u8], &str); 6] = [
+        (TType::Struct, &[0x08, 0x00, 0x01], "skipped struct"),
+        (TType::List, &[0x08, 0, 0, 0, 2, 0, 0, 0, 1], "skipped list"),
+        (TType::Set, &[0x08, 0, 0, 0, 2, 0, 0, 0, 1], "skipped set"),
+        (
+            TType::Map,
+            &[0x08, 0x08, 0, 0, 0, 1, 0, 0, 0, 1],
+            "skipped map",
+        ),
+        (TType::Binary, &[0, 0, 0, 4, b'a'], "skipped string"),
+        (TType::I32, &[0, 0], "skipped value"),
+    ];
+    for (ttype, bytes, what) in cases {
+        let err = skip(Protocol::Binary, bytes, ttype, &Limits::default()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Truncated, "{ttype:?}: {err}");
+        assert!(err.to_string().contains(what), "{ttype:?}: {err}");
+    }
+}
+
+/// A string as long as `max_string_len` reads; one byte more is refused.
+#[test]
+fn a_string_at_the_length_limit_reads() {
+    let limits = Limits {
+        max_string_len: 8,
+        ..Limits::default()
+    };
+    for p in [Protocol::Binary, Protocol::Compact] {
+        for (len, ok) in [(8, true), (9, false)] {
+            let mut buf = BytesMut::new();
+            ProtocolWriter::new(p, &mut buf)
+                .write_binary(&vec![b'x'; len])
+                .unwrap();
+            let mut r = ProtocolReader::new(p, &buf, limits);
+            let got = r.read_binary().map(<[u8]>::len);
+            match ok {
+                true => assert_eq!(got.unwrap(), len, "{p:?}"),
+                false => assert_eq!(
+                    got.unwrap_err().kind(),
+                    ErrorKind::Limit(Limit::StringLength),
+                    "{p:?}"
+                ),
+            }
+        }
+    }
+}

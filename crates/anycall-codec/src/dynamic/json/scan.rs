@@ -443,21 +443,31 @@ impl<'j, 'o> Scanner<'j, 'o> {
         let b = self.bytes;
         self.pos = *i;
         let Some(hi) = hex4(&b[*i..]) else {
+            // Named at the fourth digit, as serde_json names it.
+            self.pos = (*i + 3).min(b.len());
             return Err(self.syntax("invalid escape"));
         };
         *i += 4;
         if !(0xD800..0xE000).contains(&hi) {
             return char::from_u32(hi).ok_or_else(|| self.syntax("invalid escape"));
         }
-        if hi >= 0xDC00 || b.get(*i..*i + 2) != Some(b"\\u") {
+        if hi >= 0xDC00 {
+            // A trailing surrogate first: named at its last digit.
+            self.pos = *i - 1;
+            return Err(self.syntax("lone leading surrogate in hex escape"));
+        }
+        if b.get(*i..*i + 2) != Some(b"\\u") {
             self.pos = *i;
             return Err(self.syntax("lone leading surrogate in hex escape"));
         }
         self.pos = *i + 2;
+        // Errors in the second escape are named at its fourth digit.
         let Some(lo) = hex4(&b[*i + 2..]) else {
+            self.pos = (*i + 5).min(b.len());
             return Err(self.syntax("invalid escape"));
         };
         if !(0xDC00..0xE000).contains(&lo) {
+            self.pos = *i + 5;
             return Err(self.syntax("lone leading surrogate in hex escape"));
         }
         *i += 6;
