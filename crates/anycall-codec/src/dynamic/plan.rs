@@ -59,6 +59,9 @@ pub(crate) struct FieldPlan {
     /// The same name as a plain string, compared with a `Value`'s field
     /// names without decoding a `CompactString`.
     pub(crate) text: Box<str>,
+    /// The name as a JSON object key, quoted and escaped, with its colon:
+    /// what Thrift → JSON writes before the value.
+    pub(crate) key: Box<[u8]>,
     pub(crate) id: i16,
     pub(crate) ttype: TType,
     pub(crate) shape: Shape,
@@ -100,6 +103,7 @@ impl Plan {
                 FieldPlan {
                     name: f.json_name().into(),
                     text: f.json_name().into(),
+                    key: json_key(f.json_name()),
                     id: f.id(),
                     ttype: TType::of_kind(kind),
                     shape: shape_of(kind),
@@ -139,6 +143,13 @@ impl Plan {
             ascending,
         }
     }
+}
+
+/// `"name":`, escaped as serde_json escapes a string.
+fn json_key(name: &str) -> Box<[u8]> {
+    let mut key = serde_json::to_vec(name).expect("a string renders as JSON");
+    key.push(b':');
+    key.into_boxed_slice()
 }
 
 pub(crate) fn shape_of(kind: TypeKind<'_>) -> Shape {

@@ -116,7 +116,7 @@ const HIGHS: u64 = 0x8080_8080_8080_8080;
 /// One high bit per byte of `w` that is `"`, `\` or a control character.
 /// The lowest set bit is exact (borrows only flag bytes above a match).
 #[inline(always)]
-fn special_mask(w: u64) -> u64 {
+pub(crate) fn special_mask(w: u64) -> u64 {
     let q = w ^ (ONES * u64::from(b'"'));
     let b = w ^ (ONES * u64::from(b'\\'));
     let zq = q.wrapping_sub(ONES) & !q;

@@ -10,15 +10,16 @@
 use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 use base64::Engine as _;
 
+use crate::dynamic::plan::{FieldPlan, Plan, Shape, with_plan};
 use crate::dynamic::value::root;
-use crate::dynamic::{Seen, check_required, ttype_of, ttype_of_kind, wire_mismatch};
+use crate::dynamic::{Seen, check_required, ttype_of, wire_mismatch};
 use crate::error::{Error, ErrorKind, PathSegment, Result};
 use crate::limits::Limits;
 use crate::options::{BinaryFormat, NonFinite, Options};
 use crate::thrift::{Reader, TType};
 use crate::value::format_uuid;
 
-use super::scan::find_special;
+use super::scan::{find_special, special_mask};
 
 /// A compact JSON writer pulling values from a Thrift reader.
 pub(super) struct Json<'x, 'o, R> {
@@ -53,25 +54,39 @@ impl<R> Json<'_, '_, R> {
 }
 
 /// Appends `s`, a Thrift string's bytes, as a JSON string; an error when
-/// they are not UTF-8 (as `Reader::read_string` words it). ASCII text is
-/// checked by the escape scan itself, eight bytes at a time; only text with
-/// other bytes goes through the UTF-8 validator.
+/// they are not UTF-8 (as `Reader::read_string` words it). One scan, eight
+/// bytes at a time (the last few padded with spaces), finds both the bytes
+/// that need an escape and any byte above ASCII; only text with such bytes
+/// goes through the UTF-8 validator, and text with neither is copied whole.
 #[inline]
 fn write_utf8(out: &mut Vec<u8>, s: &[u8]) -> Result<()> {
     let mut i = 0;
     let mut high = 0u64;
+    let mut plain = true;
     while let Some(chunk) = s.get(i..i + 8) {
         let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
         high |= w;
+        plain &= special_mask(w) == 0;
         i += 8;
     }
-    for &b in &s[i..] {
-        high |= u64::from(b);
+    let mut pad = [b' '; 8];
+    for (p, &b) in pad.iter_mut().zip(&s[i..]) {
+        *p = b;
     }
+    let w = u64::from_le_bytes(pad);
+    high |= w;
+    plain &= special_mask(w) == 0;
     if high & HIGHS != 0 && std::str::from_utf8(s).is_err() {
         return Err(crate::thrift::util::not_utf8("string"));
     }
-    write_str(out, s);
+    if plain {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s);
+        out.push(b'"');
+    } else {
+        write_str(out, s);
+    }
     Ok(())
 }
 
@@ -374,6 +389,13 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
 
     /// A struct; `depth` 0 is the outermost one of error paths.
     pub(super) fn structure(&mut self, desc: StructDescriptor<'_>, depth: usize) -> Result<()> {
+        with_plan(desc, |plan| self.planned(desc, plan, depth))
+    }
+
+    /// [`structure`](Self::structure) with the struct's plan at hand: each
+    /// field's key is written as the plan holds it, and its scalars are
+    /// read by their shape, with no descriptor lookup.
+    fn planned(&mut self, desc: StructDescriptor<'_>, plan: &Plan, depth: usize) -> Result<()> {
         let with_root = |e: Error| root(e, desc, depth == 0);
         self.r.read_struct_begin()?;
         let mut seen = Seen::new(desc.len());
@@ -383,14 +405,19 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
         // last match before the id index.
         let mut next = 0;
         while let Some((tt, id)) = self.r.read_field_begin()? {
-            let predicted = desc.field(next).filter(|f| f.id() == id);
-            let Some(f) = predicted.or_else(|| desc.field_by_id(id)) else {
-                self.r.skip(tt)?;
-                continue;
+            let at = match plan.fields.get(next) {
+                Some(f) if f.id == id => next,
+                _ => match desc.field_by_id(id) {
+                    Some(f) => f.index(),
+                    None => {
+                        self.r.skip(tt)?;
+                        continue;
+                    }
+                },
             };
-            next = f.index() + 1;
-            let kind = f.ty().kind();
-            if tt != ttype_of_kind(kind) {
+            let f = &plan.fields[at];
+            next = at + 1;
+            if tt != f.ttype {
                 // Kitex's generic servers may write a void result as a VOID field.
                 if tt == TType::Void && id == 0 {
                     self.r.skip(TType::Struct)?;
@@ -399,26 +426,27 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
                 // Another IDL version's type for this id: skipped like an
                 // unknown field, as generated code does.
                 self.r.skip(tt)?;
-                crate::dynamic::skipped_mismatch(desc, f, tt);
+                if let Some(field) = desc.field(at) {
+                    crate::dynamic::skipped_mismatch(desc, field, tt);
+                }
                 continue;
             }
-            if seen.insert(f.index()) {
+            if seen.insert(at) {
                 // JSON with the key twice would be ambiguous, and the encoder
                 // refuses it.
                 let e = Error::new(
                     ErrorKind::InvalidData,
-                    format!("field `{}` is given twice", f.json_name()),
+                    format!("field `{}` is given twice", f.text),
                 );
-                return Err(with_root(e.at_field(f.json_name())));
+                return Err(with_root(e.at_field(&f.text)));
             }
             if !first {
                 self.out.push(b',');
             }
             first = false;
-            write_str(self.out, f.json_name().as_bytes());
-            self.out.push(b':');
-            if let Err(e) = self.value(kind) {
-                let e = e.at(PathSegment::Field(f.json_name().to_owned()));
+            self.out.extend_from_slice(&f.key);
+            if let Err(e) = self.field_value(desc, f) {
+                let e = e.at(PathSegment::Field(f.text.to_string()));
                 return Err(with_root(e));
             }
         }
@@ -445,6 +473,22 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
         }
         self.out.push(b'}');
         self.within_budget().map_err(with_root)
+    }
+
+    /// A field's value: the common scalars by the plan's shape, anything
+    /// else through the field's type.
+    #[inline]
+    fn field_value(&mut self, desc: StructDescriptor<'_>, f: &FieldPlan) -> Result<()> {
+        match f.shape {
+            Shape::I32 => write_int(self.out, self.r.read_i32()?),
+            Shape::I64 if !self.opts.i64_as_string => write_int(self.out, self.r.read_i64()?),
+            Shape::String => {
+                let s = self.r.read_binary()?;
+                write_utf8(self.out, s)?;
+            }
+            _ => self.value(desc.pool().type_by_id(f.ty).kind())?,
+        }
+        Ok(())
     }
 
     /// The value of the first known field set in a result struct, or `null`;
@@ -488,6 +532,32 @@ mod tests {
             let mut out = Vec::new();
             write_str(&mut out, s.as_bytes());
             assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// Every length up to 20 bytes, with one byte that needs an escape, or
+    /// one above ASCII, or a byte that is not UTF-8, at every position:
+    /// the same text as serde_json, or the UTF-8 error.
+    #[test]
+    fn one_scan_finds_escapes_and_bad_bytes_anywhere() {
+        for n in 0..=20usize {
+            for at in 0..n.max(1) {
+                for odd in ["\"", "\\", "\n", "\u{1}", "\u{7f}", "é", "\u{ff}"] {
+                    let mut s = "a".repeat(n);
+                    if n > 0 {
+                        s.replace_range(at..=at, odd);
+                    }
+                    let mut out = Vec::new();
+                    write_utf8(&mut out, s.as_bytes()).unwrap();
+                    assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+                }
+                if n > 0 {
+                    let mut bad = vec![b'a'; n];
+                    bad[at] = 0xff;
+                    let err = write_utf8(&mut Vec::new(), &bad).unwrap_err();
+                    assert!(err.to_string().contains("utf-8"), "{n} {at}: {err}");
+                }
+            }
         }
     }
 }
