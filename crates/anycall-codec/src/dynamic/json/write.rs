@@ -486,6 +486,14 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
                 let s = self.r.read_binary()?;
                 write_utf8(self.out, s)?;
             }
+            Shape::Bool => {
+                let b = self.r.read_bool()?;
+                self.out
+                    .extend_from_slice(if b { b"true" } else { b"false" });
+            }
+            Shape::Struct if let Some(nested) = f.nested => {
+                self.structure(desc.pool().struct_by_id(nested), 1)?;
+            }
             _ => self.value(desc.pool().type_by_id(f.ty).kind())?,
         }
         Ok(())
