@@ -632,7 +632,7 @@ fn write_field_nested<W: Writer>(
 /// String equality for short names, without a call to `memcmp`: names up
 /// to 16 bytes compare as two overlapping words.
 #[inline(always)]
-fn same_name(a: &str, b: &str) -> bool {
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let n = a.len();
     if n != b.len() {

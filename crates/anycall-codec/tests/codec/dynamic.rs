@@ -1354,6 +1354,19 @@ fn field_names_that_differ_in_one_byte_are_told_apart() {
                     [second.as_str()],
                     "{p:?}, {n} bytes, differing at {at}"
                 );
+                // The JSON scanner, and the JSON writer's keys.
+                let json = format!("{{\"{second}\":7}}");
+                assert_eq!(json_to_bytes(desc, &json, p, &Options::default()), out);
+                let (text, _) = decode_struct_json(
+                    desc,
+                    &out,
+                    p,
+                    &Options::default(),
+                    &Limits::default(),
+                    false,
+                )
+                .unwrap();
+                assert_eq!(text, json, "{p:?}");
             }
         }
     }

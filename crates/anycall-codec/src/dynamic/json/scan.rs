@@ -21,12 +21,15 @@
 //! and [`MAX_NESTING`] levels of JSON nesting for everything, skipped
 //! values included.
 
-use anycall_idl::{FieldDescriptor, StructDescriptor, TypeDescriptor, TypeKind};
+use anycall_idl::{StructDescriptor, TypeDescriptor, TypeKind};
 
-use crate::dynamic::value::{enum_hint, root, unknown_field, write_absent, write_key_str};
+use crate::dynamic::plan::{FieldPlan, Plan, Shape, with_plan};
+use crate::dynamic::value::{
+    enum_hint, root, same_name, unknown_field, write_absent, write_key_str,
+};
 use crate::dynamic::{
     Distinct, NoteOrder, Order, Seen, Spans, check_union, mismatch, out_of_range, repeated,
-    ttype_of, ttype_of_kind, write_base64, write_int_of,
+    ttype_of, write_base64, write_int_of,
 };
 use crate::error::{Error, ErrorKind, Limit, PathSegment, Result};
 use crate::options::{BinaryFormat, Options, UnknownFields};
@@ -1006,6 +1009,18 @@ impl<'j, 'o> Scanner<'j, 'o> {
             }
         }
         self.open()?;
+        with_plan(desc, |plan| self.fields(w, desc, plan, depth, top))
+    }
+
+    /// The fields of struct `desc` (its plan at hand), after the `{`.
+    fn fields<W: Writer>(
+        &mut self,
+        w: &mut W,
+        desc: StructDescriptor<'_>,
+        plan: &Plan,
+        depth: usize,
+        top: bool,
+    ) -> Result<()> {
         let mut seen = Seen::new(desc.len());
         let mut next = 0;
         let mut set = 0;
@@ -1017,7 +1032,7 @@ impl<'j, 'o> Scanner<'j, 'o> {
         if !self.closes_at_once(b'}') {
             loop {
                 let t = self.field_name()?;
-                let Some(f) = self.field(desc, next, t) else {
+                let Some(at) = self.field(desc, plan, next, t) else {
                     if self.opts.unknown_fields == UnknownFields::Error {
                         let name = self.text_of(t).to_owned();
                         return Err(root(unknown_field(desc, &name), desc, top));
@@ -1029,13 +1044,14 @@ impl<'j, 'o> Scanner<'j, 'o> {
                     }
                     break;
                 };
-                next = f.index() + 1;
-                if seen.contains(f.index()) {
+                let f = &plan.fields[at];
+                next = at + 1;
+                if seen.contains(at) {
                     let e = Error::new(
                         ErrorKind::InvalidData,
-                        format!("field `{}` is given twice", f.json_name()),
+                        format!("field `{}` is given twice", f.text),
                     )
-                    .at_field(f.json_name());
+                    .at_field(&f.text);
                     return Err(root(e, desc, top));
                 }
                 self.colon()?;
@@ -1043,19 +1059,17 @@ impl<'j, 'o> Scanner<'j, 'o> {
                     // `null` is the field left out.
                     self.literal(b"null")?;
                 } else {
-                    let ty = f.ty();
-                    let kind = ty.kind();
                     let start = w.buf().len();
-                    let r = self.field_value(w, f.id(), ty, kind, depth + 1);
+                    let r = self.field_value(w, desc, f, depth + 1);
                     if let Err(e) = r {
                         if e.kind() == ErrorKind::Json {
                             return Err(e);
                         }
-                        let e = e.at(PathSegment::Field(f.json_name().to_owned()));
+                        let e = e.at(PathSegment::Field(f.text.to_string()));
                         return Err(root(e, desc, top));
                     }
-                    seen.insert(f.index());
-                    order.note_at(f.id(), start);
+                    seen.insert(at);
+                    order.note_at(f.id, start);
                     set += 1;
                 }
                 if !self.next_or_close(b'}')? {
@@ -1074,72 +1088,74 @@ impl<'j, 'o> Scanner<'j, 'o> {
     }
 
     /// A field's header and its value. A string, an `i32`, an `i64` or a
-    /// double given as such goes out with its header in one append.
+    /// double given as such goes out with its header in one append, by the
+    /// plan's shape; anything else goes through the field's type.
     #[inline]
     fn field_value<W: Writer>(
         &mut self,
         w: &mut W,
-        id: i16,
-        ty: TypeDescriptor<'_>,
-        kind: TypeKind<'_>,
+        desc: StructDescriptor<'_>,
+        f: &FieldPlan,
         depth: usize,
     ) -> Result<()> {
-        match (kind, self.peek()) {
-            (TypeKind::String, b'"') => {
+        match (f.shape, self.peek()) {
+            (Shape::String, b'"') => {
                 let s = match self.string()? {
                     Text::Borrowed(s) => s,
                     Text::Scratch => &self.scratch,
                 };
-                w.write_field_binary(TType::Binary, id, s.as_bytes())
+                w.write_field_binary(TType::Binary, f.id, s.as_bytes())
             }
-            (TypeKind::I32 | TypeKind::I64 | TypeKind::Double, b'-' | b'0'..=b'9') => {
+            (Shape::I32 | Shape::I64 | Shape::Double, b'-' | b'0'..=b'9') => {
                 let (n, raw) = self.number()?;
                 let int = match n {
                     Num::U(u) => i64::try_from(u).ok(),
                     Num::I(i) => Some(i),
                     Num::F(_) => None,
                 };
-                match (kind, int, n) {
-                    (TypeKind::I64, Some(i), _) => w.write_field_i64(TType::I64, id, i, false),
-                    (TypeKind::I32, Some(i), _) if let Ok(i) = i32::try_from(i) => {
-                        w.write_field_i32(TType::I32, id, i)
+                match (f.shape, int, n) {
+                    (Shape::I64, Some(i), _) => w.write_field_i64(TType::I64, f.id, i, false),
+                    (Shape::I32, Some(i), _) if let Ok(i) = i32::try_from(i) => {
+                        w.write_field_i32(TType::I32, f.id, i)
                     }
-                    (TypeKind::Double, _, Num::F(v)) => {
-                        w.write_field_i64(TType::Double, id, v.to_bits().cast_signed(), true)
+                    (Shape::Double, _, Num::F(v)) => {
+                        w.write_field_i64(TType::Double, f.id, v.to_bits().cast_signed(), true)
                     }
                     _ => {
-                        w.write_field_begin(ttype_of_kind(kind), id)?;
-                        scalar_num(w, ty, kind, n, raw)
+                        let ty = desc.pool().type_by_id(f.ty);
+                        w.write_field_begin(f.ttype, f.id)?;
+                        scalar_num(w, ty, ty.kind(), n, raw)
                     }
                 }
             }
             _ => {
-                w.write_field_begin(ttype_of_kind(kind), id)?;
-                self.value(w, ty, kind, depth)
+                let ty = desc.pool().type_by_id(f.ty);
+                w.write_field_begin(f.ttype, f.id)?;
+                self.value(w, ty, ty.kind(), depth)
             }
         }
     }
 
-    /// The field named by key `t`: the predicted one first, then by name.
+    /// The position of the field named by key `t`: the predicted one
+    /// first, then by name.
     #[inline]
-    fn field<'p>(
+    fn field(
         &self,
-        desc: StructDescriptor<'p>,
+        desc: StructDescriptor<'_>,
+        plan: &Plan,
         next: usize,
         t: Text<'j>,
-    ) -> Option<FieldDescriptor<'p>> {
+    ) -> Option<usize> {
         let key = self.text_of(t);
-        if let Some(f) = desc.field(next)
-            && f.json_name() == key
+        if let Some(f) = plan.fields.get(next)
+            && same_name(&f.text, key)
         {
-            return Some(f);
+            return Some(next);
         }
-        if desc.len() <= SCAN_FIELDS
-            && let Some(f) = desc.fields().find(|f| f.json_name() == key)
-        {
-            return Some(f);
+        if plan.fields.len() <= SCAN_FIELDS {
+            return plan.fields.iter().position(|f| same_name(&f.text, key));
         }
-        desc.field_by_name(key)
+        desc.field_by_name(key).map(|f| f.index())
     }
 }
 
