@@ -320,12 +320,30 @@ impl<'a, R: Reader<'a>> Json<'_, '_, R> {
         }
         let kind = e.kind();
         self.out.push(b'[');
-        for i in 0..n {
-            if i > 0 {
-                self.out.push(b',');
-            }
-            if let Err(err) = self.value(kind).and_then(|()| self.within_budget()) {
-                return Err(err.at(PathSegment::Index(i)));
+        if let TypeKind::Struct(desc) = kind {
+            // Structs find their plan once for the whole list.
+            with_plan(desc, |plan| {
+                for i in 0..n {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
+                    if let Err(err) = self
+                        .planned(desc, plan, 1)
+                        .and_then(|()| self.within_budget())
+                    {
+                        return Err(err.at(PathSegment::Index(i)));
+                    }
+                }
+                Ok(())
+            })?;
+        } else {
+            for i in 0..n {
+                if i > 0 {
+                    self.out.push(b',');
+                }
+                if let Err(err) = self.value(kind).and_then(|()| self.within_budget()) {
+                    return Err(err.at(PathSegment::Index(i)));
+                }
             }
         }
         self.out.push(b']');
