@@ -698,6 +698,27 @@ impl<'j, 'o> Scanner<'j, 'o> {
         let mut n = 0usize;
         if !self.closes_at_once(b']') {
             let kind = elem.kind();
+            if let TypeKind::Struct(desc) = kind
+                && !set
+            {
+                // A list of structs finds their plan once.
+                return with_plan(desc, |plan| {
+                    loop {
+                        if self.peek() == b'n' {
+                            self.literal(b"null")?;
+                            return Err(mismatch(elem, "null").at(PathSegment::Index(n)));
+                        }
+                        if let Err(e) = self.planned(w, desc, plan, depth + 1, false) {
+                            return Err(at(e, || PathSegment::Index(n)));
+                        }
+                        n += 1;
+                        if !self.next_or_close(b']')? {
+                            break;
+                        }
+                    }
+                    w.end_list_unknown(mark, n)
+                });
+            }
             let mut distinct = Distinct::new(set && self.opts.strict);
             loop {
                 let start = w.buf().len();
@@ -993,6 +1014,18 @@ impl<'j, 'o> Scanner<'j, 'o> {
         depth: usize,
         top: bool,
     ) -> Result<()> {
+        with_plan(desc, |plan| self.planned(w, desc, plan, depth, top))
+    }
+
+    /// [`structure`](Self::structure) with the struct's plan at hand.
+    fn planned<W: Writer>(
+        &mut self,
+        w: &mut W,
+        desc: StructDescriptor<'_>,
+        plan: &Plan,
+        depth: usize,
+        top: bool,
+    ) -> Result<()> {
         self.depth(depth)?;
         match self.peek() {
             b'{' => {}
@@ -1009,7 +1042,7 @@ impl<'j, 'o> Scanner<'j, 'o> {
             }
         }
         self.open()?;
-        with_plan(desc, |plan| self.fields(w, desc, plan, depth, top))
+        self.fields(w, desc, plan, depth, top)
     }
 
     /// The fields of struct `desc` (its plan at hand), after the `{`.
