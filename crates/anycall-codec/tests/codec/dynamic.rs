@@ -1371,3 +1371,35 @@ fn field_names_that_differ_in_one_byte_are_told_apart() {
         }
     }
 }
+
+/// A field with a `go.tag` name is also found by its IDL name, in JSON and
+/// in `Value` structs alike, whether predicted or looked up.
+#[test]
+fn a_tagged_field_is_found_by_either_name() {
+    let pool = holder_pool();
+    let item = pool.find_struct("Item").expect("Item");
+    let opts = Options::default();
+    for p in PROTOCOLS {
+        let tagged = json_to_bytes(item, r#"{"id": 1, "item_name": "x"}"#, p, &opts);
+        for json in [
+            r#"{"id": 1, "name": "x"}"#,
+            r#"{"name": "x", "id": 1}"#,
+            r#"{"item_name": "x", "id": 1}"#,
+        ] {
+            assert_eq!(json_to_bytes(item, json, p, &opts), tagged, "{p:?} {json}");
+            let mut given = Struct::new();
+            for (k, v) in
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json).unwrap()
+            {
+                let v = match v {
+                    serde_json::Value::String(s) => Value::String(s.into()),
+                    n => Value::I64(n.as_i64().unwrap()),
+                };
+                given.push(&k, v);
+            }
+            let mut out = BytesMut::new();
+            encode_struct_value(item, &given, p, &opts, &mut out).unwrap();
+            assert_eq!(out, tagged, "{p:?} Value {json}");
+        }
+    }
+}

@@ -1185,9 +1185,12 @@ impl<'j, 'o> Scanner<'j, 'o> {
         {
             return Some(next);
         }
-        if plan.fields.len() <= SCAN_FIELDS {
-            return plan.fields.iter().position(|f| same_name(&f.text, key));
+        if plan.fields.len() <= SCAN_FIELDS
+            && let Some(at) = plan.fields.iter().position(|f| same_name(&f.text, key))
+        {
+            return Some(at);
         }
+        // The index also knows each field by its IDL name.
         desc.field_by_name(key).map(|f| f.index())
     }
 }
