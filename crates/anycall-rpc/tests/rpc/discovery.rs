@@ -115,6 +115,38 @@ async fn unanswered_calls_fail_over_only_when_asked() {
     task.abort();
 }
 
+/// A request that cannot be encoded fails once, on the first host it
+/// picked: failing over would only fail the same way on the next one.
+#[tokio::test]
+async fn a_request_that_does_not_encode_is_not_failed_over() {
+    let a = echo_server().await;
+    let b = echo_server().await;
+    let target = format!("{},{}", a.local_addr(), b.local_addr());
+    for failover in [Failover::Connect, Failover::Unanswered] {
+        let client = builder(&target).failover(failover).build().unwrap();
+        let err = client.call_json("Ping", b"{").await.unwrap_err();
+        assert!(!err.is_connect() && !err.is_io(), "{failover:?}: {err:#}");
+        let picked: u64 = client.endpoints().iter().map(|s| s.calls).sum();
+        assert_eq!(picked, 1, "{failover:?}: {:?}", client.endpoints());
+    }
+}
+
+/// What a client says it was built with.
+#[tokio::test]
+async fn a_client_reports_its_target_transport_and_protocol() {
+    let client = builder("127.0.0.1:1, 127.0.0.1:2")
+        .transport(anycall_codec::frame::Transport::TTHeader)
+        .protocol(anycall_codec::thrift::Protocol::Compact)
+        .build()
+        .unwrap();
+    assert_eq!(client.target(), "127.0.0.1:1,127.0.0.1:2");
+    assert_eq!(
+        client.transport(),
+        anycall_codec::frame::Transport::TTHeader
+    );
+    assert_eq!(client.protocol(), anycall_codec::thrift::Protocol::Compact);
+}
+
 #[tokio::test]
 async fn weighted_round_robin_interleaves_by_weight() {
     let a = echo_server().await;
