@@ -131,6 +131,35 @@ async fn a_request_that_does_not_encode_is_not_failed_over() {
     }
 }
 
+/// Failing over unanswered calls still fails over refused connects, and
+/// never a call the server answered, even with an error.
+#[tokio::test]
+async fn unanswered_failover_takes_refused_connects_but_not_answers() {
+    let live = echo_server().await;
+    let dead = dead_addr().await;
+    let client = builder(&format!("{dead},{}", live.local_addr()))
+        .failover(Failover::Unanswered)
+        .build()
+        .unwrap();
+    for _ in 0..4 {
+        client.call_json("Ping", b"{}").await.unwrap();
+    }
+    assert_eq!(stats_of(&client.endpoints(), &dead).connect_failures, 1);
+
+    let other = echo_server().await;
+    let answered = builder(&format!("{},{}", live.local_addr(), other.local_addr()))
+        .failover(Failover::Unanswered)
+        .build()
+        .unwrap();
+    let err = answered
+        .call_json("Echo", br#"{"message": "x", "action": "fail"}"#)
+        .await
+        .unwrap_err();
+    assert!(err.is_application(), "{err:#}");
+    let picked: u64 = answered.endpoints().iter().map(|s| s.calls).sum();
+    assert_eq!(picked, 1, "{:?}", answered.endpoints());
+}
+
 /// What a client says it was built with.
 #[tokio::test]
 async fn a_client_reports_its_target_transport_and_protocol() {

@@ -431,6 +431,36 @@ async fn bad_replies_are_errors_and_their_connection_is_not_pooled() {
 
 /// Kitex's binary generic server sends its exceptions with seq id 0; our
 /// client takes such an EXCEPTION as the call's answer, as Kitex's does.
+/// A bad reply is the call's error even when unanswered calls fail over:
+/// the request was answered, and the next host is never tried.
+#[tokio::test]
+async fn a_bad_reply_is_not_failed_over() {
+    let first = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let second = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!(
+        "{},{}",
+        first.local_addr().unwrap(),
+        second.local_addr().unwrap()
+    );
+    let server = tokio::spawn(answer_once(first, |seq| {
+        message("Add", MessageType::Reply, seq + 1, &hx(ADD_RESULT))
+    }));
+    let client = Client::builder(target)
+        .idl(echo_pool())
+        .failover(anycall_rpc::Failover::Unanswered)
+        .build()
+        .unwrap();
+    let err = client
+        .call_json("Add", br#"{"a": 1, "b": 2}"#)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expected 1"), "{err:#}");
+    server.await.unwrap();
+    let picked: Vec<u64> = client.endpoints().iter().map(|s| s.calls).collect();
+    assert_eq!(picked, [1, 0]);
+    drop(second);
+}
+
 #[tokio::test]
 async fn an_exception_with_seq_id_0_answers_the_call() {
     for how in MODES {
