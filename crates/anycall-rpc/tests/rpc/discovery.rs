@@ -160,6 +160,32 @@ async fn unanswered_failover_takes_refused_connects_but_not_answers() {
     assert_eq!(picked, 1, "{:?}", answered.endpoints());
 }
 
+/// A call tries three hosts at the most: with three refusing hosts ahead
+/// of a live one, the first call fails after trying all three.
+#[tokio::test]
+async fn a_call_tries_three_hosts_at_the_most() {
+    let live = echo_server().await;
+    let dead = [dead_addr().await, dead_addr().await, dead_addr().await];
+    let client = builder(&format!(
+        "{},{},{},{}",
+        dead[0],
+        dead[1],
+        dead[2],
+        live.local_addr()
+    ))
+    .build()
+    .unwrap();
+    let err = client.call_json("Ping", b"{}").await.unwrap_err();
+    assert!(err.is_connect(), "{err:#}");
+    let stats = client.endpoints();
+    for d in &dead {
+        assert_eq!(stats_of(&stats, d).calls, 1, "{stats:?}");
+    }
+    assert_eq!(live.stats().calls, 0);
+    // The hosts that refused are backing off: the next call goes live.
+    client.call_json("Ping", b"{}").await.unwrap();
+}
+
 /// What a client says it was built with.
 #[tokio::test]
 async fn a_client_reports_its_target_transport_and_protocol() {
