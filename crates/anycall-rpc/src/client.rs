@@ -883,7 +883,7 @@ impl Client {
         attempt.sent = true;
         conn.flush()
             .await
-            .map_err(|e| Error::io(format_args!("writing to {}", self.addr(&pooled)), e))?;
+            .map_err(|e| Error::io(format_args!("writing to {}", pooled.host.addr), e))?;
         if oneway {
             pooled.sent_oneway(seq);
             self.checkin(pooled);
@@ -971,10 +971,6 @@ impl Client {
         }
         metainfo.write_forward(&mut header);
         header
-    }
-
-    fn addr<'p>(&self, pooled: &'p PooledConn) -> &'p str {
-        &pooled.host.addr
     }
 
     async fn checkout(&self, tried: &[Arc<Host>], attempt: &mut Attempt) -> Result<PooledConn> {
