@@ -149,3 +149,61 @@ pub(crate) fn encode_frame<E>(
     encoder.finish(mark, dst)?;
     Ok(Ok(()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    async fn conn() -> (Conn, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (peer, _) = listener.accept().await.unwrap();
+        (
+            Conn::new(client, frame_decoder(Transport::Framed, 1 << 20)),
+            peer,
+        )
+    }
+
+    /// A buffer that grew past `BUF_KEEP` is given back once drained; one
+    /// at the limit, or still holding bytes, is kept as it is.
+    #[tokio::test]
+    async fn grown_buffers_are_given_back_and_others_kept() {
+        let (mut conn, mut peer) = conn().await;
+        for (capacity, holding, given_back) in [
+            (BUF_KEEP + 1, false, true),
+            (BUF_KEEP, false, false),
+            (4 * BUF_KEEP, true, false),
+        ] {
+            conn.rbuf = BytesMut::with_capacity(capacity);
+            if holding {
+                conn.rbuf.extend_from_slice(b"x");
+            }
+            let before = conn.rbuf.capacity();
+            conn.shrink_read_buffer();
+            let after = conn.rbuf.capacity();
+            match given_back {
+                true => assert_eq!(after, BUF_CAPACITY, "read buffer of {capacity}"),
+                false => assert_eq!(after, before, "read buffer of {capacity}"),
+            }
+            assert_eq!(&conn.rbuf[..], if holding { &b"x"[..] } else { &b""[..] });
+        }
+        for (capacity, given_back) in [(BUF_KEEP + 1, true), (BUF_KEEP, false)] {
+            conn.wbuf = BytesMut::with_capacity(capacity);
+            conn.wbuf.extend_from_slice(b"ping");
+            let before = conn.wbuf.capacity();
+            conn.flush().await.unwrap();
+            let mut got = [0u8; 4];
+            peer.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, b"ping");
+            assert!(conn.wbuf.is_empty());
+            let after = conn.wbuf.capacity();
+            match given_back {
+                true => assert_eq!(after, BUF_CAPACITY, "write buffer of {capacity}"),
+                false => assert_eq!(after, before, "write buffer of {capacity}"),
+            }
+        }
+    }
+}
