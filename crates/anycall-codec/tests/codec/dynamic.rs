@@ -1337,36 +1337,41 @@ fn field_names_that_differ_in_one_byte_are_told_apart() {
             let mut second = first.clone().into_bytes();
             second[at] = b'b';
             let second = String::from_utf8(second).unwrap();
-            let idl = format!("struct S {{ 1: optional i32 {first}, 2: optional i32 {second} }}");
-            let pool = Pool::from_source("names.thrift", &idl).expect("names.thrift loads");
-            let desc = pool.find_struct("S").unwrap();
-            let mut given = Struct::new();
-            given.push(&second, Value::I32(7));
-            for p in PROTOCOLS {
-                let mut out = BytesMut::new();
-                encode_struct_value(desc, &given, p, &Options::default(), &mut out).unwrap();
-                let back =
-                    decode_struct_value(desc, &out, p, &Options::default(), &Limits::default())
-                        .unwrap();
-                let names: Vec<&str> = back.iter().map(|(name, _)| name).collect();
-                assert_eq!(
-                    names,
-                    [second.as_str()],
-                    "{p:?}, {n} bytes, differing at {at}"
-                );
-                // The JSON scanner, and the JSON writer's keys.
-                let json = format!("{{\"{second}\":7}}");
-                assert_eq!(json_to_bytes(desc, &json, p, &Options::default()), out);
-                let (text, _) = decode_struct_json(
-                    desc,
-                    &out,
-                    p,
-                    &Options::default(),
-                    &Limits::default(),
-                    false,
-                )
-                .unwrap();
-                assert_eq!(text, json, "{p:?}");
+            // Either name first in the struct: the predicted field's name
+            // and the given one each take the differing byte in turn.
+            for (first, second) in [(first.clone(), second.clone()), (second, first)] {
+                let idl =
+                    format!("struct S {{ 1: optional i32 {first}, 2: optional i32 {second} }}");
+                let pool = Pool::from_source("names.thrift", &idl).expect("names.thrift loads");
+                let desc = pool.find_struct("S").unwrap();
+                let mut given = Struct::new();
+                given.push(&second, Value::I32(7));
+                for p in PROTOCOLS {
+                    let mut out = BytesMut::new();
+                    encode_struct_value(desc, &given, p, &Options::default(), &mut out).unwrap();
+                    let back =
+                        decode_struct_value(desc, &out, p, &Options::default(), &Limits::default())
+                            .unwrap();
+                    let names: Vec<&str> = back.iter().map(|(name, _)| name).collect();
+                    assert_eq!(
+                        names,
+                        [second.as_str()],
+                        "{p:?}, {n} bytes, differing at {at}"
+                    );
+                    // The JSON scanner, and the JSON writer's keys.
+                    let json = format!("{{\"{second}\":7}}");
+                    assert_eq!(json_to_bytes(desc, &json, p, &Options::default()), out);
+                    let (text, _) = decode_struct_json(
+                        desc,
+                        &out,
+                        p,
+                        &Options::default(),
+                        &Limits::default(),
+                        false,
+                    )
+                    .unwrap();
+                    assert_eq!(text, json, "{p:?}");
+                }
             }
         }
     }
@@ -1401,5 +1406,46 @@ fn a_tagged_field_is_found_by_either_name() {
             encode_struct_value(item, &given, p, &opts, &mut out).unwrap();
             assert_eq!(out, tagged, "{p:?} Value {json}");
         }
+    }
+}
+
+/// The `Value` encoder's short way out (fields given in declaration order,
+/// nothing absent to write) holds only where it may: fields declared out of
+/// id order are still written in id order, and a struct whose fields are
+/// all required still refuses one left out.
+#[test]
+fn declaration_order_is_not_taken_for_id_order_or_completeness() {
+    let pool = Pool::from_source(
+        "decl.thrift",
+        "struct Down { 2: i32 a, 1: i32 b }\nstruct Both { 1: required i32 x, 2: required i32 y }",
+    )
+    .expect("decl.thrift loads");
+    let down = pool.find_struct("Down").unwrap();
+    let both = pool.find_struct("Both").unwrap();
+    let opts = Options::default();
+    for p in PROTOCOLS {
+        let mut given = Struct::new();
+        given.push("a", Value::I32(1));
+        given.push("b", Value::I32(2));
+        let mut out = BytesMut::new();
+        encode_struct_value(down, &given, p, &opts, &mut out).unwrap();
+        assert_eq!(
+            out,
+            json_to_bytes(down, r#"{"b": 2, "a": 1}"#, p, &opts),
+            "{p:?}"
+        );
+        let ids: Vec<i16> = {
+            let back = decode_struct_value(down, &out, p, &opts, &Limits::default()).unwrap();
+            back.iter()
+                .map(|(name, _)| down.field_by_name(name).unwrap().id())
+                .collect()
+        };
+        assert_eq!(ids, [1, 2], "{p:?}");
+
+        let mut partial = Struct::new();
+        partial.push("x", Value::I32(1));
+        let err = encode_struct_value(both, &partial, p, &opts, &mut BytesMut::new()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MissingRequired, "{p:?}: {err}");
+        assert_eq!(err.to_string(), "Both: missing required field `y`");
     }
 }
