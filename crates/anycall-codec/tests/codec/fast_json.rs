@@ -443,3 +443,67 @@ fn text_that_is_not_utf8_is_refused_where_the_reference_refuses_it() {
         }
     }
 }
+
+/// A field of id 0 whose wire type is not its IDL type is skipped like any
+/// other mismatch, in compact and in pretty output alike (only a VOID field
+/// 0, Kitex's void result, is read as a struct).
+#[test]
+fn a_mismatched_field_0_is_skipped_in_every_rendering() {
+    let pool = anycall_idl::Pool::from_source("zero.thrift", "struct Z { 0: string s, 1: i32 n }")
+        .expect("zero.thrift loads");
+    let z = pool.find_struct("Z").unwrap();
+    for p in PROTOCOLS {
+        let mut bytes = BytesMut::new();
+        let mut w = ProtocolWriter::new(p, &mut bytes);
+        use anycall_codec::thrift::{TType, Writer as _};
+        w.write_struct_begin();
+        w.write_field_begin(TType::I32, 0).unwrap();
+        w.write_i32(5);
+        w.write_field_begin(TType::I32, 1).unwrap();
+        w.write_i32(7);
+        w.write_field_stop();
+        w.write_struct_end();
+        let view = JsonView::new_struct(&bytes, p, z, Options::default());
+        for pretty in [false, true] {
+            let mut out = Vec::new();
+            to_json_writer(&view, &mut out, pretty).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert_eq!(
+                text.replace([' ', '\n'], ""),
+                r#"{"n":7}"#,
+                "{p:?} pretty {pretty}"
+            );
+        }
+    }
+}
+
+/// `null` where the whole value is a container: the same error as the
+/// reference, for a map, a list and a set.
+#[test]
+fn null_for_a_whole_container_is_refused_as_the_reference_refuses_it() {
+    let pool = crate::dynamic::holder_pool();
+    let all = pool.type_by_id(all_type_id(&pool));
+    let anycall_idl::TypeKind::Struct(desc) = all.kind() else {
+        panic!("All is a struct")
+    };
+    let mut kinds = Vec::new();
+    for f in desc.fields() {
+        let ty = f.ty();
+        let which = match ty.kind() {
+            anycall_idl::TypeKind::Map(..) => "map",
+            anycall_idl::TypeKind::List(_) => "list",
+            anycall_idl::TypeKind::Set(_) => "set",
+            _ => continue,
+        };
+        kinds.push(which);
+        for p in PROTOCOLS {
+            let new = j2t(true, p, ty, b"null", &Options::default());
+            let old = j2t(false, p, ty, b"null", &Options::default());
+            assert!(matches!(new, Err((ErrorKind::TypeMismatch, _))), "{new:?}");
+            assert_eq!(new, old, "{} {p:?}", f.name());
+        }
+    }
+    for which in ["map", "list", "set"] {
+        assert!(kinds.contains(&which), "All has a {which}");
+    }
+}
