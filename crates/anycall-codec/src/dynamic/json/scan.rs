@@ -1042,18 +1042,6 @@ impl<'j, 'o> Scanner<'j, 'o> {
             }
         }
         self.open()?;
-        self.fields(w, desc, plan, depth, top)
-    }
-
-    /// The fields of struct `desc` (its plan at hand), after the `{`.
-    fn fields<W: Writer>(
-        &mut self,
-        w: &mut W,
-        desc: StructDescriptor<'_>,
-        plan: &Plan,
-        depth: usize,
-        top: bool,
-    ) -> Result<()> {
         let mut seen = Seen::new(desc.len());
         let mut next = 0;
         let mut set = 0;
